@@ -1,0 +1,5 @@
+import sys
+
+from reconstruct.cli import main
+
+sys.exit(main())
