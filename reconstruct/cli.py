@@ -50,6 +50,23 @@ def _run_simulate(args) -> int:
     return simulate_cli(args)
 
 
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="score a reconstruction against its ground truth")
+    p.add_argument("truth", metavar="TRUTH_DIR", help="ground-truth record directory")
+    p.add_argument("estimate", metavar="ESTIMATE_DIR", help="reconstructed record directory")
+    p.add_argument("--json", metavar="FILE", default=None,
+                   help="also write every figure to this JSON file")
+    p.add_argument("--plots", metavar="DIR", default=None,
+                   help="also draw the error plots (PNG) into this directory")
+    p.set_defaults(func=_run_evaluate)
+
+
+def _run_evaluate(args) -> int:
+    from reconstruct.evaluate import evaluate_cli
+
+    return evaluate_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="foosball",
@@ -58,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_simulate(sub)
+    _add_evaluate(sub)
     return parser
 
 
