@@ -105,3 +105,18 @@ def test_cli_evaluate_reports_incomparable_records_in_one_line(tmp_path, german,
                    "at 120 fps, estimate 8 at 120 fps")
     assert main(["evaluate", str(tmp_path / "nothing"), str(tmp_path / "est")]) == 2
     assert "is not a record directory" in capsys.readouterr().err
+
+
+def test_an_estimate_without_rods_scores_them_as_unknown(tmp_path, german):
+    truth = truth_rows(german, n=20)
+    est = estimate_from(truth)
+    for r in est:
+        for i in range(8):
+            r[f"rod{i}_shift"] = r[f"rod{i}_angle"] = None
+    t, e = _pair(tmp_path, german, n=20, est_rows=est)
+    rep = evaluate(t, e)
+    assert rep.rods.rods[4].coverage == 0.0 and rep.rods.shift_mm.n == 0
+    assert math.isnan(rep.headline().shift_mae_mm)
+    data = json.loads(json.dumps(rep.to_dict(), allow_nan=False))
+    assert data["rods"]["angle_deg"]["mean"] is None
+    assert " - " in format_headline_table([rep.headline("ball only")])
