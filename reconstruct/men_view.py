@@ -1,0 +1,83 @@
+"""Where the men's feet are and what they hide from the camera, from the rods' states.
+
+The ball path search (``reconstruct.paths``) needs, every frame, the feet that can strike
+the ball and the patches of field where a man hides it. Both follow from each rod's shift
+and angle through the 3D men of ``sim.men``; they are tabulated per angle bin once per
+camera, so a frame costs a few array look-ups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reconstruct.paths import Context
+from sim.camera import Camera
+from sim.men import man_parts, man_to_table, part_vertices
+from sim.table import TableSpec
+
+N_BINS = 360
+
+
+class MenView:
+    """Per-frame feet and hiding boxes for one table seen by one camera.
+
+    Args:
+        table: the table.
+        camera: the camera (None: hiding boxes are the feet's own footprint, as seen from
+            straight above).
+    """
+
+    def __init__(self, table: TableSpec, camera: Camera | None):
+        self.table = table
+        self.camera = camera
+        self._rod_of = np.concatenate([[i] * r.men for i, r in enumerate(table.rods)])
+        self._offset = np.concatenate([r.man_offsets for r in table.rods])
+        self._x = np.array([table.rods[i].x for i in self._rod_of])
+        bins = np.arange(N_BINS) * 2 * np.pi / N_BINS
+        reach = table.man_reach
+        # foot centre relative to the rod axis, per angle bin: (N_BINS,) x offset and height
+        self._foot_dx = -reach * np.sin(bins)
+        self._foot_z = table.rod_height - reach * np.cos(bins)
+        self._boxes = self._hide_boxes(bins)  # (men, N_BINS, 4): x0, x1, dy0, dy1
+
+    def _hide_boxes(self, bins: np.ndarray) -> np.ndarray:
+        """Per man and angle bin, the box of the ball-centre plane hidden by the man."""
+        t = self.table
+        r = t.ball.radius
+        verts = np.concatenate([part_vertices(p, 8) for p in man_parts(t)])
+        out = np.zeros((len(self._rod_of), N_BINS, 4))
+        cam = self.camera.position if self.camera is not None else None
+        for k, (rod, y0) in enumerate(zip(self._rod_of, self._offset)):
+            for b, a in enumerate(bins):
+                R, tr = man_to_table(t, int(rod), 0, 0.0, a)
+                tr = np.array([tr[0], y0, tr[2]])
+                p = verts @ R.T + tr
+                if cam is not None:  # where each point's line of sight crosses z = r
+                    d = p - cam
+                    s = (r - cam[2]) / d[:, 2]
+                    p = cam + s[:, None] * d
+                out[k, b] = (p[:, 0].min(), p[:, 0].max(), p[:, 1].min() - y0,
+                             p[:, 1].max() - y0)
+        return out
+
+    def context(self, shifts: np.ndarray, angles: np.ndarray) -> Context:
+        """The path search's context for rods at ``shifts`` (8,) m and ``angles`` (8,) rad."""
+        t = self.table
+        a = np.asarray(angles)[self._rod_of]
+        b = np.round(np.mod(a, 2 * np.pi) / (2 * np.pi) * N_BINS).astype(int) % N_BINS
+        y = self._offset + np.asarray(shifts)[self._rod_of]
+        feet = np.column_stack([self._x + self._foot_dx[b], y])
+        low = self._foot_z[b] - 0.5 * t.man.foot_height < t.ball.diameter + 0.005
+        box = self._boxes[np.arange(len(b)), b]
+        hides = np.column_stack([box[:, 0], box[:, 1], y + box[:, 2], y + box[:, 3]])
+        return Context(feet=feet, feet_low=low, hides=hides)
+
+    @property
+    def rod_of_man(self) -> np.ndarray:
+        """(M,) int: the rod of each man, in the order of ``Context.feet``."""
+        return self._rod_of
+
+    @property
+    def man_index(self) -> np.ndarray:
+        """(M,) int: each man's index on his rod."""
+        return np.concatenate([np.arange(r.men) for r in self.table.rods])

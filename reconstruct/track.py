@@ -1,0 +1,359 @@
+"""The tracker: frames in, a game record of the ball, the rods and the events out.
+
+Per frame: ball candidates (``reconstruct.ball``) lifted onto the table, and every rod's
+shift and angle read from its men (``reconstruct.rods``). Over time: the most likely ball
+path (``reconstruct.paths``, with the men's feet and what they hide from
+``reconstruct.men_view``), smoothed (``reconstruct.smooth``), the rods smoothed
+(``reconstruct.rod_paths``), and events (``reconstruct.events``).
+
+Two records are written as the video goes, each flushed row by row: the smoothed one in
+the output directory (about 1.5 s behind the video) and the online one (no lag) in its
+``online/`` folder. Folders of stills are tracked image by image, with no reasoning across
+them, and a ``source`` column naming each file.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from reconstruct.ball import BallDetector
+from reconstruct.events import EventDetector
+from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask
+from reconstruct.men_view import MenView
+from reconstruct.paths import OUT, SEEN, BallPathTracker, PathSettings
+from reconstruct.rod_paths import RodPathTracker
+from reconstruct.rods import RodReader
+from reconstruct.smooth import PathSmoother
+from reconstruct.sources import Frame
+from sim.record import Event, RecordWriter, rods_meta, teams_meta
+from sim.table import TableSpec
+
+
+@dataclass(frozen=True)
+class TrackSettings:
+    """Tuning of the whole tracker."""
+
+    path: PathSettings = field(default_factory=PathSettings)
+    full_search_every: int = 30  # frames between full-frame ball searches while tracking
+    still_threshold: float = 0.5  # least score of a ball in a still image
+    window_radii: float = 5.0  # half size of a search window, ball radii (plus motion)
+
+
+@dataclass
+class TrackSummary:
+    """What a tracking run did."""
+
+    frames: int = 0
+    seconds: float = 0.0  # wall-clock, whole run
+    decode_s: float = 0.0
+    track_s: float = 0.0
+    goals: dict = field(default_factory=dict)
+    events: dict = field(default_factory=dict)
+    out_dir: Path | None = None
+    dropped: int = 0
+
+    @property
+    def fps(self) -> float:
+        return self.frames / max(self.seconds, 1e-9)
+
+    def text(self) -> str:
+        goals = ", ".join(f"{k} {v}" for k, v in self.goals.items()) or "none"
+        return (f"{self.frames} frames in {self.seconds:.1f} s ({self.fps:.0f} fps; "
+                f"tracking alone {self.frames / max(self.track_s, 1e-9):.0f} fps); "
+                f"goals: {goals}; events: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(self.events.items())))
+
+
+def _team_mask_from(calibration):
+    """A team mask for ``RodReader`` from the calibration's team colours."""
+    models = {t.side: t.colour for t in calibration.teams}
+
+    def mask(bgr, side):
+        d = models[side].distance(bgr)
+        return np.clip(1.5 - 0.5 * d, 0.0, 1.0)
+
+    return mask
+
+
+class VideoTracker:
+    """Tracks one video, frame by frame.
+
+    Args:
+        table: the table.
+        calibration: a ``reconstruct.calibration.Calibration`` (camera, team colours).
+        fps: the video's frame rate.
+        settings: tuning.
+    """
+
+    def __init__(self, table: TableSpec, calibration, fps: float,
+                 settings: TrackSettings | None = None):
+        self.table = table
+        self.cal = calibration
+        self.camera = calibration.camera
+        self.fps = float(fps)
+        self.s = settings or TrackSettings()
+        self.team_names = calibration.team_names or ("side0", "side1")
+        self.rods = RodReader(table, self.camera, _team_mask_from(calibration))
+        self.men = MenView(table, self.camera)
+        self.radius_map = ball_radius_map(self.camera, table)
+        self.roi = playfield_mask(self.camera, table, margin=0.01)
+        ball_colour = None
+        if calibration.ball is not None:
+            ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
+        self.detector = BallDetector(ball_colour=ball_colour, expected_radius_px=self.radius_map)
+        self.path = BallPathTracker(table, fps, self.s.path)
+        self.smoother = PathSmoother(fps)
+        self.rod_paths = RodPathTracker(len(table.rods), fps)
+        self.events = EventDetector(table, fps, self.team_names)
+        self._background = None
+        self._rod_frames: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._online_unwrap: np.ndarray | None = None
+        self._last = None  # last online path point
+        self._since_full = 0
+
+    # ------------------------------------------------------------------ per frame
+    def _windows(self) -> np.ndarray | None:
+        """Search windows (u, v, half size) around where the ball should be, or None for a
+        full-frame search."""
+        p = self._last
+        if p is None or p.state == OUT or self._since_full >= self.s.full_search_every:
+            return None
+        if p.state != SEEN:
+            return None
+        r = self.table.ball.radius
+        nxt = p.xy + p.vel / self.fps
+        uv = self.camera.table_to_pixel(np.array([[nxt[0], nxt[1], r], [p.xy[0], p.xy[1], r]]))
+        rad = self.detector.radius_at(uv[0, 0], uv[0, 1], self.radius_map.shape)
+        half = self.s.window_radii * rad + 1.5 * np.linalg.norm(uv[0] - uv[1])
+        return np.array([[uv[0, 0], uv[0, 1], half]])
+
+    def _update_background(self, image: np.ndarray) -> None:
+        """A running image of the table without the ball (its pixels left out)."""
+        img = image.astype(np.float32)
+        if self._background is None:
+            self._background = img
+            return
+        alpha = 0.02
+        mask = None
+        p = self._last
+        if p is not None and p.state == SEEN:
+            r = self.table.ball.radius
+            uv = self.camera.table_to_pixel(np.array([[p.xy[0], p.xy[1], r]]))[0]
+            rad = self.detector.radius_at(uv[0], uv[1], self.radius_map.shape)
+            mask = _disc_mask(image.shape[:2], uv, 2.5 * rad + 3)
+        upd = self._background + alpha * (img - self._background)
+        if mask is not None:
+            upd[mask] = self._background[mask]
+        self._background = upd
+
+    def process(self, frame: Frame):
+        """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
+        image = frame.image
+        self._update_background(image)
+        bg = self._background.astype(np.uint8)
+        windows = self._windows()
+        if windows is None:
+            cands = self.detector.detect(image, roi=self.roi, background=bg)
+            self._since_full = 0
+        else:
+            cands = self.detector.detect(image, roi=self.roi, background=bg,
+                                         search_windows=windows)
+            if len(cands) == 0:  # lost it: look everywhere
+                cands = self.detector.detect(image, roi=self.roi, background=bg)
+                self._since_full = 0
+            else:
+                self._since_full += 1
+        lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
+        reading = self.rods.read(image)
+        shifts, angles = self.rod_paths.update(reading)
+        ctx = self.men.context(shifts, angles)
+        online = self.path.update(lifted, ctx)
+        self._last = online
+        # online row: rods unwrapped against the previous online angles
+        if self._online_unwrap is None:
+            self._online_unwrap = angles.copy()
+        else:
+            d = (angles - self._online_unwrap + np.pi) % (2 * np.pi) - np.pi
+            self._online_unwrap = self._online_unwrap + d
+        online_row = frame_row(frame.index, frame.t, online.xy, online.state, shifts,
+                               self._online_unwrap, self.camera, self.table)
+        for rf in self.rod_paths.pop_committed():
+            self._rod_frames[rf.frame] = (rf.shift, rf.angle)
+        rows, events = self._join(self.smoother.push(self.path.pop_committed()))
+        return online_row, rows, events
+
+    def _join(self, points) -> tuple[list[dict], list[Event]]:
+        rows, events = [], []
+        for p in points:
+            shifts, angles = self._rod_frames.pop(p.frame)
+            events += self.events.push(p, shifts, angles)
+            rows.append(frame_row(p.frame, p.frame / self.fps, p.xy, p.state, shifts, angles,
+                                  self.camera, self.table))
+        return rows, events
+
+    def finish(self) -> tuple[list[dict], list[Event]]:
+        """Flush everything still pending (end of the video)."""
+        for rf in self.rod_paths.finish():
+            self._rod_frames[rf.frame] = (rf.shift, rf.angle)
+        points = self.smoother.push(self.path.finish()) + self.smoother.finish()
+        return self._join(points)
+
+
+def _disc_mask(shape, centre, radius) -> np.ndarray:
+    h, w = shape
+    u0, v0 = centre
+    r = int(np.ceil(radius))
+    mask = np.zeros(shape, bool)
+    a, b = max(0, int(v0) - r), min(h, int(v0) + r + 1)
+    c, d = max(0, int(u0) - r), min(w, int(u0) + r + 1)
+    if a < b and c < d:
+        vv, uu = np.mgrid[a:b, c:d]
+        mask[a:b, c:d] = (uu - u0) ** 2 + (vv - v0) ** 2 <= radius ** 2
+    return mask
+
+
+# ---------------------------------------------------------------------- records and runs
+def _meta(table: TableSpec, calibration, fps: float, source_name: str, kind: str) -> dict:
+    names = calibration.team_names or ("side0", "side1")
+    colours = [calibration.team_of_side(s).colour.rgb for s in (0, 1)] \
+        if calibration.teams else None
+    return {
+        "fps": fps, "source": kind, "input": source_name, "table": table.to_dict(),
+        "rods": rods_meta(table, names), "teams": teams_meta(names, colours),
+        "camera": calibration.camera.to_dict(),
+        "calibration": {"method": calibration.method,
+                        "reprojection_error_px": calibration.reprojection_error},
+    }
+
+
+class _Progress:
+    def __init__(self, total: int | None, enabled: bool):
+        self.total, self.enabled = total, enabled
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def show(self, n: int, extra: str = "", force: bool = False) -> None:
+        now = time.perf_counter()
+        if not self.enabled or (now - self.last < 0.5 and not force):
+            return
+        self.last = now
+        rate = n / max(now - self.t0, 1e-9)
+        if self.total:
+            pct = 100.0 * n / self.total
+            bar = "#" * int(pct / 5) + "-" * (20 - int(pct / 5))
+            msg = f"\rtracking [{bar}] {n}/{self.total} frames ({pct:.0f} %), {rate:.0f} fps"
+        else:
+            msg = f"\rtracking {n} frames, {rate:.0f} fps"
+        print(msg + ("  " + extra if extra else ""), end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
+
+
+def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
+                settings: TrackSettings | None = None, progress: bool = True,
+                max_frames: int | None = None) -> TrackSummary:
+    """Track a temporal source (video file or live camera) into a record at ``out_dir``."""
+    out_dir = Path(out_dir)
+    summary = TrackSummary(out_dir=out_dir)
+    tracker = VideoTracker(table, calibration, source.fps, settings)
+    meta = _meta(table, calibration, source.fps, str(getattr(source, "path", "camera")),
+                 "track")
+    bar = _Progress(source.frame_count, progress)
+    t_start = time.perf_counter()
+    with RecordWriter(out_dir, meta) as rec, \
+            RecordWriter(out_dir / "online", {**meta, "source": "track-online"}) as online:
+
+        def write(rows, events):
+            for r in rows:
+                rec.write_frame(r)
+            for e in events:
+                rec.write_event(e)
+                summary.events[e.type] = summary.events.get(e.type, 0) + 1
+                if e.type == "goal":
+                    summary.goals[e.team] = summary.goals.get(e.team, 0) + 1
+
+        for frame in source:
+            t0 = time.perf_counter()
+            online_row, rows, events = tracker.process(frame)
+            summary.track_s += time.perf_counter() - t0
+            summary.decode_s += frame.decode_s
+            online.write_frame(online_row)
+            write(rows, events)
+            summary.frames += 1
+            bar.show(summary.frames, _score_text(summary, tracker.team_names))
+            if max_frames is not None and summary.frames >= max_frames:
+                break
+        t0 = time.perf_counter()
+        write(*tracker.finish())
+        summary.track_s += time.perf_counter() - t0
+        summary.seconds = time.perf_counter() - t_start
+        summary.dropped = getattr(source, "dropped", 0)
+        timing = {"frames": summary.frames, "decode_s": summary.decode_s,
+                  "track_s": summary.track_s, "realtime_fps": source.fps,
+                  "lag_s": tracker.path.lag / source.fps + tracker.smoother.s.half_window
+                  / source.fps}
+        rec.update_meta(timing=timing)
+        online.update_meta(timing={**timing, "lag_s": 0.0})
+    bar.done()
+    if summary.dropped:
+        warnings.warn(f"the tracker could not keep up: {summary.dropped} camera frames were "
+                      "dropped", stacklevel=2)
+    return summary
+
+
+def _score_text(summary: TrackSummary, names) -> str:
+    return " - ".join(f"{n} {summary.goals.get(n, 0)}" for n in names)
+
+
+def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
+                 settings: TrackSettings | None = None, progress: bool = True) -> TrackSummary:
+    """Track a folder of stills, each image on its own."""
+    s = settings or TrackSettings()
+    out_dir = Path(out_dir)
+    summary = TrackSummary(out_dir=out_dir)
+    camera = calibration.camera
+    rods = RodReader(table, camera, _team_mask_from(calibration))
+    radius = ball_radius_map(camera, table)
+    roi = playfield_mask(camera, table, margin=0.01)
+    ball_colour = None
+    if calibration.ball is not None:
+        ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
+    detector = BallDetector(ball_colour=ball_colour, expected_radius_px=radius)
+    meta = _meta(table, calibration, source.fps, str(source.path), "track-stills")
+    bar = _Progress(source.frame_count, progress)
+    t_start = time.perf_counter()
+    with RecordWriter(out_dir, meta, extra_columns=("source", "ball_score")) as rec:
+        for frame in source:
+            t0 = time.perf_counter()
+            cands = detector.detect(frame.image, roi=roi)
+            lifted = lift_candidates(cands.uv, cands.score, camera, table)
+            reading = rods.read(frame.image)
+            if len(lifted.xy) and lifted.score[0] >= s.still_threshold:
+                xy, state, score = lifted.xy[0], SEEN, float(lifted.score[0])
+            else:
+                xy, state, score = np.full(2, np.nan), OUT, None
+            row = frame_row(frame.index, frame.t, xy, state, reading.shift, reading.angle,
+                            camera, table)
+            if state == SEEN:  # a still's ball is where it was seen, not re-projected
+                i = int(np.argmin(np.linalg.norm(cands.uv - camera.table_to_pixel(
+                    np.array([[xy[0], xy[1], table.ball.radius]])), axis=1)))
+                row.update(ball_u=float(cands.u[i]), ball_v=float(cands.v[i]))
+            row.update(source=frame.name, ball_score=score)
+            rec.write_frame(row)
+            summary.track_s += time.perf_counter() - t0
+            summary.decode_s += frame.decode_s
+            summary.frames += 1
+            bar.show(summary.frames)
+        summary.seconds = time.perf_counter() - t_start
+        rec.update_meta(timing={"frames": summary.frames, "decode_s": summary.decode_s,
+                                "track_s": summary.track_s})
+    bar.done()
+    return summary
