@@ -1,0 +1,208 @@
+"""Sub-pixel fit of a motion-blurred ball to its alpha matte.
+
+The camera integrates the ball over the exposure: with the ball's image a disc of radius
+``r`` px whose centre moves at constant velocity from ``c - s`` to ``c + s`` (``s`` the half
+streak vector, px), the fraction of the exposure a pixel sees the ball is
+
+    f(p) = 1 / (2 l) * |[a - h, a + h] ∩ [-l, l]|,    l = |s|,
+    a = (p - c) . s / l,   b = (p - c) x s / l,   h = sqrt(max(r^2 - b^2, 0)),
+
+and the pixel shows ``(1 - f) * background + f * ball_colour``: the alpha matte of the ball
+against the background (``reconstruct.ball_colour.AlphaMatte``) is ``f`` itself. ``c`` is
+the position at mid-exposure, the centre of the streak, which is what the tracker reports.
+
+The model adds the pixel's own footprint (a 1 px box along the streak), which gives the closed
+form ``f = sum(e1 e2 Q(a + e1 h + e2 l)) / (2 l)`` over ``e1, e2 = +-1`` with ``Q`` the twice
+integrated unit box. ``fit_streak`` fits ``A f + B`` to the matte by weighted Gauss-Newton
+(Levenberg-Marquardt damped), so pixels where the matte means nothing (an occluding man, a
+marking of the ball's own colour) get weight 0 instead of biasing a centroid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_MIN_HALF_STREAK = 0.02  # px: below this the streak is a static disc (the formula's limit)
+_FD_STEP = 0.02  # px: finite-difference step of the Jacobian
+
+
+def _q(x: np.ndarray) -> np.ndarray:
+    """The unit box integrated twice: 0 below -1/2, (x + 1/2)^2 / 2 inside, x above 1/2."""
+    y = np.clip(x, -0.5, 0.5) + 0.5
+    return 0.5 * y * y + np.maximum(x - 0.5, 0.0)
+
+
+def streak_coverage(x: np.ndarray, y: np.ndarray, params: np.ndarray,
+                    footprint: float = 1.0) -> np.ndarray:
+    """Fraction of the exposure each pixel sees the ball.
+
+    Args:
+        x, y: (N,) float64, px: pixel centres.
+        footprint: px, the width of a pixel (of a bin of pixels) along the streak.
+        params: (..., 5) float64: ``cu, cv`` (px, mid-exposure centre), ``r`` (px, ball
+            radius), ``su, sv`` (px, half the displacement during the exposure).
+
+    Returns:
+        (..., N) float64 in [0, 1].
+    """
+    p = np.asarray(params, float)[..., None]
+    cu, cv, r, su, sv = p[..., 0, :], p[..., 1, :], p[..., 2, :], p[..., 3, :], p[..., 4, :]
+    ln = np.hypot(su, sv)
+    static = ln < 1e-9
+    dx = np.where(static, 1.0, su / np.where(static, 1.0, ln))
+    dy = np.where(static, 0.0, sv / np.where(static, 1.0, ln))
+    ln = np.maximum(ln, _MIN_HALF_STREAK)
+    ex, ey = x - cu, y - cv
+    a = ex * dx + ey * dy
+    b = ey * dx - ex * dy
+    h = np.sqrt(np.maximum(r * r - b * b, 0.0))
+    if footprint != 1.0:  # a box of width w: w Q(x / w)
+        a, h, ln2 = a / footprint, h / footprint, ln / footprint
+        f = _q(a + h + ln2) - _q(a + h - ln2) - _q(a - h + ln2) + _q(a - h - ln2)
+        return f * footprint / (2.0 * ln)
+    f = _q(a + h + ln) - _q(a + h - ln) - _q(a - h + ln) + _q(a - h - ln)
+    return f / (2.0 * ln)
+
+
+@dataclass(frozen=True)
+class StreakFit:
+    """A fitted blurred ball (px, in the coordinates of the pixels given to the fit)."""
+
+    u: float  # px, mid-exposure centre
+    v: float  # px
+    radius: float  # px
+    half_streak: tuple[float, float]  # px, half the displacement during the exposure
+    amplitude: float  # matte value of the ball itself (1 when the colour is right)
+    offset: float  # matte value of the local background (0 when the background is right)
+    rms: float  # weighted RMS residual, matte units
+    support_weight: float  # mean weight (clipped to 0..1) over the model's support (f > max/2)
+    iterations: int
+
+    @property
+    def streak_length(self) -> float:
+        """px, the displacement during the exposure (0 for a still ball)."""
+        return 2.0 * float(np.hypot(*self.half_streak))
+
+    @property
+    def streak_angle(self) -> float:
+        """rad, direction of the streak in the image, in [0, pi) (u right, v down)."""
+        return float(np.arctan2(self.half_streak[1], self.half_streak[0]) % np.pi)
+
+
+def matte_moments(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarray
+                  ) -> np.ndarray | None:
+    """Initial streak parameters from the moments of the matte.
+
+    A disc of radius r swept over 2 l has variance r^2/4 across the streak and
+    r^2/4 + l^2/3 along it.
+
+    Args:
+        x, y, alpha, weight: (N,) float64: pixel centres (px), matte, weights.
+
+    Returns:
+        (5,) float64 ``cu, cv, r, su, sv``, or None when the matte is empty.
+    """
+    m = np.clip(alpha, 0.0, 1.0) * (weight > 0)
+    m0 = m.sum()
+    if m0 <= 1e-6:
+        return None
+    cu, cv = (m @ x) / m0, (m @ y) / m0
+    ex, ey = x - cu, y - cv
+    cxx, cyy, cxy = (m @ (ex * ex)) / m0, (m @ (ey * ey)) / m0, (m @ (ex * ey)) / m0
+    evals, evecs = np.linalg.eigh(np.array([[cxx, cxy], [cxy, cyy]]))
+    r = 2.0 * np.sqrt(max(evals[0], 0.25))
+    half = np.sqrt(max(3.0 * (evals[1] - evals[0]), 0.0))
+    return np.array([cu, cv, r, half * evecs[0, 1], half * evecs[1, 1]])
+
+
+def fit_streak(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarray,
+               init: np.ndarray, radius_bounds: tuple[float, float] = (0.5, 1e3),
+               max_iter: int = 8, tol: float = 2e-3, robust: float = 0.0,
+               footprint: float = 1.0) -> StreakFit:
+    """Weighted least-squares fit of ``A * streak_coverage + B`` to a matte.
+
+    Args:
+        x, y: (N,) float64, px: pixel centres.
+        alpha: (N,) float64: the ball's alpha matte at those pixels.
+        weight: (N,) float64 >= 0: confidence of each matte value (0: ignore the pixel).
+        init: (5,) float64: starting ``cu, cv, r, su, sv`` (e.g. from ``matte_moments``).
+        radius_bounds: px, the radius is kept inside.
+        max_iter: Gauss-Newton iterations at most.
+        tol: px, stop when no parameter moves more than this.
+        footprint: px, size of one sample (pixels binned b x b: b).
+        robust: after converging, down-weight pixels the model does not explain (Cauchy
+            weights with this scale, matte units) and fit again; 0: plain least squares.
+    """
+    fit = _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, footprint)
+    if robust <= 0:
+        return fit
+    p = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
+    res = alpha - (fit.amplitude * streak_coverage(x, y, p, footprint) + fit.offset)
+    w2 = weight / (1.0 + (res / robust) ** 2)
+    return _fit_once(x, y, alpha, w2, p, radius_bounds, max_iter, tol, footprint)
+
+
+def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp) -> StreakFit:
+    p = np.asarray(init, float).copy()
+    p[2] = np.clip(p[2], *radius_bounds)
+    steps = np.eye(5) * _FD_STEP
+    lam = 1e-3
+    sw = np.sqrt(weight)
+    step = np.inf
+
+    def linear(f: np.ndarray) -> tuple[np.ndarray, float]:
+        # best A, B for a fixed shape: 2x2 weighted normal equations
+        g = np.stack([f, np.ones_like(f)], axis=1)
+        gw = g * weight[:, None]
+        ab = np.linalg.lstsq(g.T @ gw + 1e-9 * np.eye(2), gw.T @ alpha, rcond=None)[0]
+        res = sw * (alpha - g @ ab)
+        return ab, float(res @ res)
+
+    f0 = streak_coverage(x, y, p, fp)
+    ab, cost = linear(f0)
+    it = 0
+    while it < max_iter:
+        it += 1
+        fs = streak_coverage(x, y, np.vstack([p, p + steps]), fp)
+        f0 = fs[0]
+        jac = np.empty((len(x), 7))
+        jac[:, :5] = ab[0] * (fs[1:] - f0).T / _FD_STEP
+        jac[:, 5] = f0
+        jac[:, 6] = 1.0
+        res = alpha - (ab[0] * f0 + ab[1])
+        jw = jac * weight[:, None]
+        hess = jac.T @ jw
+        grad = jw.T @ res
+        moved = False
+        for _ in range(6):
+            damp = hess + lam * np.diag(np.diag(hess) + 1e-9)
+            try:
+                delta = np.linalg.solve(damp, grad)
+            except np.linalg.LinAlgError:
+                lam *= 10.0
+                continue
+            q = p + delta[:5]
+            q[2] = np.clip(q[2], *radius_bounds)
+            ab_q, cost_q = linear(streak_coverage(x, y, q, fp))
+            if cost_q <= cost:
+                step = np.abs(q - p).max()
+                p, ab, cost = q, ab_q, cost_q
+                lam = max(lam * 0.3, 1e-6)
+                moved = True
+                break
+            lam *= 10.0
+        if not moved or step < tol:
+            break
+    f = streak_coverage(x, y, p, fp)
+    support = f > 0.5 * max(f.max(), 1e-9)
+    wsum = max(float(weight.sum()), 1e-9)
+    amp = ab[0] if abs(ab[0]) > 1e-9 else 1e-9
+    return StreakFit(
+        u=float(p[0]), v=float(p[1]), radius=float(p[2]),
+        half_streak=(float(p[3]), float(p[4])), amplitude=float(ab[0]), offset=float(ab[1]),
+        rms=float(np.sqrt(cost / wsum) / abs(amp)),
+        support_weight=float(np.clip(weight[support], 0, 1).mean()) if support.any() else 0.0,
+        iterations=it,
+    )
