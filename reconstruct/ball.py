@@ -99,6 +99,15 @@ class BallCandidates:
         return self[ok]
 
 
+def _near_segment(x, y, params, dist: float) -> np.ndarray:
+    """(N,) bool: pixels within ``dist`` px of the streak segment of ``params``."""
+    cu, cv, _, su, sv = params
+    ex, ey = x - cu, y - cv
+    l2 = su * su + sv * sv
+    t = np.clip((ex * su + ey * sv) / l2, -1.0, 1.0) if l2 > 1e-12 else 0.0
+    return (ex - t * su) ** 2 + (ey - t * sv) ** 2 < dist * dist
+
+
 def _odd(x: float) -> int:
     return max(3, int(round(x)) | 1)
 
@@ -109,7 +118,7 @@ class BallDetector:
     def __init__(self, ball_colour="white", expected_radius_px: float | np.ndarray | None = None,
                  max_candidates: int = 10, min_response: float = 0.18,
                  robust_scale: float = 0.3, max_streak_diameters: float = 4.0,
-                 score_model: ScoreModel | None = None):
+                 learn_colour: bool = True, score_model: ScoreModel | None = None):
         """Args:
             ball_colour: a preset name (white, yellow, orange) or BGR 0-255; None: white.
             expected_radius_px: the ball's radius in the image, px: a number, or an (H, W)
@@ -119,8 +128,13 @@ class BallDetector:
             robust_scale: matte residual beyond which pixels are down-weighted in the fit
                 (Cauchy scale; 0: plain least squares).
             max_streak_diameters: longest blur streak looked for, ball diameters.
+            learn_colour: with a background model (video), follow the colour of confident
+                detections (a running mean), so the matte stays exact.
             score_model: how features become a score (default ``ScoreModel()``).
         """
+        self.learn_colour = bool(learn_colour)
+        self._colour_sum = np.zeros(3)
+        self._colour_n = 0.0
         self.robust_scale = float(robust_scale)
         self.max_streak_diameters = float(max_streak_diameters)
         self.colour = ball_colour_bgr("white" if ball_colour is None else ball_colour)
@@ -154,7 +168,10 @@ class BallDetector:
             return self.radius_at(0, 0, shape)
         if r.shape != tuple(shape):
             raise ValueError(f"expected radius map {r.shape} does not match the frame {shape}")
-        return float(np.median(r[roi] if roi is not None and roi.any() else r))
+        sub = r[::8, ::8]
+        if roi is not None and roi[::8, ::8].any():
+            sub = sub[roi[::8, ::8]]
+        return float(np.median(sub))
 
     def _background_mattes(self, background: np.ndarray, size=None
                            ) -> tuple[AlphaMatte, AlphaMatte | None]:
@@ -218,8 +235,26 @@ class BallDetector:
         else:
             full, small_m, small, k = self._prepare(frame_bgr, background, r)
             seeds = self._full_seeds(small, small_m, k, roi, background is not None)
-        cands = [self._refine(frame_bgr, full, su, sv, roi) for su, sv in seeds]
-        return BallCandidates.concatenate([c for c in cands if c is not None]).sorted()
+        still = background is None
+        fits = [self._refine(frame_bgr, full, su, sv, roi, still) for su, sv in seeds]
+        fits = [f for f in fits if f is not None]
+        out = BallCandidates.concatenate([c for c, _ in fits]).sorted()
+        if not still and self.learn_colour and len(out) and out.score[0] > 0.6:
+            best = max(fits, key=lambda f: f[0].score[0])
+            if best[0].streak_px[0] < 2 * best[0].radius_px[0]:
+                self._learn(best[1])
+        return out
+
+    def _learn(self, colour: np.ndarray | None) -> None:
+        """Running mean of confident detections' colour; mattes rebuilt when it drifts."""
+        if colour is None:
+            return
+        self._colour_sum = 0.95 * self._colour_sum + colour
+        self._colour_n = 0.95 * self._colour_n + 1.0
+        mean = (self._colour_sum / self._colour_n).astype(np.float32)
+        if np.abs(mean - self.colour).max() > 3.0:
+            self.colour = mean
+            self._cache = {}
 
     def _full_seeds(self, small, matte, k, roi, known_background: bool
                     ) -> list[tuple[float, float]]:
@@ -271,7 +306,8 @@ class BallDetector:
                 seeds.append((x0 + ix, y0 + iy))
         return seeds
 
-    def _fit_at(self, frame, matte: AlphaMatte, u0, v0, r, init, max_half: float):
+    def _fit_at(self, frame, matte: AlphaMatte, u0, v0, r, init, max_half: float,
+                robust: float):
         """Fit in a window around (u0, v0), growing it while the streak reaches its edge.
 
         Large balls are fitted on b x b bins of the matte (b = radius / 6) for speed.
@@ -304,8 +340,11 @@ class BallDetector:
                 if init is None:
                     return None, None
                 init[2] = r
+            near = _near_segment(x, y, init, 1.5 * r + 2 * b + 1)
+            x, y, alpha, weight = x[near], y[near], alpha[near], weight[near]
             fit = fit_streak(x, y, alpha, weight, init, radius_bounds=(0.35 * r, 2.5 * r),
-                             robust=self.robust_scale, footprint=float(b), max_iter=6)
+                             robust=robust, footprint=float(b), max_iter=5,
+                             tol=0.01)
             xy = (x, y, float(b))
             u0, v0 = fit.u, fit.v
             init = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
@@ -316,12 +355,15 @@ class BallDetector:
             half = int(np.ceil(min(reach + 0.6 * r + 2, max_half)))
         return fit, xy
 
-    def _refine(self, frame, matte: AlphaMatte, u0: float, v0: float, roi
-                ) -> BallCandidates | None:
+    def _refine(self, frame, matte: AlphaMatte, u0: float, v0: float, roi, still: bool
+                ) -> tuple[BallCandidates, np.ndarray | None] | None:
+        """Fit one seed; on a still (no background model), also refit against the
+        candidate's own colour and down-weight what the model does not explain."""
         h, w = frame.shape[:2]
         r = self.radius_at(u0, v0, (h, w))
         max_half = self.max_streak_diameters * r + 1.6 * r + 2
-        fit, xy = self._fit_at(frame, matte, u0, v0, r, None, max_half)
+        robust = self.robust_scale if still else 0.0
+        fit, xy = self._fit_at(frame, matte, u0, v0, r, None, max_half, robust)
         if fit is None:
             return None
         own = self._own_colour(frame, matte, *xy, fit)
@@ -330,12 +372,12 @@ class BallDetector:
             radius_ratio=fit.radius / r, amplitude=fit.amplitude, offset=fit.offset,
             rms=fit.rms, seen=fit.support_weight, colour_distance=0.0,
             streak_ratio=fit.streak_length / (2 * r))
-        if first > 0.02 and own is not None \
+        if still and first > 0.02 and own is not None \
                 and 8.0 < colour_d < self.score_model.colour_sigma * 1.5:
             # refit against the candidate's own colour (a white ball is never quite white)
             init = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
             fit2, xy2 = self._fit_at(frame, matte.with_colour(own), fit.u, fit.v, r, init,
-                                     max_half)
+                                     max_half, robust)
             if fit2 is not None:
                 fit, xy = fit2, xy2
         if not (0 <= fit.u <= w - 1 and 0 <= fit.v <= h - 1):
@@ -351,7 +393,7 @@ class BallDetector:
             u=[fit.u], v=[fit.v], score=[score], radius_px=[fit.radius],
             streak_px=[fit.streak_length], streak_angle=[fit.streak_angle],
             colour_distance=[colour_d], amplitude=[fit.amplitude], fit_rms=[fit.rms],
-            seen=[fit.support_weight])
+            seen=[fit.support_weight]), own
 
     @staticmethod
     def _own_colour(frame, matte: AlphaMatte, x, y, footprint, fit) -> np.ndarray | None:
@@ -363,6 +405,6 @@ class BallDetector:
             return None
         xi, yi = np.rint(x[sel]).astype(int), np.rint(y[sel]).astype(int)
         img = frame[yi, xi].astype(np.float32)
-        bg = matte.background[yi, xi].astype(np.float32)
+        bg = np.asarray(matte.background)[yi, xi].astype(np.float32)
         unmixed = bg + (img - bg) / f[sel, None].astype(np.float32)
         return np.clip(np.median(unmixed, axis=0), 0, 255)

@@ -27,6 +27,7 @@ BALL_PRESETS_BGR = {
 MIN_CONTRAST = 30.0  # grey levels: ball-background colour difference giving a full weight
 ALPHA_RANGE = (-0.35, 1.45)  # matte values outside are not the ball over the background
 RESIDUAL_SCALE = 50.0  # grey levels: colour residual giving weight exp(-1)
+_ONES = np.ones((1, 3), np.float32)  # cv2.transform with it sums the three channels
 
 
 def ball_colour_bgr(colour) -> np.ndarray:
@@ -67,12 +68,17 @@ class AlphaMatte:
     def _coeffs_of(self, bg: np.ndarray):
         bg = bg.astype(np.float32)
         d = self.colour - bg
-        n2 = (d * d).sum(axis=2)
-        w = d / np.maximum(n2, MIN_CONTRAST**2)[..., None]
-        return bg, d, w, -(bg * w).sum(axis=2), np.sqrt(n2)
+        n2 = cv2.transform(d * d, _ONES)
+        m = n2 + np.float32(1.0)  # unbiased wherever there is contrast; weighted by it below
+        w = d / m[..., None]
+        b = -cv2.transform(bg * w, _ONES)
+        # weight for the contrast, and the factor giving the colour residual:
+        # |res|^2 = |I - B|^2 - alpha^2 (2 m - |C - B|^2)
+        cw = np.minimum(n2 * np.float32(1.0 / MIN_CONTRAST**2), np.float32(1.0))
+        return bg, w, b, cw, 2.0 * m - n2
 
     def coeffs(self, box: tuple[int, int, int, int]):
-        """``(B, C - B, W, b, |C - B|)`` in ``box`` = (y0, y1, x0, x1)."""
+        """``(B, W, b, contrast weight, residual factor)`` in ``box`` = (y0, y1, x0, x1)."""
         y0, y1, x0, x1 = box
         if self._full is not None:
             return tuple(c[y0:y1, x0:x1] for c in self._full)
@@ -88,9 +94,8 @@ class AlphaMatte:
         all): (h, w) float32."""
         box = box if box is not None else (0, self.shape[0], 0, self.shape[1])
         y0, y1, x0, x1 = box
-        _, _, w, b, _ = self.coeffs(box)
-        prod = image[y0:y1, x0:x1].astype(np.float32) * w
-        return prod[..., 0] + prod[..., 1] + prod[..., 2] + b
+        _, w, b, _, _ = self.coeffs(box)
+        return cv2.transform(image[y0:y1, x0:x1].astype(np.float32) * w, _ONES) + b
 
     def alpha_weight(self, image: np.ndarray, box: tuple[int, int, int, int]
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -101,14 +106,13 @@ class AlphaMatte:
         background-to-ball line (a man, a hand).
         """
         y0, y1, x0, x1 = box
-        bg, d, w, _, c = self.coeffs(box)
+        bg, w, _, cw, rf = self.coeffs(box)
         diff = image[y0:y1, x0:x1].astype(np.float32) - bg
-        a = (diff * w).sum(axis=2)
-        res = diff - a[..., None] * d
-        r2 = (res * res).sum(axis=2)
-        weight = np.minimum(c / MIN_CONTRAST, 1.0) ** 2 * np.exp(-r2 / RESIDUAL_SCALE**2)
+        a = cv2.transform(diff * w, _ONES)
+        r2 = cv2.transform(diff * diff, _ONES) - a * a * rf
+        weight = cw * np.exp(r2 * np.float32(-1.0 / RESIDUAL_SCALE**2))
         weight[(a < ALPHA_RANGE[0]) | (a > ALPHA_RANGE[1])] = 0.0
-        return a, weight.astype(np.float32)
+        return a, weight
 
 
 def estimate_background(image: np.ndarray, radius_px: float) -> np.ndarray:

@@ -25,45 +25,77 @@ from dataclasses import dataclass
 import numpy as np
 
 _MIN_HALF_STREAK = 0.02  # px: below this the streak is a static disc (the formula's limit)
-_FD_STEP = 0.02  # px: finite-difference step of the Jacobian
 
 
 def _q(x: np.ndarray) -> np.ndarray:
     """The unit box integrated twice: 0 below -1/2, (x + 1/2)^2 / 2 inside, x above 1/2."""
-    y = np.clip(x, -0.5, 0.5) + 0.5
+    y = np.minimum(np.maximum(x, -0.5), 0.5) + 0.5
     return 0.5 * y * y + np.maximum(x - 0.5, 0.0)
 
 
+def _p(x: np.ndarray) -> np.ndarray:
+    """The unit box integrated once: the derivative of ``_q``."""
+    return np.minimum(np.maximum(x + 0.5, 0.0), 1.0)
+
+
+_EDGE_SOFTNESS = 0.125  # px^2: rounds h = sqrt(r^2 - b^2) at the disc's rim (finite slope)
+_E1 = np.array([[1.0], [1.0], [-1.0], [-1.0]])
+_E2 = np.array([[1.0], [-1.0], [1.0], [-1.0]])
+_SIGN = (_E1 * _E2).ravel()  # f = sum e1 e2 Q(t) / (2 L)
+_DERIV = np.stack([_SIGN, _E2.ravel(), _E1.ravel()])  # d/dA, d/dH, d/dL of the sum
+
+
 def streak_coverage(x: np.ndarray, y: np.ndarray, params: np.ndarray,
-                    footprint: float = 1.0) -> np.ndarray:
+                    footprint: float = 1.0, jacobian: bool = False):
     """Fraction of the exposure each pixel sees the ball.
 
     Args:
         x, y: (N,) float64, px: pixel centres.
-        footprint: px, the width of a pixel (of a bin of pixels) along the streak.
-        params: (..., 5) float64: ``cu, cv`` (px, mid-exposure centre), ``r`` (px, ball
+        params: (5,) float64: ``cu, cv`` (px, mid-exposure centre), ``r`` (px, ball
             radius), ``su, sv`` (px, half the displacement during the exposure).
+        footprint: px, the width of a pixel (of a bin of pixels) along the streak.
+        jacobian: also return the derivatives.
 
     Returns:
-        (..., N) float64 in [0, 1].
+        (N,) float64 in [0, 1]; with ``jacobian``, also (N, 5) float64, d f / d params.
     """
-    p = np.asarray(params, float)[..., None]
-    cu, cv, r, su, sv = p[..., 0, :], p[..., 1, :], p[..., 2, :], p[..., 3, :], p[..., 4, :]
-    ln = np.hypot(su, sv)
-    static = ln < 1e-9
-    dx = np.where(static, 1.0, su / np.where(static, 1.0, ln))
-    dy = np.where(static, 0.0, sv / np.where(static, 1.0, ln))
-    ln = np.maximum(ln, _MIN_HALF_STREAK)
+    cu, cv, r, su, sv = (float(t) for t in params)
+    ln_raw = float(np.hypot(su, sv))
+    if ln_raw > 1e-9:
+        dx, dy = su / ln_raw, sv / ln_raw
+    else:
+        dx, dy = 1.0, 0.0
+    ln = max(ln_raw, _MIN_HALF_STREAK)
     ex, ey = x - cu, y - cv
     a = ex * dx + ey * dy
     b = ey * dx - ex * dy
-    h = np.sqrt(np.maximum(r * r - b * b, 0.0))
-    if footprint != 1.0:  # a box of width w: w Q(x / w)
-        a, h, ln2 = a / footprint, h / footprint, ln / footprint
-        f = _q(a + h + ln2) - _q(a + h - ln2) - _q(a - h + ln2) + _q(a - h - ln2)
-        return f * footprint / (2.0 * ln)
-    f = _q(a + h + ln) - _q(a + h - ln) - _q(a - h + ln) + _q(a - h - ln)
-    return f / (2.0 * ln)
+    z = r * r - b * b
+    root = np.sqrt(z * z + _EDGE_SOFTNESS**2)
+    g = 0.5 * (z + root)  # a smooth max(z, 0)
+    h = np.sqrt(g)
+    k = 1.0 / footprint  # a box of width w: w Q(x / w)
+    L = ln * k
+    # t_i = A + e1_i H + e2_i L for (e1, e2) = (+,+), (+,-), (-,+), (-,-), as one (4, N) array
+    t = (a * k)[None, :] + _E1 * (h * k)[None, :] + _E2 * L
+    f = (_SIGN @ _q(t)) / (2.0 * L)
+    if not jacobian:
+        return f
+    inv = 1.0 / (2.0 * ln)  # d/da etc. in px: (1 / (2 L)) * k = 1 / (2 ln)
+    f_a, f_h, f_l = (_DERIV @ _p(t)) * inv
+    f_l -= f / ln
+    dh_dz = 0.5 * (0.5 * (1.0 + z / root)) / np.maximum(h, 1e-9)
+    h_r, h_b = 2.0 * r * dh_dz, -2.0 * b * dh_dz
+    fb = f_h * h_b
+    jac = np.empty((len(f), 5))
+    jac[:, 0] = -f_a * dx + fb * dy
+    jac[:, 1] = -f_a * dy - fb * dx
+    jac[:, 2] = f_h * h_r
+    nx, ny = -dy, dx
+    rot = (f_a * b - fb * a) / max(ln_raw, _MIN_HALF_STREAK)
+    grow = f_l if ln_raw > _MIN_HALF_STREAK else 0.0
+    jac[:, 3] = rot * nx + grow * dx
+    jac[:, 4] = rot * ny + grow * dy
+    return f, jac
 
 
 @dataclass(frozen=True)
@@ -147,28 +179,35 @@ def fit_streak(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarr
 def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp) -> StreakFit:
     p = np.asarray(init, float).copy()
     p[2] = np.clip(p[2], *radius_bounds)
-    steps = np.eye(5) * _FD_STEP
-    lam = 1e-3
+    if np.hypot(p[3], p[4]) < 0.5:  # the model is even in the streak: leave s = 0
+        p[3:5] = (0.5, 0.0) if np.hypot(p[3], p[4]) < 1e-9 else p[3:5] * 0.5 / np.hypot(
+            p[3], p[4])
+    lam = 1e-4
     sw = np.sqrt(weight)
     step = np.inf
 
+    s0 = float(weight.sum()) + 1e-12
+    s_y = float(weight @ alpha)
+
     def linear(f: np.ndarray) -> tuple[np.ndarray, float]:
-        # best A, B for a fixed shape: 2x2 weighted normal equations
-        g = np.stack([f, np.ones_like(f)], axis=1)
-        gw = g * weight[:, None]
-        ab = np.linalg.lstsq(g.T @ gw + 1e-9 * np.eye(2), gw.T @ alpha, rcond=None)[0]
-        res = sw * (alpha - g @ ab)
+        # best A, B for a fixed shape: the 2x2 weighted normal equations, solved directly
+        wf = weight * f
+        s_f, s_ff, s_fy = float(wf.sum()), float(wf @ f), float(wf @ alpha)
+        det = s_ff * s0 - s_f * s_f
+        if abs(det) < 1e-12 * max(s_ff * s0, 1e-30):
+            ab = np.array([0.0, s_y / s0])
+        else:
+            ab = np.array([(s_fy * s0 - s_f * s_y) / det, (s_ff * s_y - s_f * s_fy) / det])
+        res = sw * (alpha - ab[0] * f - ab[1])
         return ab, float(res @ res)
 
-    f0 = streak_coverage(x, y, p, fp)
+    f0, jf = streak_coverage(x, y, p, fp, jacobian=True)
     ab, cost = linear(f0)
     it = 0
     while it < max_iter:
         it += 1
-        fs = streak_coverage(x, y, np.vstack([p, p + steps]), fp)
-        f0 = fs[0]
         jac = np.empty((len(x), 7))
-        jac[:, :5] = ab[0] * (fs[1:] - f0).T / _FD_STEP
+        jac[:, :5] = ab[0] * jf
         jac[:, 5] = f0
         jac[:, 6] = 1.0
         res = alpha - (ab[0] * f0 + ab[1])
@@ -176,7 +215,7 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp) -> St
         hess = jac.T @ jw
         grad = jw.T @ res
         moved = False
-        for _ in range(6):
+        for _ in range(4):
             damp = hess + lam * np.diag(np.diag(hess) + 1e-9)
             try:
                 delta = np.linalg.solve(damp, grad)
@@ -184,18 +223,19 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp) -> St
                 lam *= 10.0
                 continue
             q = p + delta[:5]
-            q[2] = np.clip(q[2], *radius_bounds)
-            ab_q, cost_q = linear(streak_coverage(x, y, q, fp))
+            q[2] = min(max(q[2], radius_bounds[0]), radius_bounds[1])
+            fq, jq = streak_coverage(x, y, q, fp, jacobian=True)
+            ab_q, cost_q = linear(fq)
             if cost_q <= cost:
                 step = np.abs(q - p).max()
-                p, ab, cost = q, ab_q, cost_q
+                p, ab, cost, f0, jf = q, ab_q, cost_q, fq, jq
                 lam = max(lam * 0.3, 1e-6)
                 moved = True
                 break
             lam *= 10.0
         if not moved or step < tol:
             break
-    f = streak_coverage(x, y, p, fp)
+    f = f0
     support = f > 0.5 * max(f.max(), 1e-9)
     wsum = max(float(weight.sum()), 1e-9)
     amp = ab[0] if abs(ab[0]) > 1e-9 else 1e-9
