@@ -344,7 +344,7 @@ class BallDetector:
             x, y, alpha, weight = x[near], y[near], alpha[near], weight[near]
             fit = fit_streak(x, y, alpha, weight, init, radius_bounds=(0.35 * r, 2.5 * r),
                              robust=robust, footprint=float(b), max_iter=5,
-                             tol=0.01)
+                             tol=0.01, radius_prior=(r, 0.15 * r))
             xy = (x, y, float(b))
             u0, v0 = fit.u, fit.v
             init = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])

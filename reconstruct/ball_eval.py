@@ -50,15 +50,24 @@ def playfield_mask_by_colour(image: np.ndarray) -> np.ndarray:
     a0, b0 = 4 * ia + 2, 4 * ib + 2
     chroma = np.hypot(lab[..., 1] - a0, lab[..., 2] - b0)
     near = chroma < 7
-    ell = np.median(lab[..., 0][near]) if near.any() else 128
-    mask = (near & (lab[..., 0] > 0.55 * ell) & (lab[..., 0] < 1.6 * ell)).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    c_near = near[sh // 4: 3 * sh // 4, sw // 4: 3 * sw // 4]
+    c_ell = lab[sh // 4: 3 * sh // 4, sw // 4: 3 * sw // 4, 0][c_near]
+    ell = np.median(c_ell) if len(c_ell) else 128
+    mask = (near & (lab[..., 0] > 0.7 * ell) & (lab[..., 0] < 1.5 * ell)).astype(np.uint8)
+    # close across rods, men and markings first, then cut thin bridges to look-alike clothes
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8))
     n, lbl, stats, _ = cv2.connectedComponentsWithStats(mask)
     if n < 2:
         raise ValueError("no playfield found in the image: is there a table in view?")
     big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    pts = np.column_stack(np.nonzero(lbl == big)[::-1]).astype(np.int32)
+    comp = lbl == big
+    # drop thin appendages (look-alike clothes touching the table): keep rows and columns
+    # where the region is wide
+    rows = comp.sum(axis=1)
+    cols = comp.sum(axis=0)
+    comp &= (rows > 0.4 * rows.max())[:, None] & (cols > 0.4 * cols.max())[None, :]
+    pts = np.column_stack(np.nonzero(comp)[::-1]).astype(np.int32)
     hull = cv2.convexHull(pts)
     out = np.zeros((sh, sw), np.uint8)
     cv2.fillConvexPoly(out, hull, 1)

@@ -152,7 +152,8 @@ def matte_moments(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.nd
 def fit_streak(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarray,
                init: np.ndarray, radius_bounds: tuple[float, float] = (0.5, 1e3),
                max_iter: int = 8, tol: float = 2e-3, robust: float = 0.0,
-               footprint: float = 1.0) -> StreakFit:
+               footprint: float = 1.0, radius_prior: tuple[float, float] | None = None
+               ) -> StreakFit:
     """Weighted least-squares fit of ``A * streak_coverage + B`` to a matte.
 
     Args:
@@ -164,19 +165,27 @@ def fit_streak(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarr
         max_iter: Gauss-Newton iterations at most.
         tol: px, stop when no parameter moves more than this.
         footprint: px, size of one sample (pixels binned b x b: b).
+        radius_prior: ``(r0, sigma)`` px: a Gaussian prior on the radius (the expected size),
+            which keeps a partly hidden ball from being fitted as a smaller one.
         robust: after converging, down-weight pixels the model does not explain (Cauchy
             weights with this scale, matte units) and fit again; 0: plain least squares.
     """
-    fit = _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, footprint)
+    prior = (0.0, 0.0) if radius_prior is None else (
+        radius_prior[0], _PRIOR_PIXELS / radius_prior[1] ** 2)
+    fit = _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, footprint, prior)
     if robust <= 0:
         return fit
     p = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
     res = alpha - (fit.amplitude * streak_coverage(x, y, p, footprint) + fit.offset)
     w2 = weight / (1.0 + (res / robust) ** 2)
-    return _fit_once(x, y, alpha, w2, p, radius_bounds, max_iter, tol, footprint)
+    return _fit_once(x, y, alpha, w2, p, radius_bounds, max_iter, tol, footprint, prior)
 
 
-def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp) -> StreakFit:
+_PRIOR_PIXELS = 4.0  # the radius prior weighs like this many pixels off by one matte unit
+
+
+def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
+              ) -> StreakFit:
     p = np.asarray(init, float).copy()
     p[2] = np.clip(p[2], *radius_bounds)
     if np.hypot(p[3], p[4]) < 0.5:  # the model is even in the streak: leave s = 0
@@ -201,8 +210,12 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp) -> St
         res = sw * (alpha - ab[0] * f - ab[1])
         return ab, float(res @ res)
 
+    def penalty(q: np.ndarray) -> float:
+        return prior[1] * (q[2] - prior[0]) ** 2
+
     f0, jf = streak_coverage(x, y, p, fp, jacobian=True)
     ab, cost = linear(f0)
+    cost += penalty(p)
     it = 0
     while it < max_iter:
         it += 1
@@ -214,6 +227,8 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp) -> St
         jw = jac * weight[:, None]
         hess = jac.T @ jw
         grad = jw.T @ res
+        hess[2, 2] += prior[1]
+        grad[2] -= prior[1] * (p[2] - prior[0])
         moved = False
         for _ in range(4):
             damp = hess + lam * np.diag(np.diag(hess) + 1e-9)
@@ -226,6 +241,7 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp) -> St
             q[2] = min(max(q[2], radius_bounds[0]), radius_bounds[1])
             fq, jq = streak_coverage(x, y, q, fp, jacobian=True)
             ab_q, cost_q = linear(fq)
+            cost_q += penalty(q)
             if cost_q <= cost:
                 step = np.abs(q - p).max()
                 p, ab, cost, f0, jf = q, ab_q, cost_q, fq, jq

@@ -16,7 +16,7 @@ import numpy as np
 class ScoreModel:
     """Tolerances of the ball score."""
 
-    radius_log_sigma: float = 0.22  # spread of ln(fitted / expected radius)
+    radius_log_sigma: float = 0.35  # spread of ln(fitted / expected radius)
     amplitude_full: float = 0.6  # matte amplitude that counts as full contrast
     amplitude_max: float = 1.25  # a ball's coverage is at most 1: more is a larger bright thing
     offset_sigma: float = 0.3  # spread of the local background's matte level
