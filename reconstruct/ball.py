@@ -269,7 +269,9 @@ class BallDetector:
         dil = cv2.dilate(resp, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
                                                          (_odd(3 * rs), _odd(3 * rs))))
         ys, xs = np.nonzero((resp >= dil) & (resp > self.min_response))
-        order = np.argsort(-resp[ys, xs])[: self.max_candidates]
+        # against a known background few seeds are needed; a still has many look-alikes
+        n_seeds = min(self.max_candidates, 3) if known_background else self.max_candidates
+        order = np.argsort(-resp[ys, xs])[:n_seeds]
         return [((xs[i] + 0.5) * k - 0.5, (ys[i] + 0.5) * k - 0.5) for i in order]
 
     @staticmethod
