@@ -67,6 +67,22 @@ def _run_evaluate(args) -> int:
     return evaluate_cli(args)
 
 
+def _add_stats(sub) -> None:
+    p = sub.add_parser("stats", help="game statistics of a record: score, shots, passes, "
+                       "possession, heatmap, rule checks")
+    p.add_argument("record", help="a record directory (truth or reconstruction)")
+    p.add_argument("--out", default=None, help="folder for the pictures (default RECORD/stats)")
+    p.add_argument("--html", default=None, help="HTML report (default OUT/report.html)")
+    p.add_argument("--json", default=None, help="figures as JSON (default OUT/stats.json)")
+    p.set_defaults(func=_run_stats)
+
+
+def _run_stats(args) -> int:
+    from reconstruct.stats_report import stats_cli
+
+    return stats_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="foosball",
@@ -75,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_simulate(sub)
+    _add_stats(sub)
     _add_evaluate(sub)
     return parser
 
