@@ -83,6 +83,28 @@ def _run_stats(args) -> int:
     return stats_cli(args)
 
 
+def _add_track(sub) -> None:
+    p = sub.add_parser("track", help="track a video, a live camera or a folder of stills into "
+                       "a game record")
+    p.add_argument("input", help="video file, folder of images, or camera index (with --live)")
+    p.add_argument("--out", required=True, help="output record directory")
+    p.add_argument("--table", default="german", help="table name or JSON file (default german)")
+    p.add_argument("--calibration", default=None,
+                   help="calibration JSON (saved by foosball calibrate/track, or clicked "
+                        "points: see docs/calibration.md); default: automatic")
+    p.add_argument("--live", action="store_true", help="INPUT is a camera index: track live")
+    p.add_argument("--max-frames", type=_positive(int), default=None,
+                   help="stop after this many frames")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run_track)
+
+
+def _run_track(args) -> int:
+    from reconstruct.track import track_cli
+
+    return track_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="foosball",
@@ -91,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_simulate(sub)
+    _add_track(sub)
     _add_stats(sub)
     _add_evaluate(sub)
     return parser

@@ -357,3 +357,67 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
                                 "track_s": summary.track_s})
     bar.done()
     return summary
+
+
+# ---------------------------------------------------------------------- command line
+def load_or_calibrate(source, table: TableSpec, calibration_file: str | None, out_dir: Path,
+                      n_frames: int = 30):
+    """The calibration to track with: a file (a saved calibration, or clicked points) or
+    found automatically from frames spread over the source; its overlay PNG is written to
+    ``out_dir/calibration.png`` and the calibration to ``out_dir/calibration.json``."""
+    import cv2
+
+    from reconstruct.calibrate import (
+        calibrate_auto,
+        calibrate_from_points,
+        draw_overlay,
+    )
+    from reconstruct.calibration.model import Calibration
+
+    frames = source.sample(n_frames)
+    if calibration_file:
+        path = Path(calibration_file)
+        if not path.is_file():
+            raise ValueError(f"calibration file {path} does not exist")
+        try:
+            cal = Calibration.load(path)
+        except ValueError:
+            cal = calibrate_from_points(path, table)
+        if (cal.camera.width, cal.camera.height) != tuple(source.size):
+            raise ValueError(f"calibration {path} is for {cal.camera.width}x{cal.camera.height} "
+                             f"images, the input is {source.size[0]}x{source.size[1]}")
+        if not cal.teams:  # colours come from the footage
+            auto = calibrate_auto(frames, table, camera=cal.camera)
+            cal = auto
+    else:
+        cal = calibrate_auto(frames, table)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cal.save(out_dir / "calibration.json")
+    cv2.imwrite(str(out_dir / "calibration.png"), draw_overlay(frames[0], cal, table))
+    return cal
+
+
+def track_cli(args) -> int:
+    """``foosball track INPUT --out DIR [--table NAME] [--calibration FILE] [--live]``."""
+    from reconstruct.sources import open_source
+    from sim.table import load_table
+
+    table = load_table(args.table)
+    source = open_source(args.input, live=args.live)
+    out = Path(args.out)
+    cal = load_or_calibrate(source, table, args.calibration, out)
+    print(f"calibration: {cal.method}, reprojection error {cal.reprojection_error:.2f} px; "
+          f"teams: {', '.join(cal.team_names or ('unknown', 'unknown'))}; "
+          f"overlay: {out / 'calibration.png'}", file=sys.stderr)
+    if cal.reprojection_error > 5.0:
+        warnings.warn(f"the calibration fits poorly ({cal.reprojection_error:.1f} px): check "
+                      f"{out / 'calibration.png'} and consider --calibration FILE", stacklevel=1)
+    if source.temporal:
+        summary = track_video(source, out, table, cal, progress=not args.quiet,
+                              max_frames=args.max_frames)
+    else:
+        summary = track_stills(source, out, table, cal, progress=not args.quiet)
+    print(summary.text())
+    if summary.frames == 0:
+        raise ValueError("no frame could be tracked")
+    return 0
