@@ -6,8 +6,9 @@ The pose is set the way one mounts a camera over a table:
 - ``look_at`` (x, y) m: the point of the playfield the optical axis passes through
   (0, 0: the centre; anything else: an off-centre camera);
 - ``height`` m: the camera centre above the playfield;
-- ``yaw_deg``: turns the image about the vertical; 0 puts the table's +x to the right of the
-  image (the length across the image), 90 puts +x up the image (the length up the image);
+- ``yaw_deg``: turns the camera about the vertical, counter-clockwise seen from above: 0
+  puts the table's +x to the right of the image and +y up (the length across the image);
+  90 puts +y to the right and +x down (the length up and down the image);
 - ``tilt_deg``: the optical axis leans this far from vertical, the camera moving towards
   the image's bottom edge, as when it stands beyond one end or one side of the table;
 - ``roll_deg``: turns the image about the optical axis (a camera not mounted level).
@@ -60,7 +61,8 @@ class CameraSettings:
     flicker_depth: float = 0.0  # 0..1
     codec: str = "mp4v"  # mp4v (MPEG-4 part 2, .mp4) or mjpg (MJPEG, .avi)
     quality: int = 90  # MJPEG quality 1..100 (OpenCV's mp4v encoder has a fixed rate)
-    blur_step_px: float = 1.0  # px between motion-blur copies
+    blur_step_px: float = 1.5  # px between motion-blur copies of the men
+    ball_blur_step_px: float = 1.0  # px between motion-blur copies of the ball
     max_blur_samples: int = 96
     seed: int = 0  # sensor noise
 
@@ -90,19 +92,18 @@ class CameraSettings:
         need(self.codec in CODECS, f"codec must be one of {', '.join(CODECS)}, got "
              f"{self.codec!r}")
         need(1 <= self.quality <= 100, "quality must be 1..100")
-        need(self.blur_step_px > 0 and 1 <= self.max_blur_samples <= 250,
+        need(self.blur_step_px > 0 and self.ball_blur_step_px > 0
+             and 1 <= self.max_blur_samples <= 250,
              "blur_step_px must be > 0 and max_blur_samples 1..250")
 
     # ------------------------------------------------------------------ derived
     def camera(self) -> Camera:
         """The ``sim.camera.Camera`` (intrinsics, distortion, pose) these settings make."""
         yaw = np.radians(self.yaw_deg)
-        right = np.array([np.cos(yaw), np.sin(yaw), 0.0])
         up = np.array([-np.sin(yaw), np.cos(yaw), 0.0])  # table direction up the image
         target = np.array([self.look_at[0], self.look_at[1], 0.0])
         back = self.height * np.tan(np.radians(self.tilt_deg))
         eye = target - back * up + np.array([0.0, 0.0, self.height])
-        del right
         return Camera.looking_at(self.width, self.height_px, eye, target, self.hfov_deg, up=up,
                                  roll_deg=self.roll_deg, dist=self.dist)
 

@@ -104,8 +104,8 @@ def path_length(points: np.ndarray) -> np.ndarray:
 
 def samples_for(length_px: float, step_px: float, max_samples: int) -> int:
     """How many instants draw a blur ``length_px`` long with copies ``step_px`` apart
-    (1: the body looks still)."""
-    if not np.isfinite(length_px) or length_px < 0.5 * step_px:
+    (1: the body looks still: it moves less than a pixel, or half a step)."""
+    if not np.isfinite(length_px) or length_px < max(0.5 * step_px, 1.0):
         return 1
     return int(min(max_samples, max(2, np.ceil(length_px / step_px) + 1)))
 

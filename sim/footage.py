@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -46,11 +47,10 @@ from sim.sensor import Sensor
 from sim.state import TableState
 from sim.table import TableSpec
 from sim.tablemesh import MEN0, TableModel
+from sim.visibility import VisibilityProbe
 
+PROBES = 9  # instants sampled over each exposure for planning, shadows and blur length
 HIDDEN_BELOW = 0.1  # visibility under which a ball in play is "hidden"
-ID_SIZE = 64  # px, side of the crop rendered to measure the ball's visibility
-ID_RADIUS = 20.0  # px, ball radius in that crop
-ID_POSE_ROW = shaders.MAX_POSE_ROWS - 1  # the pose row the ID render uses
 
 
 class Footage:
@@ -102,15 +102,13 @@ class Footage:
                                            self.main_depth)
         self.accum_tex = glutil.colour_texture(pw, ph)
         self.accum_fbo = glutil.Framebuffer(pw, ph, [self.accum_tex], self.main_depth)
-        self.id_fbo = glutil.Framebuffer(ID_SIZE, ID_SIZE, [glutil.colour_texture(
-            ID_SIZE, ID_SIZE, hdr=False)], glutil.depth_texture(ID_SIZE, ID_SIZE))
+        self.probe = VisibilityProbe(self.scene, self.camera, self.pinhole,
+                                     shaders.MAX_POSE_ROWS - 1)
         self.composite = glutil.Program(shaders.FULLSCREEN_VS, shaders.COMPOSITE_FS)
         self.composite.use()
         self.composite.set_int("u_accum", 0)
         self._vao = gl.GLuint()
         gl.glGenVertexArrays(1, ctypes.byref(self._vao))
-        self._queries = (gl.GLuint * 2)()
-        gl.glGenQueries(2, self._queries)
         self.static_fbo.bind()
         gl.glEnable(gl.GL_FRAMEBUFFER_SRGB)
         gl.glClearColor(0.0, 0.0, 0.0, 1.0)
@@ -127,13 +125,12 @@ class Footage:
     def film(self, frame: int, t: float, states: Sequence[TableState]) -> dict:
         """Render, encode and measure one frame exposed over ``states`` (first and last at
         the exposure's ends; one state: an instantaneous exposure)."""
-        track = StateTrack(states)
-        mid = track.state(t)
-        groups = self._plan(track)
-        self._render(track, mid, groups)
-        truth = self._truth(track, mid)
+        fs = self._samples(StateTrack(states), t)
+        groups = self._plan(fs)
+        self._render(fs, groups)
+        truth = self._truth(fs)
         s = self.settings
-        flicker = flicker_gain(track.start, track.end, s.flicker_hz, s.flicker_depth)
+        flicker = flicker_gain(fs.track.start, fs.track.end, s.flicker_hz, s.flicker_depth)
         self._frame = self._develop(frame, flicker)
         self.writer.write(self._frame)
         self.frames += 1
@@ -171,37 +168,44 @@ class Footage:
         return self._frame
 
     # ------------------------------------------------------------------ planning
-    def _plan(self, track: StateTrack) -> list[BlurGroup]:
+    def _samples(self, track: StateTrack, t: float) -> FrameSamples:
+        times = np.linspace(track.start, track.end, PROBES)
+        ball, shifts, angles = track.sample(np.concatenate([[t], times]))
+        poses = self.model.body_poses_many(ball, shifts, angles)
+        return FrameSamples(track, track.state(t), poses[0], times, poses[1:], ball[1:])
+
+    def _plan(self, fs: FrameSamples) -> list[BlurGroup]:
         """Which bodies move enough to blur, in which rectangles, with how many samples."""
         s = self.settings
-        if track.end <= track.start:
+        if fs.track.end <= fs.track.start:
             return []
         m = self.model
-        probes = m.body_poses_many(*track.sample(np.linspace(track.start, track.end, 5)))
-        men = probes[:, MEN0:m.ball_body]  # (5, M, 4)
+        men = fs.poses[::2, MEN0:m.ball_body]  # (5, M, 4)
         c, sn = np.cos(men[..., 3]), np.sin(men[..., 3])
         k = self._corners  # (8, 3)
         x = c[..., None] * k[:, 0] + sn[..., None] * k[:, 2] + men[..., 0:1]
         y = k[:, 1] + men[..., 1:2]
         z = -sn[..., None] * k[:, 0] + c[..., None] * k[:, 2] + men[..., 2:3]
-        pts = np.stack([x, y, z], axis=-1)  # (5, M, 8, 3)
-        uv = self._pinhole_project(pts.reshape(-1, 3)).reshape(5, -1, 8, 2)
+        uv = self._pinhole_project(np.stack([x, y, z], axis=-1).reshape(-1, 3))
+        uv = uv.reshape(len(men), -1, 8, 2)
+        move = np.maximum.reduceat(path_length(uv).max(axis=-1), self._rod_starts)  # (8,)
+        pts = uv.transpose(1, 0, 2, 3).reshape(uv.shape[1], -1, 2)  # (M, 40, 2)
+        lo = np.minimum.reduceat(pts.min(axis=1), self._rod_starts)  # (8, 2)
+        hi = np.maximum.reduceat(pts.max(axis=1), self._rod_starts)
+        fs.men_uv = uv[len(uv) // 2]
         groups = []
-        move = path_length(uv).max(axis=-1)  # (M,)
         W, H = self.pinhole.width, self.pinhole.height
         for rod in range(8):
-            sel = m.man_rod == rod
-            n = samples_for(float(move[sel].max()), s.blur_step_px, s.max_blur_samples)
+            n = samples_for(float(move[rod]), s.blur_step_px, s.max_blur_samples)
             if n > 1:
-                rect = bounding_rect(uv[:, sel], 3.0, W, H)
+                rect = bounding_rect(np.concatenate([lo[rod], hi[rod]]), 3.0, W, H)
                 if rect is not None:
                     groups.append(BlurGroup([rod], False, rect, n))
-        ball = probes[:, m.ball_body, :3]
-        if np.all(np.isfinite(track.ball)):
-            buv = self._pinhole_project(ball)
-            n = samples_for(float(path_length(buv)), s.blur_step_px, s.max_blur_samples)
+        if np.all(np.isfinite(fs.ball_path)):
+            buv = self._pinhole_project(fs.ball_path)
+            n = samples_for(float(path_length(buv)), s.ball_blur_step_px, s.max_blur_samples)
             if n > 1:
-                r = self._ball_radius_px(ball[2])
+                r = self._ball_radius_px(fs.ball_path[len(buv) // 2])
                 rect = bounding_rect(buv, r + 3.0, W, H)
                 if rect is not None:
                     groups.append(BlurGroup([], True, rect, n))
@@ -231,32 +235,35 @@ class Footage:
     def _corners(self) -> np.ndarray:
         return self.model.man_corners
 
+    @property
+    def _rod_starts(self) -> np.ndarray:
+        """(8,) int: index of each rod's first man among all men."""
+        return np.searchsorted(self.model.man_rod, np.arange(8))
+
     def _ball_radius_px(self, ball) -> float:
-        d = np.linalg.norm(np.asarray(ball, float) - self.pinhole.position)
-        return float(self.pinhole.fx * self.table.ball.radius / max(d, 1e-6))
+        return self.probe.radius_px(ball)
 
     # ------------------------------------------------------------------ rendering
-    def _render(self, track: StateTrack, mid: TableState, groups: list[BlurGroup]) -> None:
+    def _render(self, fs: FrameSamples, groups: list[BlurGroup]) -> None:
         from sim.glutil import copy_image
 
         gl, m, scene, view = self.gl, self.model, self.scene, self.view
         copy_image(self.static_fbo.colours[0], self.main_fbo.colours[0])
         copy_image(self.static_fbo.depth, self.main_depth)
         # pose rows: 0 = mid-exposure, then each blur group's time samples
-        rows = [m.body_poses(mid)[None]]
-        first_row = []
+        first_row, times = [], []
         for g in groups:
-            first_row.append(sum(len(r) for r in rows))
-            times = sample_times(track.start, track.end, g.samples)
-            rows.append(m.body_poses_many(*track.sample(times)))
+            first_row.append(1 + len(times))
+            times.extend(sample_times(fs.track.start, fs.track.end, g.samples))
+        rows = [fs.mid_poses[None]]
+        if times:
+            rows.append(m.body_poses_many(*fs.track.sample(np.array(times))))
         scene.upload_poses(np.concatenate(rows))
-        ends = np.array([track.start, mid.t, track.end])
-        men = m.body_poses_many(*track.sample(ends))[:, MEN0:m.ball_body]
-        ball_path = track.sample(np.linspace(track.start, track.end, 9))[0]
-        scene.render_cover(men, ball_path if np.all(np.isfinite(ball_path)) else None)
+        men_rects = scene.men_shadow_rects(fs.poses[[0, len(fs.poses) // 2, -1], MEN0:m.ball_body])
         self.main_fbo.bind()
         gl.glEnable(gl.GL_FRAMEBUFFER_SRGB)
-        scene.draw_field_shadows(view)
+        scene.draw_shadows(view, men_rects, fs.ball_path)
+        self._ball_lit = scene.ball_lamp_share(fs.mid.ball, men_rects)
         moving = {r for g in groups for r in g.rods}
         ball_moving = any(g.ball for g in groups)
         gl.glEnable(gl.GL_DEPTH_TEST)
@@ -264,11 +271,11 @@ class Footage:
         gl.glDepthMask(True)
         scene.begin_bodies(view)
         scene.draw_body_range(0, *m.rod_range)
-        for rod in range(8):
-            if rod not in moving:
-                scene.draw_body_range(0, *m.man_ranges[rod])
+        still = [rod for rod in range(8) if rod not in moving]
+        for first, count in _contiguous([m.man_ranges[rod] for rod in still]):
+            scene.draw_body_range(0, first, count)
         if not ball_moving:
-            scene.draw_body_range(0, *m.ball_range, receive_cover=True)
+            scene.draw_body_range(0, *m.ball_range, lit=self._ball_lit)
         if groups:
             self._draw_blurred(groups, first_row)
         gl.glDisable(gl.GL_FRAMEBUFFER_SRGB)
@@ -302,7 +309,7 @@ class Footage:
                 for rod in g.rods:
                     scene.draw_body_range(row + k, *m.man_ranges[rod])
                 if g.ball:
-                    scene.draw_body_range(row + k, *m.ball_range, receive_cover=True)
+                    scene.draw_body_range(row + k, *m.ball_range, lit=self._ball_lit)
         gl.glDisable(gl.GL_STENCIL_TEST)
         gl.glDepthMask(True)
         self.main_fbo.bind()
@@ -332,17 +339,17 @@ class Footage:
         return self.sensor.develop(self._rgba, frame, flicker)
 
     # ------------------------------------------------------------------ truth
-    def _truth(self, track: StateTrack, mid: TableState) -> dict:
+    def _truth(self, fs: FrameSamples) -> dict:
+        mid = fs.mid
         ball = np.asarray(mid.ball, float)
         if not np.all(np.isfinite(ball)):
             return {"ball_u": None, "ball_v": None, "ball_visibility": 0.0,
                     "ball_blur_px": None, "ball_state": "out"}
         uv = self.camera.table_to_pixel(ball[None])[0]
         blur = 0.0
-        if track.end > track.start:
-            path = track.sample(np.linspace(track.start, track.end, 9))[0]
-            blur = float(path_length(self._distorted_project(path)))
-        vis = self.visibility(mid)
+        if fs.track.end > fs.track.start and np.all(np.isfinite(fs.ball_path)):
+            blur = float(path_length(self.probe.distorted_project(fs.ball_path)))
+        vis = self.probe(ball, fs.mid_poses, fs.men_uv)
         if not mid.in_play:
             state = "out"
         else:
@@ -350,103 +357,42 @@ class Footage:
         return {"ball_u": float(uv[0]), "ball_v": float(uv[1]), "ball_visibility": vis,
                 "ball_blur_px": blur, "ball_state": state}
 
-    def _distorted_project(self, pts: np.ndarray) -> np.ndarray:
-        """Table points (N, 3) -> output pixels (N, 2), distortion included (the same model
-        as ``cv2.projectPoints``, in numpy)."""
-        pc = pts @ self._R.T + self._t
-        x, y = pc[:, 0] / pc[:, 2], pc[:, 1] / pc[:, 2]
-        k1, k2, p1, p2, k3 = self.camera.dist
-        r2 = x * x + y * y
-        radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3
-        xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
-        yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
-        c = self.camera
-        return np.stack([c.fx * xd + c.cx, c.fy * yd + c.cy], axis=1)
+    def visibility(self, state: TableState, poses: np.ndarray | None = None) -> float:
+        """Share (0..1) of the ball's silhouette the camera sees in ``state``
+        (``sim.visibility``)."""
+        if poses is None:
+            poses = self.model.body_poses(state)
+        return self.probe(np.asarray(state.ball, float), poses)
 
-    def visibility(self, state: TableState) -> float:
-        """Share (0..1) of the ball's silhouette the camera sees in ``state``: an ID render
-        of a crop around the ball (occluders: walls, goals, rods, hands, men), times the
-        share of its outline inside the image."""
-        from sim.render import View
 
-        gl, m = self.gl, self.model
-        ball = np.asarray(state.ball, float)
-        centre = self._pinhole_project(ball[None])[0]
-        if not np.all(np.isfinite(centre)):
-            return 0.0
-        inside = self._inside_fraction(ball)
-        if inside == 0.0:
-            return 0.0
-        zoom = ID_RADIUS / max(self._ball_radius_px(ball), 1e-3)
-        from dataclasses import replace
+@dataclass
+class FrameSamples:
+    """One frame's motion, sampled once: the exposure's states, the mid-exposure state and
+    body poses, and ``PROBES`` instants spread over the exposure (ends included).
 
-        p = self.pinhole
-        crop = replace(p, width=ID_SIZE, height=ID_SIZE, fx=p.fx * zoom, fy=p.fy * zoom,
-                       cx=zoom * (p.cx - centre[0]) + 0.5 * (ID_SIZE - 1),
-                       cy=zoom * (p.cy - centre[1]) + 0.5 * (ID_SIZE - 1))
-        view = View.from_camera(crop)
-        poses = m.body_poses(state)
-        self.id_fbo.bind()
-        gl.glDisable(gl.GL_SCISSOR_TEST)
-        gl.glDisable(gl.GL_BLEND)
-        gl.glDisable(gl.GL_STENCIL_TEST)
-        gl.glEnable(gl.GL_DEPTH_TEST)
-        gl.glDepthFunc(gl.GL_LESS)
-        gl.glDepthMask(True)
-        gl.glClear(gl.GL_DEPTH_BUFFER_BIT | gl.GL_COLOR_BUFFER_BIT)
-        gl.glColorMask(False, False, False, False)
-        scene = self.scene
-        scene._cull(view)
-        prog = scene.depth_only
-        prog.use()
-        scene._current = prog
-        prog.set_mat4("u_mvp", view.mvp)
-        first = m.static_ranges["occluders"][0]
-        last = m.static_ranges["rods"][0] + m.static_ranges["rods"][1]
-        scene.static.draw(first, last - first)  # walls, goals, rods (not the field)
-        scene.upload_poses(poses[None], ID_POSE_ROW)
-        scene.pose_tex.bind(4)
-        gl.glUniform1i(prog.loc("u_pose_row"), ID_POSE_ROW)
-        scene.bodies.draw(*m.rod_range)
-        reach = self.table.man_reach + 0.05
-        for rod, spec in enumerate(self.table.rods):
-            if abs(spec.x - ball[0]) < reach:
-                scene.bodies.draw(*m.man_ranges[rod])
-        gl.glDepthMask(False)
-        counts = []
-        for q, func in zip(self._queries, (gl.GL_LESS, gl.GL_ALWAYS)):
-            gl.glDepthFunc(func)
-            gl.glBeginQuery(gl.GL_SAMPLES_PASSED, q)
-            scene.bodies.draw(*m.ball_range)
-            gl.glEndQuery(gl.GL_SAMPLES_PASSED)
-            n = gl.GLuint()
-            gl.glGetQueryObjectuiv(q, gl.GL_QUERY_RESULT, ctypes.byref(n))
-            counts.append(n.value)
-        gl.glColorMask(True, True, True, True)
-        gl.glDepthMask(True)
-        gl.glDepthFunc(gl.GL_LESS)
-        if counts[1] == 0:
-            return 0.0
-        return float(min(counts[0] / counts[1], 1.0) * inside)
+    Attributes:
+        mid_poses: (n_bodies, 4) float32. times: (PROBES,) s. poses: (PROBES, n_bodies, 4).
+        ball_path: (PROBES, 3) m.
+    """
 
-    def _inside_fraction(self, ball: np.ndarray, n: int = 48) -> float:
-        """Share of points spread over the ball's silhouette that fall inside the image."""
-        r = self.table.ball.radius
-        view_dir = ball - self.camera.position
-        view_dir /= np.linalg.norm(view_dir)
-        a = np.cross(view_dir, [0.0, 0.0, 1.0])
-        if np.linalg.norm(a) < 1e-6:
-            a = np.array([1.0, 0.0, 0.0])
-        a /= np.linalg.norm(a)
-        b = np.cross(view_dir, a)
-        k = np.arange(n) + 0.5
-        rad = r * np.sqrt(k / n)  # a sunflower spread over the disc
-        ang = k * 2.39996323
-        pts = ball + rad[:, None] * (np.cos(ang)[:, None] * a + np.sin(ang)[:, None] * b)
-        uv = self._distorted_project(pts)
-        W, H = self.camera.width, self.camera.height
-        ok = (uv[:, 0] >= -0.5) & (uv[:, 0] <= W - 0.5) & (uv[:, 1] >= -0.5) & (uv[:, 1] <= H - 0.5)
-        return float(ok.mean())
+    track: StateTrack
+    mid: TableState
+    mid_poses: np.ndarray
+    times: np.ndarray
+    poses: np.ndarray
+    ball_path: np.ndarray
+    men_uv: np.ndarray | None = None  # (M, 8, 2) px: men's box corners at mid-exposure
+
+
+def _contiguous(ranges):
+    """Merge (first, count) vertex ranges that follow each other."""
+    out: list[list[int]] = []
+    for first, count in ranges:
+        if out and out[-1][0] + out[-1][1] == first:
+            out[-1][1] += count
+        else:
+            out.append([first, count])
+    return [tuple(r) for r in out]
 
 
 def _open_writer(path: Path, settings: CameraSettings, width: int, height: int):

@@ -105,6 +105,11 @@ class Program:
 
     def set_vec(self, name: str, value) -> None:
         """A vec2/3/4 or an array of them: ``value`` (..., k) float."""
+        if isinstance(value, tuple) and 2 <= len(value) <= 4:
+            gl = self.gl
+            fn = (gl.glUniform2f, gl.glUniform3f, gl.glUniform4f)[len(value) - 2]
+            fn(self.loc(name), *(float(x) for x in value))
+            return
         v = np.ascontiguousarray(value, np.float32)
         k = v.shape[-1]
         n = v.size // k

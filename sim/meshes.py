@@ -116,6 +116,16 @@ def box(centre, half, colour, material: Material = MATTE, faces: str = "xXyYzZ")
     return concat(out)
 
 
+def oriented_box(centre, axes, half, colour, material: Material = MATTE) -> np.ndarray:
+    """A box with edges along the rows of ``axes`` (3, 3) (orthonormal) and half extents
+    ``half`` (3,) m along them."""
+    R = np.asarray(axes, float)
+    m = box((0, 0, 0), half, colour, material)
+    m[:, 0:3] = m[:, 0:3] @ R + np.asarray(centre, float)
+    m[:, 3:6] = m[:, 3:6] @ R
+    return m
+
+
 def _orient(tri: np.ndarray, nrm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Reverse the triangles (M, 3, 3) whose winding disagrees with their normals."""
     geo = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
@@ -168,23 +178,43 @@ def cylinder(centre, radius: float, half_length: float, colour, material: Materi
     return mesh(np.asarray(centre, float) + pos, n, colour, material)
 
 
-def man_mesh(table, colour, segments: int = 8, head_box: bool = False) -> np.ndarray:
+def man_mesh(table, colour, segments: int = 6) -> np.ndarray:
     """One man in his own frame (``sim.men``), built from the physics' parts.
 
-    Parts are ordered head first, foot last: seen from above the nearer parts come first (the
-    motion blur keeps the first surface drawn at a pixel within one time sample).
-    ``head_box`` replaces the round head by a box of the same width (a cheap shadow caster).
+    Boxes stacked exactly on each other (hips under torso) become one box, and the head is a
+    coarse sphere: llvmpipe pays per triangle. Parts are ordered head first, foot last: seen
+    from above the nearer parts come first (the motion blur keeps the first surface drawn
+    at a pixel within one time sample).
     """
     order = {"head": 0, "torso": 1, "hips": 2, "leg_left": 3, "leg_right": 3, "foot": 4}
-    out = []
-    for p in sorted(man_parts(table), key=lambda p: order.get(p.name, 5)):
-        if p.kind == "box":
-            out.append(box(p.centre, p.size, colour, PLASTIC))
-        elif head_box:
-            out.append(box(p.centre, np.full(3, 0.85 * p.size[0]), colour, PLASTIC))
-        else:
-            out.append(sphere(p.centre, p.size[0], colour, PLASTIC, segments=segments))
+    parts = sorted(man_parts(table), key=lambda p: order.get(p.name, 5))
+    boxes = [(np.asarray(p.centre) - p.size, np.asarray(p.centre) + p.size)
+             for p in parts if p.kind == "box"]
+    out = [sphere(p.centre, p.size[0], colour, PLASTIC, segments=segments)
+           for p in parts if p.kind == "sphere"]
+    for lo, hi in _merge_stacked(boxes):
+        out.append(box(0.5 * (lo + hi), 0.5 * (hi - lo), colour, PLASTIC))
     return concat(out)
+
+
+def _merge_stacked(boxes, tol: float = 1e-9):
+    """Join boxes (lo, hi) with the same x and y extent that touch along z."""
+    boxes = [(np.array(lo, float), np.array(hi, float)) for lo, hi in boxes]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if i != j and np.allclose(a[0][:2], b[0][:2], atol=tol) and \
+                        np.allclose(a[1][:2], b[1][:2], atol=tol) and abs(a[1][2] - b[0][2]) < tol:
+                    boxes[i] = (a[0], b[1])
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return boxes
 
 
 def man_corners(table) -> np.ndarray:
@@ -235,9 +265,12 @@ def rod_ends_mesh(table, rod, chrome, bumper, grip, grip_length: float, grip_sid
 
 
 def hand_mesh(skin, sleeve, grip_length: float, side_sign: int) -> np.ndarray:
-    """A fist round a handle and its forearm, in the handle's frame (origin at the grip's
-    middle on the rod axis; the forearm reaches outwards, ``side_sign`` -1 or +1 in y, and
-    down towards the player)."""
-    fist = box((0.0, 0.0, 0.006), (0.026, 0.45 * grip_length, 0.024), skin, MATTE)
-    forearm = box((0.0, side_sign * 0.16, -0.035), (0.028, 0.11, 0.025), sleeve, MATTE)
-    return concat([fist, forearm])
+    """A fist round a handle and the forearm behind it, in the handle's frame (origin at the
+    grip's middle on the rod axis; the forearm reaches outwards, ``side_sign`` -1 or +1 in
+    y, and down towards the player at 30 degrees)."""
+    fist = box((0.0, 0.0, 0.004), (0.028, 0.4 * grip_length, 0.026), skin, MATTE)
+    d = np.array([0.0, side_sign * np.cos(np.radians(30)), -np.sin(np.radians(30))])
+    axes = np.array([[1.0, 0.0, 0.0], d, np.cross([1.0, 0.0, 0.0], d)])
+    arm = oriented_box(0.4 * grip_length * abs(d[1]) * d / abs(d[1]) + 0.15 * d, axes,
+                       (0.03, 0.13, 0.026), sleeve, MATTE)
+    return concat([fist, arm])

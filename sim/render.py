@@ -5,10 +5,9 @@ whatever framebuffer is bound, seen through a ``View`` made from any ``sim.camer
 
 - ``draw_static``: playfield, walls, goals, cabinet, floor and clutter, with the lamp's
   soft shadows from a shadow map rendered once;
-- ``render_cover`` + ``draw_field_shadows``: soft shadows of the moving bodies (men, rods,
-  ball) on the playfield, from a coverage map of the casters seen from the lamp, averaged
-  over time samples (so a blurred man casts a blurred shadow), plus the ball's contact
-  shadow;
+- ``draw_shadows``: soft shadows of the men and the ball on the playfield, analytic shapes
+  (``sim.shadows``) whose edges soften with height and with motion during the exposure,
+  and the ball's contact shadow (the rods' shadows are baked into the static image);
 - ``draw_bodies``: rods, hands, men, ball, placed by per-body poses; with a weight < 1 the
   colour is premultiplied for motion-blur accumulation;
 - ``draw(view, state)``: all of it for one instant (a replay frame).
@@ -30,7 +29,6 @@ from sim.glutil import (
     MeshBuffer,
     Program,
     Texture,
-    copy_image,
     depth_texture,
     load_gl,
     quads,
@@ -40,7 +38,6 @@ from sim.look import srgb_to_linear
 from sim.state import TableState
 from sim.tablemesh import MEN0, TableModel
 
-COVER_TEXEL = 0.003  # m per texel of the coverage map
 SHADOW_MAP = 2048  # texels, static shadow map
 
 
@@ -120,42 +117,31 @@ class Scene:
         self.light_pos = np.array([0.0, 0.0, look.light_height])
         self.light_colour = srgb_to_linear(look.light_colour) * light_scale
         self.static_prog = Program(shaders.SCENE_VS, shaders.scene_fs(static=True))
-        self.scene = Program(shaders.SCENE_VS, shaders.scene_fs())
+        self.scene = Program(shaders.GOURAUD_VS, shaders.GOURAUD_FS)
         self.ball_prog = Program(shaders.SCENE_VS, shaders.scene_fs(cover=True))
         self.depth_only = Program(shaders.SCENE_VS, shaders.DEPTH_FS)
-        self.cover_rects = Program(shaders.COVER_VS, shaders.COVER_RECT_FS)
-        self.cover_ball = Program(shaders.COVER_VS, shaders.COVER_BALL_FS)
-        self.receiver = Program(shaders.RECEIVER_VS, shaders.RECEIVER_FS)
+        self.men_shadow = Program(shaders.FIELD_VS, shaders.MEN_SHADOW_FS)
+        self.ball_shadow = Program(shaders.RECEIVER_VS, shaders.BALL_SHADOW_FS)
         self._current = None
+        self._uniform_keys: dict[int, tuple] = {}
         self.static = MeshBuffer(model.static)
         self.bodies = MeshBuffer(model.bodies)
         self.field_tex = rgb_texture(model.field_texture)
         self.floor_tex = rgb_texture(model.floor_texture, repeat=True)
-        # coverage map of the moving bodies' shadows, over the playfield
-        x0, y0 = -table.half_length, -table.half_width
-        self.cover_rect = np.array([x0, y0, 1.0 / table.length, 1.0 / table.width])
-        cw = int(np.ceil(table.length / COVER_TEXEL))
-        ch = int(np.ceil(table.width / COVER_TEXEL))
-        self.cover_tex = Texture(cw, ch, gl.GL_RGBA8, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE)
-        self.cover_fbo = Framebuffer(cw, ch, [self.cover_tex])
-        self.cover_quads = DynamicBuffer((2, 4, 2))
-        self._cover_counts = (0, 0)
-        self.rod_cover_tex = Texture(cw, ch, gl.GL_RGBA8, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE)
-        self._field_quad = DynamicBuffer((2,))
-        hl, hw = table.half_length, table.half_width
-        self._field_quad.update(quads(-hl, -hw, hl, hw))
-        self._make_rod_cover()
+        self.rod_shadows = shadows.rod_rects(table, self.light_pos, look.light_radius)
+        self._part_corners = shadows.part_corners(table)
+        self.shadow_quads = DynamicBuffer((2, 4, 4, 4, 4, 4, 4, 4, 2))
+        self.ball_quad = DynamicBuffer((2,))
         if model.n_bodies > shaders.MAX_BODIES:
             raise ValueError(f"table {table.name!r} has {model.n_bodies} moving bodies; the "
                              f"renderer handles {shaders.MAX_BODIES}")
         self.pose_tex = Texture(shaders.MAX_BODIES, shaders.MAX_POSE_ROWS, gl.GL_RGBA32F,
                                 gl.GL_RGBA, gl.GL_FLOAT, linear=False)
         self._pose_rows = np.zeros((shaders.MAX_POSE_ROWS, shaders.MAX_BODIES, 4), np.float32)
-        for prog in (self.static_prog, self.scene, self.ball_prog, self.receiver,
-                     self.depth_only):
+        for prog in (self.static_prog, self.scene, self.ball_prog, self.depth_only):
             prog.use()
             for name, unit in (("u_field_tex", 0), ("u_floor_tex", 1), ("u_shadow_map", 2),
-                               ("u_cover", 3), ("u_pose_tex", 4)):
+                               ("u_pose_tex", 4)):
                 if prog.loc(name) >= 0:
                     prog.set_int(name, unit)
         self.exposure = np.ones(3)
@@ -163,15 +149,23 @@ class Scene:
 
     # ------------------------------------------------------------------ common uniforms
     def _lighting(self, prog: Program, view: View) -> None:
+        """Set the view and light uniforms of ``prog`` (skipped when they are already set
+        for this view and exposure: uniforms stay with the program)."""
+        key = (view.mvp.tobytes(), view.eye.tobytes(), view.vignette, view.width, view.height,
+               np.asarray(self.exposure, float).tobytes())
+        if self._uniform_keys.get(prog.id) == key:
+            return
+        self._uniform_keys[prog.id] = key
         prog.set_mat4("u_mvp", view.mvp)
         prog.set_vec("u_light_pos", self.light_pos)
         prog.set_vec("u_light_colour", self.light_colour)
         prog.set_float("u_ambient", self.model.look.ambient)
         prog.set_vec("u_eye", view.eye)
-        if prog is not self.receiver:
-            prog.set_vec("u_vignette", view.vignette[:3])
-            prog.set_float("u_vignette_r", view.vignette[3])
-            prog.set_vec("u_exposure", self.exposure)
+        if prog is self.scene:
+            prog.set_vec("u_viewport", (view.width, view.height))
+        prog.set_vec("u_vignette", view.vignette[:3])
+        prog.set_float("u_vignette_r", view.vignette[3])
+        prog.set_vec("u_exposure", self.exposure)
 
     def _cull(self, view: View, on: bool = True) -> None:
         gl = self.gl
@@ -183,43 +177,6 @@ class Scene:
             gl.glDisable(gl.GL_CULL_FACE)
 
     # ------------------------------------------------------------------ static shadows
-    def _make_rod_cover(self) -> None:
-        """The rods' shadows (they look the same whatever their shift and angle) into
-        ``rod_cover_tex``, red and alpha."""
-        gl = self.gl
-        look = self.model.look
-        rects = shadows.rod_rects(self.model.table, self.light_pos, look.light_radius)
-        fbo = Framebuffer(self.cover_tex.width, self.cover_tex.height, [self.rod_cover_tex])
-        fbo.bind()
-        gl.glClearColor(0, 0, 0, 0)
-        gl.glClear(gl.GL_COLOR_BUFFER_BIT)
-        self._rect_quads(rects)
-        self._draw_rects(len(rects), alpha=1.0)
-        gl.glBlendEquation(gl.GL_FUNC_ADD)
-        gl.glDisable(gl.GL_BLEND)
-
-    def _rect_quads(self, rects: np.ndarray, extra=None) -> None:
-        x0, y0, x1, y1, wx, wy = np.asarray(rects, np.float32).T
-        data = [quads(x0 - 0.5 * wx, y0 - 0.5 * wy, x1 + 0.5 * wx, y1 + 0.5 * wy,
-                      rects[:, :4], rects[:, 4:6])]
-        if extra is not None:
-            data.append(extra)
-        self.cover_quads.update(np.concatenate(data))
-
-    def _draw_rects(self, n: int, alpha: float) -> None:
-        gl = self.gl
-        gl.glDisable(gl.GL_DEPTH_TEST)
-        gl.glDisable(gl.GL_CULL_FACE)
-        gl.glDisable(gl.GL_STENCIL_TEST)
-        gl.glEnable(gl.GL_BLEND)
-        gl.glBlendEquation(gl.GL_MAX)
-        p = self.cover_rects
-        p.use()
-        self._current = p
-        p.set_vec("u_cover_rect", self.cover_rect)
-        p.set_float("u_alpha", alpha)
-        self.cover_quads.draw(0, 6 * n)
-
     def _make_shadow_map(self) -> None:
         gl = self.gl
         look = self.model.look
@@ -244,7 +201,7 @@ class Scene:
         self.depth_only.use()
         self.depth_only.set_mat4("u_mvp", self.light_view.mvp)
         rods_first, rods_count = self.model.static_ranges["rods"]
-        self.static.draw(0, rods_first)  # rods cast their shadows through the coverage map
+        self.static.draw(0, rods_first)  # rods: analytic shadows (draw_static)
         self.static.draw(rods_first + rods_count, self.static.count - rods_first - rods_count)
 
     def _shadow_texel(self) -> float:
@@ -274,10 +231,12 @@ class Scene:
         p.set_float("u_shadow_radius", 0.02 / self._shadow_texel())
         p.set_float("u_weight", 1.0)
         self.static.draw()
-        # the rods' shadows, baked in (their coverage stays in the map's alpha)
-        self._receiver_setup(view, self.rod_cover_tex, base=0.0)
-        self._field_quad.draw()
-        self._receiver_done()
+        # the rods' shadows: they look the same whatever the rods' shift and angle
+        rods = np.repeat(self.rod_shadows[:, None, :], 4, axis=1)
+        self.shadow_quads.update(shadows.field_quads(rods, np.tile(shadows.NO_RECT, (8, 1))))
+        self._field_setup(view, self.men_shadow)
+        self.shadow_quads.draw()
+        self._field_done()
         gl.glActiveTexture(gl.GL_TEXTURE0)
 
     def begin_bodies(self, view: View, weight: float = 1.0) -> None:
@@ -286,9 +245,6 @@ class Scene:
             p.use()
             self._lighting(p, view)
             p.set_float("u_weight", weight)
-        self.ball_prog.use()
-        self.ball_prog.set_vec("u_cover_rect", self.cover_rect)
-        self.cover_tex.bind(3)
         self.pose_tex.bind(4)
         self._current = self.ball_prog
         self._cull(view)
@@ -311,61 +267,44 @@ class Scene:
         gl.glActiveTexture(gl.GL_TEXTURE0)
 
     def draw_body_range(self, row: int, first: int, count: int,
-                        receive_cover: bool = False) -> None:
+                        lit: float | None = None) -> None:
         """Draw vertices ``first:first+count`` of the bodies placed by the poses in pose row
-        ``row`` (``upload_poses``); ``receive_cover``: shadowed by the men and rods (the
-        ball)."""
-        p = self.ball_prog if receive_cover else self.scene
+        ``row`` (``upload_poses``). With ``lit`` (0..1, the share of the lamp reaching it:
+        the ball) the body is shaded per pixel."""
+        p = self.scene if lit is None else self.ball_prog
         if p is not self._current:
             p.use()
             self._current = p
+        if lit is not None:
+            self.gl.glUniform1f(p.loc("u_lit"), lit)
         self.gl.glUniform1i(p.loc("u_pose_row"), row)
         self.bodies.draw(first, count)
 
-    def render_cover(self, men_poses: np.ndarray, ball_path: np.ndarray | None) -> None:
-        """Draw the moving bodies' shadows into the coverage map (over the rods' shadows).
+    def men_shadow_rects(self, men_poses: np.ndarray) -> np.ndarray:
+        """(M, 4, 6) float32: soft shadow rectangles of each man's parts over an exposure
+        (``sim.shadows.men_rects``), clipped to the playfield.
 
         Args:
-            men_poses: (T, M, 4) float, the men's poses at T instants over the exposure
-                (first and last at its ends).
-            ball_path: (K, 3) m, ball centres over the exposure, or None (no ball).
+            men_poses: (T, M, 4) the men's poses at T instants (first and last at the
+                exposure's ends, the middle one at mid-exposure).
         """
-        gl = self.gl
-        look = self.model.look
-        table = self.model.table
-        rects = shadows.men_rects(table, men_poses, self.light_pos, look.light_radius)
-        hl, hw = table.half_length, table.half_width
+        t = self.model.table
+        rects = shadows.men_rects(self._part_corners, men_poses, self.light_pos,
+                                  self.model.look.light_radius)
+        hl, hw = t.half_length, t.half_width
         rects[:, 0:4] = np.clip(rects[:, 0:4], [-hl, -hw, -hl, -hw], [hl, hw, hl, hw])
-        ball_quad = None
-        if ball_path is not None:
-            r = table.ball.radius
-            seg, rad, ramp = shadows.ball_shadow(ball_path, r, self.light_pos, look.light_radius)
-            pad = max(rad + ramp, 4 * r)
-            (bx0, by0), (bx1, by1) = seg.min(axis=0) - pad, seg.max(axis=0) + pad
-            ball_quad = quads(bx0, by0, bx1, by1, np.zeros(4), np.ones(2))
-        self._rect_quads(rects, ball_quad)
-        self._cover_counts = (6 * len(rects), 0 if ball_quad is None else 6)
-        copy_image(self.rod_cover_tex, self.cover_tex)
-        self.cover_fbo.bind()
-        self._draw_rects(len(rects), alpha=0.0)
-        if ball_quad is not None:
-            p = self.cover_ball
-            p.use()
-            self._current = p
-            p.set_vec("u_cover_rect", self.cover_rect)
-            p.set_vec("u_segment", seg.ravel())
-            p.set_vec("u_disc", (rad, ramp))
-            idx = np.linspace(0, len(ball_path) - 1, 4).round().astype(int)
-            balls = np.zeros((4, 4), np.float32)
-            balls[:, :3] = ball_path[idx]
-            balls[:, 3] = 0.25
-            p.set_vec("u_balls", balls)
-            p.set_float("u_ball_radius", r)
-            self.cover_quads.draw(6 * len(rects), 6)
-        gl.glBlendEquation(gl.GL_FUNC_ADD)
-        gl.glDisable(gl.GL_BLEND)
+        return rects.reshape(-1, 4, 6)
 
-    def _receiver_setup(self, view: View, cover: Texture, base: float) -> None:
+    def ball_lamp_share(self, ball: np.ndarray, men_rects: np.ndarray) -> float:
+        """Share of the lamp reaching the top of the ball past the men and rods."""
+        if not np.all(np.isfinite(ball)):
+            return 1.0
+        top = np.asarray(ball, float) + [0.0, 0.0, self.model.table.ball.radius]
+        rects = np.concatenate([self.rod_shadows, men_rects.reshape(-1, 6)])
+        return shadows.lamp_share(top, rects, self.light_pos)
+
+    def _field_setup(self, view: View, prog: Program) -> None:
+        """State for multiplying the drawn playfield by shadow factors."""
         gl = self.gl
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthFunc(gl.GL_LEQUAL)
@@ -376,37 +315,52 @@ class Scene:
         gl.glBlendEquation(gl.GL_FUNC_ADD)
         gl.glBlendFunc(gl.GL_DST_COLOR, gl.GL_ZERO)
         gl.glDisable(gl.GL_CULL_FACE)
-        p = self.receiver
-        p.use()
-        self._current = p
-        p.set_mat4("u_mvp", view.mvp)
-        p.set_vec("u_light_pos", self.light_pos)
-        p.set_float("u_ambient", self.model.look.ambient)
-        p.set_vec("u_cover_rect", self.cover_rect)
-        p.set_float("u_base", base)
-        cover.bind(3)
+        gl.glDisable(gl.GL_STENCIL_TEST)
+        prog.use()
+        self._current = prog
+        prog.set_mat4("u_mvp", view.mvp)
+        prog.set_vec("u_light_pos", self.light_pos)
+        prog.set_float("u_ambient", self.model.look.ambient)
 
-    def _receiver_done(self) -> None:
+    def _field_done(self) -> None:
         gl = self.gl
         gl.glDisable(gl.GL_POLYGON_OFFSET_FILL)
         gl.glDisable(gl.GL_BLEND)
-        gl.glDisable(gl.GL_STENCIL_TEST)
         gl.glDepthMask(True)
         gl.glDepthFunc(gl.GL_LESS)
 
-    def draw_field_shadows(self, view: View) -> None:
-        """Darken the playfield already drawn by the shadows ``render_cover`` made, under
-        each shadow's quad (the stencil keeps overlapping quads from darkening twice)."""
-        gl = self.gl
-        n = sum(self._cover_counts)
-        if not n:
-            return
-        self._receiver_setup(view, self.cover_tex, base=1.0)
-        gl.glEnable(gl.GL_STENCIL_TEST)
-        gl.glStencilFunc(gl.GL_NOTEQUAL, 1, 0xFF)
-        gl.glStencilOp(gl.GL_KEEP, gl.GL_KEEP, gl.GL_REPLACE)
-        self.cover_quads.draw(0, n)
-        self._receiver_done()
+    def draw_shadows(self, view: View, men_rects: np.ndarray,
+                     ball_path: np.ndarray | None) -> None:
+        """Darken the playfield already drawn under the men and the ball.
+
+        Args:
+            men_rects: (M, 4, 6) from ``men_shadow_rects``.
+            ball_path: (K, 3) m, ball centres over the exposure, or None (no ball).
+        """
+        m = self.model
+        table = m.table
+        self.shadow_quads.update(shadows.field_quads(men_rects, self.rod_shadows[m.man_rod]))
+        self._field_setup(view, self.men_shadow)
+        self.shadow_quads.draw()
+        if ball_path is not None and np.all(np.isfinite(ball_path)):
+            look = m.look
+            r = table.ball.radius
+            seg, rad, ramp = shadows.ball_shadow(ball_path, r, self.light_pos, look.light_radius)
+            pad = max(rad + ramp, 4 * r)
+            (x0, y0), (x1, y1) = seg.min(axis=0) - pad, seg.max(axis=0) + pad
+            self.ball_quad.update(quads(x0, y0, x1, y1))
+            p = self.ball_shadow
+            self._field_setup(view, p)
+            p.set_vec("u_segment", seg.ravel())
+            p.set_vec("u_disc", (rad, ramp))
+            idx = np.linspace(0, len(ball_path) - 1, 4).round().astype(int)
+            balls = np.zeros((4, 4), np.float32)
+            balls[:, :3] = ball_path[idx]
+            balls[:, 3] = 0.25
+            p.set_vec("u_balls", balls)
+            p.set_float("u_ball_radius", r)
+            self.ball_quad.draw()
+        self._field_done()
 
     def draw(self, view: View, state: TableState) -> None:
         """Draw everything at one instant into the bound framebuffer (cleared here, with
@@ -418,16 +372,16 @@ class Scene:
         target = gl.GLint()
         gl.glGetIntegerv(gl.GL_DRAW_FRAMEBUFFER_BINDING, target)
         ball = np.asarray(state.ball, float)[None]
-        self.render_cover(poses[None, MEN0:m.ball_body], ball)
+        men_rects = self.men_shadow_rects(poses[None, MEN0:m.ball_body])
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, target.value)
         gl.glViewport(0, 0, view.width, view.height)
         gl.glEnable(gl.GL_FRAMEBUFFER_SRGB)
         gl.glClearColor(0.0, 0.0, 0.0, 1.0)
         gl.glClear(gl.GL_COLOR_BUFFER_BIT | gl.GL_DEPTH_BUFFER_BIT | gl.GL_STENCIL_BUFFER_BIT)
         self.draw_static(view)
-        self.draw_field_shadows(view)
+        self.draw_shadows(view, men_rects, ball)
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthMask(True)
         self.begin_bodies(view)
         self.draw_body_range(0, m.rod_range[0], m.ball_range[0] - m.rod_range[0])
-        self.draw_body_range(0, *m.ball_range, receive_cover=True)
+        self.draw_body_range(0, *m.ball_range, lit=self.ball_lamp_share(ball[0], men_rects))

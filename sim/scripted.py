@@ -58,7 +58,7 @@ def shot(table: TableSpec, seed: int = 0, speed: float = 10.0) -> Script:
         vx = speed
         if x > hl:  # elastic bounce off the end wall beside the goal
             x, vx = 2 * hl - x, -speed
-        return _state(t, (x, 0.16, r), (vx, 0, 0), angles=up)
+        return _state(t, (x, 0.06, r), (vx, 0, 0), angles=up)
 
     return f
 
@@ -170,7 +170,7 @@ def exposure_states(script: Script, t: float, exposure: float,
     if exposure <= 0:
         return [script(t)]
     steps = np.arange(np.floor(t0 * physics_rate) + 1, np.ceil(t1 * physics_rate)) / physics_rate
-    times = [t0, *[s for s in steps if t0 < s < t1], t1]
+    times = [t0, *[s for s in steps if t0 + 1e-9 < s < t1 - 1e-9], t1]
     return [script(ti) for ti in times]
 
 

@@ -99,15 +99,15 @@ class Sensor:
             (H, W, 3) uint8 BGR (a buffer reused by the next call).
         """
         s = self.settings
-        if self._bgr is None or self._bgr.shape[:2] != rgba.shape[:2]:
-            self._bgr = np.empty(rgba.shape[:2] + (3,), np.uint8)
-        cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR, dst=self._bgr)
         out = self._out
         if self.maps is not None:
+            if self._bgr is None or self._bgr.shape[:2] != rgba.shape[:2]:
+                self._bgr = np.empty(rgba.shape[:2] + (3,), np.uint8)
+            cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR, dst=self._bgr)
             cv2.remap(self._bgr, self.maps[0], self.maps[1], cv2.INTER_LINEAR, dst=out,
                       borderMode=cv2.BORDER_REPLICATE)
         else:
-            np.copyto(out, self._bgr)
+            cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR, dst=out)
         if s.softness > 0:
             cv2.GaussianBlur(out, (3, 3), s.softness, dst=out)
         if abs(flicker - 1.0) > 1e-4:

@@ -90,7 +90,8 @@ vec3 shade(vec3 p, vec3 n, vec3 albedo, vec3 mat, float lit) {
 """
 
 # The scene's surfaces. Compile-time variants (``scene_fs``): STATIC (textures and the static
-# shadow map: drawn once per camera), COVER (shadowed by the men's coverage map: the ball).
+# shadow map: drawn once per camera), COVER (the lamp dimmed by ``u_lit``: the ball in the
+# shadow of a man).
 SCENE_FS = """
 in vec3 v_world;
 in vec3 v_normal;
@@ -104,8 +105,6 @@ uniform float u_floor_scale;       // carpet tiles per metre
 uniform sampler2DShadow u_shadow_map;
 uniform mat4 u_light_mvp;
 uniform float u_shadow_radius;     // texels
-uniform sampler2D u_cover;
-uniform vec4 u_cover_rect;         // x0, y0 (m) and 1/width, 1/height (1/m)
 uniform float u_weight;            // 1/N for a motion-blur sample, 1 otherwise
 uniform vec3 u_vignette;           // px: optical centre (x, y); strength in the corners
 uniform float u_vignette_r;        // px, centre to corner
@@ -135,14 +134,7 @@ float static_shadow(vec3 p) {
 }
 #endif
 
-#if COVER
-float cover_shadow(vec3 p) {
-    float lz = u_light_pos.z;
-    vec3 q = u_light_pos + (p - u_light_pos) * (lz / max(lz - p.z, 1e-3));
-    vec2 uv = (q.xy - u_cover_rect.xy) * u_cover_rect.zw;
-    return 1.0 - texture(u_cover, uv).r;
-}
-#endif
+uniform float u_lit;               // share of the lamp reaching the body (shadows)
 
 void main() {
     vec3 n = normalize(v_normal);
@@ -154,11 +146,43 @@ void main() {
     lit = static_shadow(v_world);
 #endif
 #if COVER
-    lit *= cover_shadow(v_world);
+    lit *= u_lit;
 #endif
     vec3 c = shade(v_world, n, albedo, v_material, lit) * (vignette() * u_exposure);
     o_colour = vec4(c * u_weight, u_weight);
 }
+"""
+
+
+# The moving bodies but the ball: lit per vertex (Gouraud). Their triangles are small and
+# llvmpipe shades whole 4x4 blocks, so a per-pixel shader costs far more than it shows.
+GOURAUD_VS = f"""#version 330 core
+{ATTRIBUTE_BINDINGS}
+uniform mat4 u_mvp;
+uniform vec2 u_viewport;           // px
+uniform vec3 u_vignette;
+uniform float u_vignette_r;
+uniform vec3 u_exposure;
+{BODY_TRANSFORM}
+{LIGHTING}
+out vec3 v_colour;
+void main() {{
+    vec3 p, n;
+    place(a_pos, a_normal, a_body, p, n);
+    gl_Position = u_mvp * vec4(p, 1.0);
+    vec2 px = (gl_Position.xy / gl_Position.w * 0.5 + 0.5) * u_viewport;
+    vec2 d = (px - 0.5 - u_vignette.xy) / u_vignette_r;
+    float r2 = dot(d, d);
+    float vig = 1.0 - u_vignette.z * r2 * (0.6 + 0.4 * r2);
+    v_colour = shade(p, normalize(n), a_colour, a_material, 1.0) * (vig * u_exposure);
+}}
+"""
+
+GOURAUD_FS = """#version 330 core
+in vec3 v_colour;
+uniform float u_weight;
+out vec4 o_colour;
+void main() { o_colour = vec4(v_colour * u_weight, u_weight); }
 """
 
 
@@ -174,55 +198,88 @@ out vec4 o_colour;
 void main() { o_colour = vec4(1.0); }
 """
 
-# Coverage map of the moving bodies' shadows on the playfield plane (table x, y), drawn with
-# MAX blending (the union of shadows): r = men and rods, g = ball, b = the ball's contact
-# shadow (ambient occlusion). Shapes are analytic (``sim.shadows``).
-COVER_VS = """#version 330 core
-layout(location = 0) in vec2 a_xy;      // m, a corner of the quad on the plane
-layout(location = 1) in vec4 a_rect;    // m: x0, y0, x1, y1
-layout(location = 2) in vec2 a_ramp;    // m: soft edge widths along x and y
-uniform vec4 u_cover_rect;              // x0, y0 (m) and 1/width, 1/height (1/m)
+# Soft shadows on the playfield, drawn over the static image with multiplicative blending
+# (each quad multiplies the colour under it by the share of light left). Shapes are analytic
+# (``sim.shadows``): a man's quad holds his four part rectangles and his rod's; the union of
+# the parts is their maximum coverage, and the rod's shadow, already in the static image, is
+# divided out where the man's shadow covers it (the union, not the product). The rods'
+# shadows themselves are baked with the same program (``a_rod`` all zero).
+FIELD_VS = """#version 330 core
+layout(location = 0) in vec2 a_xy;       // m, corner of the quad on the playfield
+layout(location = 1) in vec4 a_rect0;    // m: x0, y0, x1, y1 of each part's shadow
+layout(location = 2) in vec4 a_rect1;
+layout(location = 3) in vec4 a_rect2;
+layout(location = 4) in vec4 a_rect3;
+layout(location = 5) in vec4 a_ramp01;   // m: soft edge widths (x, y) of parts 0 and 1
+layout(location = 6) in vec4 a_ramp23;
+layout(location = 7) in vec4 a_rod;      // m: the rod's shadow rectangle
+layout(location = 8) in vec2 a_rod_ramp;
+uniform mat4 u_mvp;
 out vec2 v_xy;
-flat out vec4 v_rect;
-flat out vec2 v_ramp;
+flat out vec4 v_rect[4];
+flat out vec4 v_ramp[2];
+flat out vec4 v_rod;
+flat out vec2 v_rod_ramp;
 void main() {
     v_xy = a_xy;
-    v_rect = a_rect;
-    v_ramp = a_ramp;
-    gl_Position = vec4((a_xy - u_cover_rect.xy) * u_cover_rect.zw * 2.0 - 1.0, 0.0, 1.0);
+    v_rect[0] = a_rect0; v_rect[1] = a_rect1; v_rect[2] = a_rect2; v_rect[3] = a_rect3;
+    v_ramp[0] = a_ramp01; v_ramp[1] = a_ramp23;
+    v_rod = a_rod;
+    v_rod_ramp = a_rod_ramp;
+    gl_Position = u_mvp * vec4(a_xy, 0.0, 1.0);
 }
 """
 
-COVER_RECT_FS = """#version 330 core
+SHADOW_FACTOR = """
+uniform vec3 u_light_pos;
+uniform float u_ambient;
+float shadow_strength(vec2 xy) {   // share of the light at a field point that is the lamp's
+    vec3 l = u_light_pos - vec3(xy, 0.0);
+    float key = (1.0 - u_ambient) * l.z * inversesqrt(dot(l, l));
+    return key / (key + 1.05 * u_ambient);
+}
+float box_cover(vec2 p, vec4 r, vec2 w) {   // a rectangle convolved with a box of width w
+    vec2 h = 0.5 * w;
+    vec2 c = (clamp(p - r.xy + h, vec2(0.0), w) - clamp(p - r.zw + h, vec2(0.0), w)) / w;
+    return c.x * c.y;
+}
+"""
+
+MEN_SHADOW_FS = """#version 330 core
 in vec2 v_xy;
-flat in vec4 v_rect;
-flat in vec2 v_ramp;
-uniform float u_alpha;                  // 1: also into alpha (the rods, baked)
-out vec4 o_cover;
+flat in vec4 v_rect[4];
+flat in vec4 v_ramp[2];
+flat in vec4 v_rod;
+flat in vec2 v_rod_ramp;
+""" + SHADOW_FACTOR + """
+out vec4 o_factor;
 void main() {
-    vec2 h = 0.5 * v_ramp;
-    vec2 c = (clamp(v_xy - v_rect.xy + h, vec2(0.0), v_ramp)
-              - clamp(v_xy - v_rect.zw + h, vec2(0.0), v_ramp)) / v_ramp;
-    float cover = c.x * c.y;
-    o_cover = vec4(cover, 0.0, 0.0, cover * u_alpha);
+    float c = max(max(box_cover(v_xy, v_rect[0], v_ramp[0].xy),
+                      box_cover(v_xy, v_rect[1], v_ramp[0].zw)),
+                  max(box_cover(v_xy, v_rect[2], v_ramp[1].xy),
+                      box_cover(v_xy, v_rect[3], v_ramp[1].zw)));
+    float a = box_cover(v_xy, v_rod, v_rod_ramp);
+    float k = shadow_strength(v_xy);
+    o_factor = vec4(vec3((1.0 - k * max(c, a)) / (1.0 - k * a)), 1.0);
 }
 """
 
-COVER_BALL_FS = """#version 330 core
+# The ball's shadow (a soft disc swept along the shadow of its path) and its contact shadow
+# (ambient occlusion of a sphere above a plane, averaged over four points of its path).
+BALL_SHADOW_FS = """#version 330 core
 in vec2 v_xy;
-flat in vec4 v_rect;
-flat in vec2 v_ramp;
+""" + SHADOW_FACTOR + """
 uniform vec4 u_segment;       // m: start and end of the shadow disc's centre
 uniform vec2 u_disc;          // m: shadow radius, edge ramp width
 uniform vec4 u_balls[4];      // ball centres (m) and weights over the exposure
 uniform float u_ball_radius;  // m
-out vec4 o_cover;
+out vec4 o_factor;
 void main() {
-    vec2 a = u_segment.xy, b = u_segment.zw, ab = b - a;
+    vec2 a = u_segment.xy, ab = u_segment.zw - u_segment.xy;
     float len2 = max(dot(ab, ab), 1e-12);
     float t = clamp(dot(v_xy - a, ab) / len2, 0.0, 1.0);
     float d = length(v_xy - a - t * ab);
-    float swept = 2.0 * u_disc.x / (2.0 * u_disc.x + sqrt(len2));  // time share under the disc
+    float swept = 2.0 * u_disc.x / (2.0 * u_disc.x + sqrt(len2));  // time share under it
     float shadow = clamp((u_disc.x - d) / u_disc.y + 0.5, 0.0, 1.0) * swept;
     float ao = 0.0;
     for (int i = 0; i < 4; i++) {
@@ -230,14 +287,11 @@ void main() {
         float dist = max(length(q), u_ball_radius);
         ao += u_balls[i].w * u_ball_radius * u_ball_radius * max(q.z, 0.0) / (dist * dist * dist);
     }
-    o_cover = vec4(0.0, shadow, clamp(ao, 0.0, 1.0), 0.0);
+    float k = shadow_strength(v_xy);
+    o_factor = vec4(vec3((1.0 - k * shadow) * (1.0 - 0.5 * clamp(ao, 0.0, 1.0))), 1.0);
 }
 """
 
-# Darkens the playfield (already drawn) under the moving bodies: quads of the field plane,
-# multiplying the framebuffer by the share of light left. The coverage map's alpha holds the
-# rods' shadows, already in the static image: ``u_base`` 1 divides them out (they are part
-# of the union), 0 when baking them.
 RECEIVER_VS = """#version 330 core
 layout(location = 0) in vec2 a_xy;
 uniform mat4 u_mvp;
@@ -245,24 +299,6 @@ out vec2 v_xy;
 void main() {
     v_xy = a_xy;
     gl_Position = u_mvp * vec4(a_xy, 0.0, 1.0);
-}
-"""
-
-RECEIVER_FS = """#version 330 core
-in vec2 v_xy;
-uniform vec3 u_light_pos;
-uniform float u_ambient;
-uniform sampler2D u_cover;
-uniform vec4 u_cover_rect;
-uniform float u_base;
-out vec4 o_factor;
-void main() {
-    vec4 c = texture(u_cover, (v_xy - u_cover_rect.xy) * u_cover_rect.zw);
-    vec3 l = u_light_pos - vec3(v_xy, 0.0);
-    float key = (1.0 - u_ambient) * l.z * inversesqrt(dot(l, l));
-    float k = key / (key + 1.05 * u_ambient);     // share of the light a shadow removes
-    float lit = 1.0 - k * max(c.r, c.g) - (0.6 - 0.3 * k) * c.b;
-    o_factor = vec4(vec3(lit / (1.0 - u_base * k * c.a)), 1.0);
 }
 """
 

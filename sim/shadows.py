@@ -20,7 +20,8 @@ import numpy as np
 from sim.men import man_parts
 from sim.table import TableSpec
 
-MIN_RAMP = 0.003  # m, the sharpest edge drawn (about a coverage-map texel)
+MIN_RAMP = 0.003  # m, the sharpest edge drawn
+NO_RECT = np.array([1e3, 1e3, 1e3, 1e3, 1.0, 1.0], np.float32)  # a shadow far off the table
 
 
 def shadow_boxes(table: TableSpec) -> np.ndarray:
@@ -45,6 +46,11 @@ def shadow_boxes(table: TableSpec) -> np.ndarray:
     return np.stack(out)
 
 
+def part_corners(table: TableSpec) -> np.ndarray:
+    """(P, 8, 3) float64, m: corners of the boxes casting a man's shadow (``shadow_boxes``)."""
+    return _corners(shadow_boxes(table))
+
+
 def _corners(boxes: np.ndarray) -> np.ndarray:
     """(P, 2, 3) low/high -> (P, 8, 3) corners."""
     idx = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)])
@@ -63,19 +69,20 @@ def penumbra(height, lamp_height: float, lamp_radius: float):
     return np.maximum(2 * lamp_radius * h / np.maximum(lamp_height - h, 1e-3), MIN_RAMP)
 
 
-def men_rects(table: TableSpec, men_poses: np.ndarray, lamp: np.ndarray,
+def men_rects(corners: np.ndarray, men_poses: np.ndarray, lamp: np.ndarray,
               lamp_radius: float) -> np.ndarray:
     """Soft shadow rectangles of every man's parts over an exposure.
 
     Args:
+        corners: (P, 8, 3) from ``part_corners``.
         men_poses: (T, M, 4) float, poses (x, y, z m, angle rad) of the M men at T instants
             spread over the exposure (first and last at its ends; T = 1: a still frame).
         lamp: (3,) m, the lamp's centre.
 
     Returns:
-        (M * 4, 6) float32: x0, y0, x1, y1 (m, at mid-exposure), ramp widths wx, wy (m).
+        (M * P, 6) float32: x0, y0, x1, y1 (m, at mid-exposure), ramp widths wx, wy (m).
     """
-    boxes = _corners(shadow_boxes(table))  # (P, 8, 3)
+    boxes = corners
     poses = np.asarray(men_poses, float)
     c, s = np.cos(poses[..., 3]), np.sin(poses[..., 3])  # (T, M)
     bx, by, bz = boxes[..., 0], boxes[..., 1], boxes[..., 2]  # (P, 8)
@@ -135,16 +142,33 @@ def coverage(rects: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (ramp(x, x0, x1, wx) * ramp(y, y0, y1, wy)).max(axis=-1)
 
 
-def strips(rects: np.ndarray, extra=(), margin: float = 0.004) -> list[tuple[float, float]]:
-    """Merged x intervals (m) holding every rectangle's shadow (and ``extra`` intervals):
-    where the playfield needs darkening."""
-    iv = [(float(r[0] - 0.5 * r[4] - margin), float(r[2] + 0.5 * r[4] + margin)) for r in rects]
-    iv += [tuple(e) for e in extra]
-    iv.sort()
-    out: list[list[float]] = []
-    for a, b in iv:
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
+def field_quads(part_rects: np.ndarray, rod_rects: np.ndarray) -> np.ndarray:
+    """Vertices of one playfield quad per caster holding its part rectangles (the layout of
+    ``sim.shaders.FIELD_VS``).
+
+    Args:
+        part_rects: (C, 4, 6) float, four soft rectangles per caster (repeat one to use
+            fewer).
+        rod_rects: (C, 6) float, the rod shadow each caster may overlap (``NO_RECT``: none).
+
+    Returns:
+        (6 C, 32) float32.
+    """
+    pr = np.asarray(part_rects, np.float32)
+    rr = np.asarray(rod_rects, np.float32)
+    lo = (pr[..., 0:2] - 0.5 * pr[..., 4:6]).min(axis=1)
+    hi = (pr[..., 2:4] + 0.5 * pr[..., 4:6]).max(axis=1)
+    attrs = np.concatenate([pr[..., :4].reshape(-1, 16), pr[..., 4:6].reshape(-1, 8), rr], axis=1)
+    x = np.stack([lo[:, 0], hi[:, 0], hi[:, 0], lo[:, 0], hi[:, 0], lo[:, 0]], axis=1)
+    y = np.stack([lo[:, 1], lo[:, 1], hi[:, 1], lo[:, 1], hi[:, 1], hi[:, 1]], axis=1)
+    out = np.concatenate([x[..., None], y[..., None],
+                          np.repeat(attrs[:, None, :], 6, axis=1)], axis=-1)
+    return out.reshape(-1, 32).astype(np.float32)
+
+
+def lamp_share(point: np.ndarray, rects: np.ndarray, lamp: np.ndarray) -> float:
+    """Share (0..1) of the lamp seen from ``point`` (3,) m past the casters ``rects``
+    (N, 6) (their shadows on the plane, so only casters above the point count: the point
+    is projected from the lamp onto the plane first)."""
+    q = project_from_lamp(np.asarray(point, float), lamp)
+    return float(1.0 - coverage(rects, q[0], q[1]))
