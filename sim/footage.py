@@ -282,7 +282,12 @@ class Footage:
 
     def _draw_blurred(self, groups: list[BlurGroup], first_row: list[int]) -> None:
         """Average each group's bodies over its time samples inside its rectangle (all
-        groups in one accumulation pass), then lay the result over the frame."""
+        groups in one accumulation pass), then lay the result over the frame.
+
+        The stencil (zero in every rectangle: the static image's, copied this frame, and the
+        rectangles do not overlap) keeps each pixel to one surface per time sample, and then
+        marks the pixels the group touched, the only ones laid over the frame.
+        """
         gl, m, scene = self.gl, self.model, self.scene
         self.accum_fbo.bind()
         gl.glEnable(gl.GL_SCISSOR_TEST)
@@ -291,13 +296,12 @@ class Footage:
         gl.glEnable(gl.GL_STENCIL_TEST)
         gl.glStencilOp(gl.GL_KEEP, gl.GL_KEEP, gl.GL_REPLACE)
         gl.glClearColor(0.0, 0.0, 0.0, 0.0)
-        gl.glClearStencil(0)
         scene.begin_bodies(self.view)
         for g, row in zip(groups, first_row):
             x0, y0, x1, y1 = g.rect
             gl.glScissor(x0, y0, x1 - x0, y1 - y0)
             gl.glDisable(gl.GL_BLEND)
-            gl.glClear(gl.GL_COLOR_BUFFER_BIT | gl.GL_STENCIL_BUFFER_BIT)
+            gl.glClear(gl.GL_COLOR_BUFFER_BIT)
             gl.glEnable(gl.GL_BLEND)
             gl.glBlendFunc(gl.GL_ONE, gl.GL_ONE)
             for p in (scene.scene, scene.ball_prog):
@@ -310,11 +314,12 @@ class Footage:
                     scene.draw_body_range(row + k, *m.man_ranges[rod])
                 if g.ball:
                     scene.draw_body_range(row + k, *m.ball_range, lit=self._ball_lit)
-        gl.glDisable(gl.GL_STENCIL_TEST)
         gl.glDepthMask(True)
         self.main_fbo.bind()
         gl.glDisable(gl.GL_DEPTH_TEST)
         gl.glDisable(gl.GL_CULL_FACE)
+        gl.glStencilFunc(gl.GL_NOTEQUAL, 0, 0xFF)
+        gl.glStencilOp(gl.GL_KEEP, gl.GL_KEEP, gl.GL_KEEP)
         gl.glEnable(gl.GL_BLEND)
         gl.glBlendFunc(gl.GL_ONE, gl.GL_ONE_MINUS_SRC_ALPHA)
         self.composite.use()
@@ -325,6 +330,7 @@ class Footage:
             x0, y0, x1, y1 = g.rect
             gl.glScissor(x0, y0, x1 - x0, y1 - y0)
             gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        gl.glDisable(gl.GL_STENCIL_TEST)
         gl.glDisable(gl.GL_BLEND)
         gl.glDisable(gl.GL_SCISSOR_TEST)
         gl.glEnable(gl.GL_DEPTH_TEST)

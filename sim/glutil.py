@@ -1,6 +1,6 @@
 """Thin OpenGL helpers on pyglet: an offscreen context, programs, buffers, textures, FBOs.
 
-All of it needs a current OpenGL 3.3+ core context: ``OffscreenContext`` makes one with no
+All of it needs a current OpenGL 4.1+ core context: ``OffscreenContext`` makes one with no
 display (EGL on Mesa, ``pyglet.options['headless']``), a pyglet window is another.
 """
 
@@ -48,8 +48,8 @@ class OffscreenContext:
                                "Mesa's EGL (libegl1, libgl1-mesa-dri)") from exc
         self.window.switch_to()
         major, minor = gl.gl_info.get_version()[:2]
-        if (major, minor) < (3, 3):
-            raise RuntimeError(f"OpenGL {major}.{minor} is too old: 3.3 core is needed")
+        if (major, minor) < (4, 1):
+            raise RuntimeError(f"OpenGL {major}.{minor} is too old: 4.1 core is needed")
         self.gl = gl
 
     @property
@@ -97,30 +97,34 @@ class Program:
             self._locs[name] = loc
         return loc
 
+    # Setters write this program's uniforms whichever program is in use (OpenGL 4.1's
+    # glProgramUniform*), so callers need not bind it first.
     def set_int(self, name: str, value: int) -> None:
-        self.gl.glUniform1i(self.loc(name), int(value))
+        self.gl.glProgramUniform1i(self.id, self.loc(name), int(value))
 
     def set_float(self, name: str, value: float) -> None:
-        self.gl.glUniform1f(self.loc(name), float(value))
+        self.gl.glProgramUniform1f(self.id, self.loc(name), float(value))
 
     def set_vec(self, name: str, value) -> None:
         """A vec2/3/4 or an array of them: ``value`` (..., k) float."""
+        gl = self.gl
         if isinstance(value, tuple) and 2 <= len(value) <= 4:
-            gl = self.gl
-            fn = (gl.glUniform2f, gl.glUniform3f, gl.glUniform4f)[len(value) - 2]
-            fn(self.loc(name), *(float(x) for x in value))
+            fn = (gl.glProgramUniform2f, gl.glProgramUniform3f,
+                  gl.glProgramUniform4f)[len(value) - 2]
+            fn(self.id, self.loc(name), *(float(x) for x in value))
             return
         v = np.ascontiguousarray(value, np.float32)
         k = v.shape[-1]
         n = v.size // k
-        fn = {2: self.gl.glUniform2fv, 3: self.gl.glUniform3fv, 4: self.gl.glUniform4fv}[k]
-        fn(self.loc(name), n, v.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
+        fn = {2: gl.glProgramUniform2fv, 3: gl.glProgramUniform3fv,
+              4: gl.glProgramUniform4fv}[k]
+        fn(self.id, self.loc(name), n, v.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
 
     def set_mat4(self, name: str, m) -> None:
         """``m`` (4, 4) row-major (numpy's layout); uploaded transposed for GLSL."""
         a = np.ascontiguousarray(m, np.float32)
-        self.gl.glUniformMatrix4fv(self.loc(name), 1, True,
-                                   a.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
+        self.gl.glProgramUniformMatrix4fv(self.id, self.loc(name), 1, True,
+                                          a.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
 
 
 def _log(gl, obj: int, program: bool) -> str:

@@ -76,7 +76,7 @@ class Look:
     sleeves: tuple[RGB, RGB] = ((0.55, 0.56, 0.55), (0.12, 0.12, 0.14))
     markings: bool = True
     light_height: float = 1.3  # m above the playfield
-    light_radius: float = 0.35  # m
+    light_radius: float = 0.15  # m
     light_colour: RGB = (1.0, 0.96, 0.90)
     ambient: float = 0.45  # 0..1
     hands: bool = True  # hands and forearms at the handles

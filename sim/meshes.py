@@ -229,8 +229,15 @@ def man_corners(table) -> np.ndarray:
 
 
 def ball_mesh(table, colour, segments: int = 16) -> np.ndarray:
-    """The ball, centred on its own origin."""
+    """The ball as a sphere mesh, centred on its own origin."""
     return sphere((0, 0, 0), table.ball.radius, colour, PLASTIC, segments=segments)
+
+
+def impostor_quad(colour) -> np.ndarray:
+    """Two triangles with corners (-1, -1) .. (1, 1) in x, y: the square a ray-traced
+    sphere is drawn in (``sim.shaders.BALL_VS``)."""
+    c = np.array([[-1, -1, 0], [1, -1, 0], [1, 1, 0], [-1, -1, 0], [1, 1, 0], [-1, 1, 0]], float)
+    return mesh(c, np.tile([0.0, 0.0, 1.0], (6, 1)), colour, PLASTIC)
 
 
 def rod_inner_mesh(table, rod, chrome, segments: int = 10) -> np.ndarray:

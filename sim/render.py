@@ -118,7 +118,7 @@ class Scene:
         self.light_colour = srgb_to_linear(look.light_colour) * light_scale
         self.static_prog = Program(shaders.SCENE_VS, shaders.scene_fs(static=True))
         self.scene = Program(shaders.GOURAUD_VS, shaders.GOURAUD_FS)
-        self.ball_prog = Program(shaders.SCENE_VS, shaders.scene_fs(cover=True))
+        self.ball_prog = Program(shaders.BALL_VS, shaders.BALL_FS)
         self.depth_only = Program(shaders.SCENE_VS, shaders.DEPTH_FS)
         self.men_shadow = Program(shaders.FIELD_VS, shaders.MEN_SHADOW_FS)
         self.ball_shadow = Program(shaders.RECEIVER_VS, shaders.BALL_SHADOW_FS)
@@ -245,9 +245,23 @@ class Scene:
             p.use()
             self._lighting(p, view)
             p.set_float("u_weight", weight)
+        self.ball_prog.set_float("u_ball_radius", self.model.table.ball.radius)
         self.pose_tex.bind(4)
         self._current = self.ball_prog
         self._cull(view)
+
+    def draw_ball_silhouette(self, view: View, row: int) -> None:
+        """Draw the ball alone (for depth tests and occlusion queries) seen through ``view``
+        at the poses of pose row ``row``; colour writes are the caller's business."""
+        p = self.ball_prog
+        p.use()
+        self._current = p
+        self._uniform_keys.pop(p.id, None)  # its view uniforms change here
+        p.set_mat4("u_mvp", view.mvp)
+        p.set_vec("u_eye", view.eye)
+        p.set_float("u_ball_radius", self.model.table.ball.radius)
+        self.gl.glUniform1i(p.loc("u_pose_row"), row)
+        self.bodies.draw(*self.model.ball_range)
 
     def upload_poses(self, poses: np.ndarray, row: int = 0) -> None:
         """Store body poses for drawing: ``poses`` (R, n_bodies, 4) float32 (x, y, z m,
@@ -269,8 +283,8 @@ class Scene:
     def draw_body_range(self, row: int, first: int, count: int,
                         lit: float | None = None) -> None:
         """Draw vertices ``first:first+count`` of the bodies placed by the poses in pose row
-        ``row`` (``upload_poses``). With ``lit`` (0..1, the share of the lamp reaching it:
-        the ball) the body is shaded per pixel."""
+        ``row`` (``upload_poses``). With ``lit`` (0..1, the share of the lamp reaching it)
+        the vertices are the ball's impostor, ray-traced per pixel."""
         p = self.scene if lit is None else self.ball_prog
         if p is not self._current:
             p.use()
@@ -334,19 +348,20 @@ class Scene:
         """Darken the playfield already drawn under the men and the ball.
 
         Args:
-            men_rects: (M, 4, 6) from ``men_shadow_rects``.
+            men_rects: (M, 4, 6) from ``men_shadow_rects`` (None: no men).
             ball_path: (K, 3) m, ball centres over the exposure, or None (no ball).
         """
         m = self.model
         table = m.table
-        self.shadow_quads.update(shadows.field_quads(men_rects, self.rod_shadows[m.man_rod]))
-        self._field_setup(view, self.men_shadow)
-        self.shadow_quads.draw()
+        if men_rects is not None and len(men_rects):
+            self.shadow_quads.update(shadows.field_quads(men_rects, self.rod_shadows[m.man_rod]))
+            self._field_setup(view, self.men_shadow)
+            self.shadow_quads.draw()
         if ball_path is not None and np.all(np.isfinite(ball_path)):
             look = m.look
             r = table.ball.radius
             seg, rad, ramp = shadows.ball_shadow(ball_path, r, self.light_pos, look.light_radius)
-            pad = max(rad + ramp, 4 * r)
+            pad = max(rad + 0.5 * ramp, 3 * r)
             (x0, y0), (x1, y1) = seg.min(axis=0) - pad, seg.max(axis=0) + pad
             self.ball_quad.update(quads(x0, y0, x1, y1))
             p = self.ball_shadow

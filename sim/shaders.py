@@ -186,6 +186,67 @@ void main() { o_colour = vec4(v_colour * u_weight, u_weight); }
 """
 
 
+# The ball as an impostor: a camera-facing square around it (two triangles instead of a few
+# hundred), ray-traced per pixel into an exact sphere with its true depth. The square's
+# corners come in a_pos.xy (-1 or +1); the radius is u_ball_radius.
+BALL_VS = f"""#version 330 core
+{ATTRIBUTE_BINDINGS}
+uniform mat4 u_mvp;
+uniform vec3 u_eye;
+uniform float u_ball_radius;
+{BODY_TRANSFORM}
+out vec3 v_world;
+flat out vec3 v_centre;
+flat out vec3 v_colour;
+void main() {{
+    vec3 c, n;
+    place(vec3(0.0), vec3(0.0, 0.0, 1.0), a_body, c, n);
+    vec3 w = c - u_eye;
+    float d = length(w);
+    w /= d;
+    vec3 side = abs(w.z) < 0.99 ? vec3(0.0, 0.0, 1.0) : vec3(1.0, 0.0, 0.0);
+    vec3 right = normalize(cross(w, side));
+    vec3 up = cross(right, w);
+    float s = 1.05 * u_ball_radius * d / sqrt(max(d * d - u_ball_radius * u_ball_radius, 1e-8));
+    v_world = c + s * (a_pos.x * right + a_pos.y * up);
+    v_centre = c;
+    v_colour = a_colour;
+    gl_Position = u_mvp * vec4(v_world, 1.0);
+}}
+"""
+
+BALL_FS = """#version 330 core
+in vec3 v_world;
+flat in vec3 v_centre;
+flat in vec3 v_colour;
+""" + LIGHTING + """
+uniform mat4 u_mvp;
+uniform float u_ball_radius;
+uniform float u_lit;
+uniform float u_weight;
+uniform vec3 u_vignette;
+uniform float u_vignette_r;
+uniform vec3 u_exposure;
+out vec4 o_colour;
+void main() {
+    vec3 dir = normalize(v_world - u_eye);
+    vec3 oc = u_eye - v_centre;
+    float b = dot(oc, dir);
+    float disc = b * b - (dot(oc, oc) - u_ball_radius * u_ball_radius);
+    if (disc < 0.0) discard;
+    vec3 p = u_eye + (-b - sqrt(disc)) * dir;
+    vec4 clip = u_mvp * vec4(p, 1.0);
+    gl_FragDepth = 0.5 * clip.z / clip.w + 0.5;
+    vec3 n = (p - v_centre) / u_ball_radius;
+    vec2 d = (gl_FragCoord.xy - 0.5 - u_vignette.xy) / u_vignette_r;
+    float r2 = dot(d, d);
+    float vig = 1.0 - u_vignette.z * r2 * (0.6 + 0.4 * r2);
+    vec3 c = shade(p, n, v_colour, vec3(0.35, 0.0, 0.0), u_lit) * (vig * u_exposure);
+    o_colour = vec4(c * u_weight, u_weight);
+}
+"""
+
+
 def scene_fs(static: bool = False, cover: bool = False) -> str:
     """The scene's fragment shader: the fixed parts (``static``) or the bodies, shadowed by
     the coverage map or not (``cover``)."""

@@ -233,7 +233,8 @@ class TableModel:
         bodies: (M, 15) float32, all moving bodies, each in its own frame.
         n_bodies: number of bodies (poses per frame).
         rod_range, man_ranges, ball_range: (first vertex, count) in ``bodies`` of the rods'
-            moving ends with the hands, of each rod's men (list of 8), of the ball.
+            moving ends with the hands, of each rod's men (list of 8), of the ball (an
+            impostor square: draw it with the ball program only).
         field_texture, floor_texture: (rows, cols, 3) uint8 sRGB images.
     """
 
@@ -267,7 +268,7 @@ class TableModel:
             man_rod += [r.index] * r.men
         self.ball_body = body
         self.n_bodies = body + 1
-        ball = mh.with_body(mh.ball_mesh(table, _lin(look.ball_rgb)), body)
+        ball = mh.with_body(mh.impostor_quad(_lin(look.ball_rgb)), body)
         pieces = [mh.concat(rods), *men, ball]
         ranges = _ranges(pieces)
         self.bodies = mh.concat(pieces)

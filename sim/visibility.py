@@ -167,7 +167,7 @@ class VisibilityProbe:
         for q, func in zip(self._queries, (gl.GL_LESS, gl.GL_ALWAYS)):
             gl.glDepthFunc(func)
             gl.glBeginQuery(gl.GL_SAMPLES_PASSED, q)
-            scene.bodies.draw(*m.ball_range)
+            scene.draw_ball_silhouette(view, self.pose_row)
             gl.glEndQuery(gl.GL_SAMPLES_PASSED)
             n = gl.GLuint()
             gl.glGetQueryObjectuiv(q, gl.GL_QUERY_RESULT, ctypes.byref(n))
