@@ -6,7 +6,7 @@ exactly what they were measured on (``Scenario.key``, e.g. ``clean@1``).
 
 | name | what it tests |
 |---|---|
-| ``clean`` | a good webcam straight above the table: 120 fps, 640x480, short shutter |
+| ``clean`` | a good webcam straight above: 120 fps, 640x480, short shutter, no hands |
 | ``long_exposure`` | the shutter open the whole frame: long streaks |
 | ``fps240`` | 240 fps at 640x360 |
 | ``hd720`` | 1280x720 at 60 fps |
@@ -50,7 +50,8 @@ class Scenario:
 def _scenarios() -> dict[str, Scenario]:
     cam = CameraSettings()
     items = [
-        Scenario("clean", 1, "good webcam straight above, 120 fps 640x480, 1/240 s", cam),
+        Scenario("clean", 1, "good webcam straight above, 120 fps 640x480, 1/240 s, no hands",
+                 cam, Look(hands=False)),
         Scenario("long_exposure", 1, "shutter open the whole frame (1/120 s): long streaks",
                  replace(cam, exposure=1 / 120)),
         Scenario("fps240", 1, "240 fps at 640x360, 1/480 s",
