@@ -56,11 +56,12 @@ class StateTrack:
         return float(self.t[-1])
 
     def _weights(self, times: np.ndarray):
-        times = np.clip(np.asarray(times, float), self.t[0], self.t[-1])
+        times = np.minimum(np.maximum(np.asarray(times, float), self.t[0]), self.t[-1])
         if len(self.t) == 1:
             z = np.zeros(len(times), int)
             return z, z, np.zeros(len(times))
-        i = np.clip(np.searchsorted(self.t, times, side="right"), 1, len(self.t) - 1)
+        i = np.minimum(np.maximum(np.searchsorted(self.t, times, side="right"), 1),
+                       len(self.t) - 1)
         dt = self.t[i] - self.t[i - 1]
         w = np.where(dt > 0, (times - self.t[i - 1]) / np.where(dt > 0, dt, 1.0), 0.0)
         return i - 1, i, w

@@ -130,6 +130,9 @@ class Scene:
         self.floor_tex = rgb_texture(model.floor_texture, repeat=True)
         self.rod_shadows = shadows.rod_rects(table, self.light_pos, look.light_radius)
         self._part_corners = shadows.part_corners(table)
+        hl, hw = table.half_length, table.half_width
+        self._field_lo = np.array([-hl, -hw, -hl, -hw], np.float32)
+        self._field_hi = np.array([hl, hw, hl, hw], np.float32)
         self.shadow_quads = DynamicBuffer((2, 4, 4, 4, 4, 4, 4, 4, 2))
         self.ball_quad = DynamicBuffer((2,))
         if model.n_bodies > shaders.MAX_BODIES:
@@ -302,11 +305,9 @@ class Scene:
             men_poses: (T, M, 4) the men's poses at T instants (first and last at the
                 exposure's ends, the middle one at mid-exposure).
         """
-        t = self.model.table
         rects = shadows.men_rects(self._part_corners, men_poses, self.light_pos,
                                   self.model.look.light_radius)
-        hl, hw = t.half_length, t.half_width
-        rects[:, 0:4] = np.clip(rects[:, 0:4], [-hl, -hw, -hl, -hw], [hl, hw, hl, hw])
+        rects[:, 0:4] = np.minimum(np.maximum(rects[:, 0:4], self._field_lo), self._field_hi)
         return rects.reshape(-1, 4, 6)
 
     def ball_lamp_share(self, ball: np.ndarray, men_rects: np.ndarray) -> float:
