@@ -27,3 +27,20 @@ def test_bad_options_give_one_line(tmp_path, capsys, argv, message):
     code = main(["footage", "--out", str(tmp_path / "x"), *argv])
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and "\n" not in err
+
+
+def test_simulate_video_takes_fps_table_and_teams_from_the_scenario():
+    from reconstruct.cli import _resolve_shot, build_parser
+
+    args = build_parser().parse_args(["simulate", "--out", "x", "--video", "--scenario",
+                                      "tornado", "--exposure", "0.001"])
+    _resolve_shot(args)
+    assert args.table == "tornado" and args.fps == 120.0
+    assert args.teams == ["yellow", "black"] and args.shot.camera.exposure == 0.001
+    args = build_parser().parse_args(["simulate", "--out", "x", "--video", "--scenario",
+                                      "fps240", "--fps", "200"])
+    _resolve_shot(args)
+    assert args.fps == 200.0 and args.shot.camera.fps == 200.0
+    args = build_parser().parse_args(["simulate", "--out", "x"])
+    _resolve_shot(args)
+    assert args.shot is None and args.fps == 120.0 and args.table == "german"
