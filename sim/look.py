@@ -63,7 +63,7 @@ class Look:
 
     teams: tuple[str, str] = ("red", "blue")  # colour names of side 0 and side 1
     ball: str = "white"
-    field: RGB = (0.17, 0.42, 0.32)
+    field: RGB = (0.24, 0.47, 0.40)
     lines: RGB = (0.90, 0.92, 0.90)
     walls: RGB = (0.86, 0.87, 0.86)
     cabinet: RGB = (0.08, 0.09, 0.14)

@@ -118,7 +118,7 @@ def static_parts(table: TableSpec, look: Look) -> dict[str, np.ndarray]:
     gw = 0.5 * g.width
     walls, dark, inside = _lin(look.walls), _lin(look.cabinet), _lin(look.goal_inside)
     field = mh.quad([[-hl, -hw, 0], [hl, -hw, 0], [hl, hw, 0], [-hl, hw, 0]], _lin((1, 1, 1)),
-                    mh.Material(specular=0.06, texture=1), uv=[[0, 0], [1, 0], [1, 1], [0, 1]])
+                    mh.Material(specular=0.25, texture=1), uv=[[0, 0], [1, 0], [1, 1], [0, 1]])
     occ = []
     for s in (-1, 1):  # side walls: white inside, dark on top
         occ.append(mh.box((0, s * (hw + 0.5 * t), 0.5 * wh), (hl + t, 0.5 * t, 0.5 * wh), walls,
