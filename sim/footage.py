@@ -311,7 +311,7 @@ class Footage:
             for k in range(g.samples):
                 gl.glStencilFunc(gl.GL_NOTEQUAL, k + 1, 0xFF)
                 for rod in g.rods:
-                    scene.draw_body_range(row + k, *m.man_ranges[rod])
+                    scene.draw_body_range(row + k, *m.blur_man_ranges[rod])
                 if g.ball:
                     scene.draw_body_range(row + k, *m.ball_range, lit=self._ball_lit)
         gl.glDepthMask(True)

@@ -178,20 +178,31 @@ def cylinder(centre, radius: float, half_length: float, colour, material: Materi
     return mesh(np.asarray(centre, float) + pos, n, colour, material)
 
 
-def man_mesh(table, colour, segments: int = 6) -> np.ndarray:
+def man_mesh(table, colour, segments: int = 6, coarse: bool = False) -> np.ndarray:
     """One man in his own frame (``sim.men``), built from the physics' parts.
 
     Boxes stacked exactly on each other (hips under torso) become one box, and the head is a
-    coarse sphere: llvmpipe pays per triangle. Parts are ordered head first, foot last: seen
-    from above the nearer parts come first (the motion blur keeps the first surface drawn
-    at a pixel within one time sample).
+    coarse sphere: llvmpipe pays per triangle. ``coarse`` (for motion-blur samples) also
+    joins the legs into one box and makes the head a box. Parts are ordered head first, foot
+    last: seen from above the nearer parts come first (the motion blur keeps the first
+    surface drawn at a pixel within one time sample).
     """
     order = {"head": 0, "torso": 1, "hips": 2, "leg_left": 3, "leg_right": 3, "foot": 4}
     parts = sorted(man_parts(table), key=lambda p: order.get(p.name, 5))
     boxes = [(np.asarray(p.centre) - p.size, np.asarray(p.centre) + p.size)
              for p in parts if p.kind == "box"]
-    out = [sphere(p.centre, p.size[0], colour, PLASTIC, segments=segments)
-           for p in parts if p.kind == "sphere"]
+    if coarse:
+        legs = [b for p, b in zip([p for p in parts if p.kind == "box"], boxes)
+                if p.name.startswith("leg")]
+        if legs:
+            boxes = [b for b in boxes if not any(b is leg for leg in legs)]
+            boxes.append((np.min([b[0] for b in legs], axis=0), np.max([b[1] for b in legs],
+                                                                        axis=0)))
+        out = [box(p.centre, np.full(3, 0.9 * p.size[0]), colour, PLASTIC)
+               for p in parts if p.kind == "sphere"]
+    else:
+        out = [sphere(p.centre, p.size[0], colour, PLASTIC, segments=segments)
+               for p in parts if p.kind == "sphere"]
     for lo, hi in _merge_stacked(boxes):
         out.append(box(0.5 * (lo + hi), 0.5 * (hi - lo), colour, PLASTIC))
     return concat(out)

@@ -235,6 +235,8 @@ class TableModel:
         rod_range, man_ranges, ball_range: (first vertex, count) in ``bodies`` of the rods'
             moving ends with the hands, of each rod's men (list of 8), of the ball (an
             impostor square: draw it with the ball program only).
+        blur_man_ranges: each rod's men in fewer triangles (legs as one box, a box head),
+            for the time samples of motion blur, where detail is lost anyway.
         field_texture, floor_texture: (rows, cols, 3) uint8 sRGB images.
     """
 
@@ -258,21 +260,23 @@ class TableModel:
                 hand = mh.hand_mesh(_lin(look.skin), _lin(look.sleeves[r.side]),
                                     look.grip_length, gs)
                 rods.append(mh.with_body(hand, HANDS0 + r.index))
-        men, man_rod = [], []
+        men, coarse, man_rod = [], [], []
         body = MEN0
         for r in table.rods:
             team = _lin(colour(look.teams[r.side]))
-            man = mh.man_mesh(table, team)
-            men.append(mh.concat([mh.with_body(man, body + k) for k in range(r.men)]))
+            for mesh_list, man in ((men, mh.man_mesh(table, team)),
+                                   (coarse, mh.man_mesh(table, team, coarse=True))):
+                mesh_list.append(mh.concat([mh.with_body(man, body + k) for k in range(r.men)]))
             body += r.men
             man_rod += [r.index] * r.men
         self.ball_body = body
         self.n_bodies = body + 1
         ball = mh.with_body(mh.impostor_quad(_lin(look.ball_rgb)), body)
-        pieces = [mh.concat(rods), *men, ball]
+        pieces = [mh.concat(rods), *men, ball, *coarse]
         ranges = _ranges(pieces)
         self.bodies = mh.concat(pieces)
         self.rod_range, self.man_ranges, self.ball_range = ranges[0], ranges[1:9], ranges[9]
+        self.blur_man_ranges = ranges[10:18]
         self.man_rod = np.array(man_rod)
         self.man_y = np.concatenate([r.man_offsets for r in table.rods])
         self.man_corners = mh.man_corners(table)
