@@ -250,7 +250,13 @@ class Footage:
         gl, m, scene, view = self.gl, self.model, self.scene, self.view
         copy_image(self.static_fbo.colours[0], self.main_fbo.colours[0])
         copy_image(self.static_fbo.depth, self.main_depth)
-        # pose rows: 0 = mid-exposure, then each blur group's time samples
+        # pose rows: 0 = mid-exposure, then each blur group's time samples (fewer samples
+        # if they would not fit: the last row is the visibility probe's)
+        room = shaders.MAX_POSE_ROWS - 2
+        total = sum(g.samples for g in groups)
+        if total > room:
+            for g in groups:
+                g.samples = max(1, g.samples * room // total)
         first_row, times = [], []
         for g in groups:
             first_row.append(1 + len(times))

@@ -200,3 +200,11 @@ def test_every_scenario_renders(tmp_path, ctx, name):
     for r in rows:
         assert 0 <= r["ball_u"] < cam.width and 0 <= r["ball_v"] < cam.height_px
         assert 0.0 <= r["ball_visibility"] <= 1.0
+
+
+def test_many_blur_samples_still_fit(tmp_path, ctx, german):
+    f = footage(tmp_path, ctx, german, width=160, height_px=120, exposure=1 / 120,
+                max_blur_samples=250, blur_step_px=0.01, ball_blur_step_px=0.01)
+    rows = film(f, make_script("match", german, seed=5), 2)
+    f.close()
+    assert all(0 <= r["ball_visibility"] <= 1 for r in rows)
