@@ -50,6 +50,26 @@ def _run_simulate(args) -> int:
     return simulate_cli(args)
 
 
+def _add_calibrate(sub) -> None:
+    p = sub.add_parser("calibrate", help="calibrate the camera from footage of the table")
+    p.add_argument("input", help="video file, folder of images, or one image")
+    p.add_argument("--table", default="german", help="table name or JSON file (default german)")
+    p.add_argument("--out", default=None, help="write the calibration to this JSON file")
+    p.add_argument("--overlay", default=None,
+                   help="write the table drawn over the footage to this PNG")
+    p.add_argument("--points", default=None,
+                   help="calibrate from this file of clicked points instead (docs/calibration.md)")
+    p.add_argument("--frames", type=_positive(int), default=30,
+                   help="frames to sample from the input (default 30)")
+    p.set_defaults(func=_run_calibrate)
+
+
+def _run_calibrate(args) -> int:
+    from reconstruct.calibrate import calibrate_cli
+
+    return calibrate_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="foosball",
@@ -58,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_simulate(sub)
+    _add_calibrate(sub)
     return parser
 
 
