@@ -70,6 +70,39 @@ def _run_calibrate(args) -> int:
     return calibrate_cli(args)
 
 
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="score a reconstruction against its ground truth")
+    p.add_argument("truth", metavar="TRUTH_DIR", help="ground-truth record directory")
+    p.add_argument("estimate", metavar="ESTIMATE_DIR", help="reconstructed record directory")
+    p.add_argument("--json", metavar="FILE", default=None,
+                   help="also write every figure to this JSON file")
+    p.add_argument("--plots", metavar="DIR", default=None,
+                   help="also draw the error plots (PNG) into this directory")
+    p.set_defaults(func=_run_evaluate)
+
+
+def _run_evaluate(args) -> int:
+    from reconstruct.evaluate import evaluate_cli
+
+    return evaluate_cli(args)
+
+
+def _add_stats(sub) -> None:
+    p = sub.add_parser("stats", help="game statistics of a record: score, shots, passes, "
+                       "possession, heatmap, rule checks")
+    p.add_argument("record", help="a record directory (truth or reconstruction)")
+    p.add_argument("--out", default=None, help="folder for the pictures (default RECORD/stats)")
+    p.add_argument("--html", default=None, help="HTML report (default OUT/report.html)")
+    p.add_argument("--json", default=None, help="figures as JSON (default OUT/stats.json)")
+    p.set_defaults(func=_run_stats)
+
+
+def _run_stats(args) -> int:
+    from reconstruct.stats_report import stats_cli
+
+    return stats_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="foosball",
@@ -78,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_simulate(sub)
+    _add_stats(sub)
+    _add_evaluate(sub)
     _add_calibrate(sub)
     return parser
 

@@ -1,0 +1,167 @@
+"""The ball's colour against the background: alpha mattes and background models.
+
+A pixel crossed by the ball during part ``f`` of the exposure shows
+``I = (1 - f) * B + f * C`` (B the background, C the ball's colour, both BGR). Projecting on
+``C - B`` gives the matte ``alpha = (I - B) . (C - B) / |C - B|^2``, which is ``f`` for the
+ball, 0 for the background whatever its markings, and something off the ``B -> C`` line for
+anything else (a man, a hand, a shadow): the colour residual ``|I - B - alpha (C - B)|`` flags
+those. Where the ball and the background look alike (a white ball on a white line) the matte
+carries no information and its weight goes to 0.
+
+Backgrounds: a still has none, so ``estimate_background`` takes a median over a window a few
+ball diameters wide (which removes the ball, and thin lines too); video keeps
+``BackgroundModel``, a running per-pixel median of the table.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Typical BGR of common balls under white light (a learned colour replaces these).
+BALL_PRESETS_BGR = {
+    "white": (232, 238, 238),
+    "yellow": (40, 210, 240),
+    "orange": (30, 120, 240),
+}
+MIN_CONTRAST = 30.0  # grey levels: ball-background colour difference giving a full weight
+ALPHA_RANGE = (-0.35, 1.45)  # matte values outside are not the ball over the background
+RESIDUAL_SCALE = 50.0  # grey levels: colour residual giving weight exp(-1)
+_ONES = np.ones((1, 3), np.float32)  # cv2.transform with it sums the three channels
+
+
+def ball_colour_bgr(colour) -> np.ndarray:
+    """A ball colour as (3,) float32 BGR, from a preset name or any 3 numbers 0-255."""
+    if isinstance(colour, str):
+        key = colour.strip().lower()
+        if key not in BALL_PRESETS_BGR:
+            raise ValueError(f"unknown ball colour {colour!r}: use one of "
+                             f"{', '.join(BALL_PRESETS_BGR)} or a BGR triple")
+        return np.array(BALL_PRESETS_BGR[key], np.float32)
+    c = np.asarray(colour, np.float32).ravel()
+    if c.shape != (3,) or not np.all(np.isfinite(c)) or c.min() < 0 or c.max() > 255:
+        raise ValueError(f"ball colour must be a preset name or 3 BGR values 0-255, got {colour!r}")
+    return c
+
+
+class AlphaMatte:
+    """The ball's matte against one background image.
+
+    ``alpha = sum_k I_k W_k + b`` with ``W = (C - B) / |C - B|^2`` and ``b = -B . W``;
+    ``precompute`` keeps ``W`` and ``b`` for the whole image (a fixed video background),
+    otherwise they are made for each box asked for (a still, or a colour tried once).
+    """
+
+    def __init__(self, background: np.ndarray, colour: np.ndarray, precompute: bool = True):
+        """Args:
+            background: (H, W, 3) uint8 or float32 BGR.
+            colour: (3,) BGR of the ball.
+            precompute: compute the coefficients for the whole image now.
+        """
+        if background.ndim != 3 or background.shape[2] != 3:
+            raise ValueError(f"background must be an (H, W, 3) BGR image, got {background.shape}")
+        self.background = background
+        self.colour = np.asarray(colour, np.float32)
+        self.shape = background.shape[:2]
+        self._full = self._coeffs_of(background) if precompute else None
+
+    def _coeffs_of(self, bg: np.ndarray):
+        bg = bg.astype(np.float32)
+        d = self.colour - bg
+        n2 = cv2.transform(d * d, _ONES)
+        m = n2 + np.float32(1.0)  # unbiased wherever there is contrast; weighted by it below
+        w = d / m[..., None]
+        b = -cv2.transform(bg * w, _ONES)
+        # weight for the contrast, and the factor giving the colour residual:
+        # |res|^2 = |I - B|^2 - alpha^2 (2 m - |C - B|^2)
+        cw = np.minimum(n2 * np.float32(1.0 / MIN_CONTRAST**2), np.float32(1.0))
+        return bg, w, b, cw, 2.0 * m - n2
+
+    def coeffs(self, box: tuple[int, int, int, int]):
+        """``(B, W, b, contrast weight, residual factor)`` in ``box`` = (y0, y1, x0, x1)."""
+        y0, y1, x0, x1 = box
+        if self._full is not None:
+            return tuple(c[y0:y1, x0:x1] for c in self._full)
+        return self._coeffs_of(self.background[y0:y1, x0:x1])
+
+    def with_colour(self, colour: np.ndarray) -> AlphaMatte:
+        """The same background, another ball colour (coefficients made per box)."""
+        return AlphaMatte(self.background, colour, precompute=False)
+
+    def alpha(self, image: np.ndarray, box: tuple[int, int, int, int] | None = None
+              ) -> np.ndarray:
+        """The matte of ``image`` (H, W, 3) uint8 in ``box`` = (y0, y1, x0, x1) (default
+        all): (h, w) float32."""
+        box = box if box is not None else (0, self.shape[0], 0, self.shape[1])
+        y0, y1, x0, x1 = box
+        _, w, b, _, _ = self.coeffs(box)
+        return cv2.transform(image[y0:y1, x0:x1].astype(np.float32) * w, _ONES) + b
+
+    def alpha_weight(self, image: np.ndarray, box: tuple[int, int, int, int]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """The matte and its weight (0..1) in ``box``: (h, w) float32 each.
+
+        The weight falls where the ball and background look alike, where the matte is outside
+        what a ball over the background gives, and where the colour is off the
+        background-to-ball line (a man, a hand).
+        """
+        y0, y1, x0, x1 = box
+        bg, w, _, cw, rf = self.coeffs(box)
+        diff = image[y0:y1, x0:x1].astype(np.float32) - bg
+        a = cv2.transform(diff * w, _ONES)
+        r2 = cv2.transform(diff * diff, _ONES) - a * a * rf
+        weight = cw * np.exp(r2 * np.float32(-1.0 / RESIDUAL_SCALE**2))
+        weight[(a < ALPHA_RANGE[0]) | (a > ALPHA_RANGE[1])] = 0.0
+        return a, weight
+
+
+def estimate_background(image: np.ndarray, radius_px: float) -> np.ndarray:
+    """The table without the ball, from a single image: a median over ~5 ball radii.
+
+    Args:
+        image: (H, W, 3) uint8 BGR.
+        radius_px: the ball's radius in this image, px.
+
+    Returns:
+        (H, W, 3) uint8 BGR.
+    """
+    h, w = image.shape[:2]
+    k = max(1.0, radius_px / 3.0)
+    small = cv2.resize(image, (max(1, round(w / k)), max(1, round(h / k))),
+                       interpolation=cv2.INTER_AREA)
+    ksize = max(3, int(round(5.0 * radius_px / k)) | 1)
+    med = cv2.medianBlur(small, ksize)
+    if med.shape[:2] == (h, w):
+        return med
+    return cv2.resize(med, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+class BackgroundModel:
+    """The empty table from video: a per-pixel running median (one grey level per update).
+
+    Moving things (the ball, men swinging) leave it; what stays still long enough enters it.
+    """
+
+    def __init__(self, first_frame: np.ndarray, step: int = 2):
+        """Args:
+            first_frame: (H, W, 3) uint8 BGR.
+            step: grey levels the estimate moves towards each new frame.
+        """
+        self.image = first_frame.copy()
+        self.step = int(step)
+        self.updates = 0
+
+    def update(self, frame: np.ndarray, exclude: np.ndarray | None = None) -> None:
+        """Move the estimate towards ``frame`` (H, W, 3) uint8, except where ``exclude``
+        (H, W) bool is set (e.g. around the detected ball)."""
+        if frame.shape != self.image.shape:
+            raise ValueError(f"frame shape {frame.shape} != background {self.image.shape}")
+        up = cv2.compare(frame, self.image, cv2.CMP_GT)
+        down = cv2.compare(frame, self.image, cv2.CMP_LT)
+        if exclude is not None:
+            keep = (~exclude).astype(np.uint8) * 255
+            up = cv2.bitwise_and(up, up, mask=keep)
+            down = cv2.bitwise_and(down, down, mask=keep)
+        s = np.uint8(self.step)
+        self.image = cv2.subtract(cv2.add(self.image, up & s), down & s)
+        self.updates += 1

@@ -1,0 +1,433 @@
+"""The most likely path of the ball through a stream of per-frame candidates.
+
+A beam of hypotheses is carried from frame to frame (an approximate Viterbi search where
+every surviving state keeps its own kinematics). Each frame a hypothesis either
+
+- takes one of the frame's ball candidates (``SEEN``): smoothly, if the candidate lies where
+  its motion predicts, or with a velocity change, which is cheap only near a man's foot or
+  a wall (a contact) and expensive in open field;
+- is not seen (``UNSEEN``): cheap where a man or a rod hides the ball from the camera,
+  expensive in the open (the detector should have seen it);
+- or is out of play (``OUT``): after a goal or when the ball leaves the table, until a new
+  ball appears (a serve).
+
+Costs are negative log-likelihoods. Decisions are taken with a fixed lag: every ``block``
+frames the best hypothesis is traced back and the frames older than ``lag`` frames are
+committed (hypotheses that disagree with the committed past are dropped), so the committed
+path is consistent. ``update`` returns the online estimate of the newest frame at once.
+
+All positions are ball centres in the table frame (``sim.table``), metres, in the plane of
+the ball's centre (z = ball radius).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.table import TableSpec
+
+SEEN, UNSEEN, OUT = 0, 1, 2
+STATE_NAMES = ("visible", "hidden", "out")
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """Tuning of the path search. Distances in m, speeds in m/s, costs in nats."""
+
+    beam: int = 24  # hypotheses kept per frame
+    lag_s: float = 1.0  # decisions are committed this late (the smoother's latency)
+    block_s: float = 0.25  # frames are committed this many at a time
+    meas_sigma: float = 0.004  # m, candidate position noise after lifting
+    vel_sigma: float = 0.35  # m/s, uncertainty of the predicted velocity
+    max_speed: float = 25.0  # m/s, no ball moves faster
+    alpha: float = 0.8  # position gain of the alpha-beta filter
+    beta: float = 0.35  # velocity gain
+    contact_reach: float = 0.045  # m, a ball this close to a low foot can be struck
+    wall_reach: float = 0.03  # m, a ball this close to a wall can bounce
+    jump_cost_contact: float = 3.0  # a velocity change at a man or a wall
+    jump_cost_open: float = 14.0  # a velocity change in open field
+    miss_cost_open: float = 2.5  # not seeing a ball in the open, per frame
+    miss_cost_hidden: float = 0.15  # not seeing a ball a man can hide, per frame
+    out_cost: float = 1.2  # per frame out of play
+    enter_out_cost: float = 6.0  # leaving play anywhere but through a goal
+    serve_cost: float = 5.0  # a ball appearing out of nowhere
+    catch_cost: float = 1.0  # a man stopping the ball and holding it
+    fresh_cost: float = 1.0  # the first step after a contact, velocity not yet known
+    hold_offset: float = 0.01  # m, how far from the foot's centre a held ball can sit
+    score_weight: float = 1.0  # weight of the candidates' detection scores
+    wall_restitution: float = 0.7
+
+
+@dataclass
+class Candidates:
+    """One frame's ball candidates, lifted to the table.
+
+    Attributes:
+        xy: (K, 2) float64, m, candidate ball centres in the table frame.
+        score: (K,) float64, detection confidence in (0, 1).
+    """
+
+    xy: np.ndarray
+    score: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.xy = np.asarray(self.xy, float).reshape(-1, 2)
+        self.score = np.clip(np.asarray(self.score, float).reshape(-1), 1e-4, 1 - 1e-4)
+        if len(self.xy) != len(self.score):
+            raise ValueError("candidates: xy and score lengths differ")
+
+    @classmethod
+    def empty(cls) -> Candidates:
+        return cls(np.zeros((0, 2)), np.zeros(0))
+
+
+@dataclass
+class Context:
+    """What the rods say about one frame.
+
+    Attributes:
+        feet: (M, 2) float64, m, x/y of every man's foot, projected onto the field.
+        feet_low: (M,) bool, whether that foot is low enough to strike a ball.
+        hides: (M, 4) float64, m, per man the box (x0, x1, y0, y1) of the field where the
+            camera cannot see a ball because of him; ``None``: derive from ``feet``.
+    """
+
+    feet: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    feet_low: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    hides: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class PathPoint:
+    """The path at one frame."""
+
+    frame: int
+    xy: np.ndarray  # (2,) m, NaN when out
+    vel: np.ndarray  # (2,) m/s
+    state: int  # SEEN, UNSEEN or OUT
+    candidate: int  # index of the chosen candidate, -1 if none
+    contact: bool  # the velocity changed here (a kick, a block or a wall)
+    meas: np.ndarray  # (2,) m, the chosen candidate's position, NaN if none
+    held: int = -1  # index (in the context's feet) of the man holding the ball, -1 if none
+
+
+class BallPathTracker:
+    """Fixed-lag search for the ball's path. Feed frames in order with ``update``.
+
+    Args:
+        table: the table (walls, goals, ball size).
+        fps: frame rate, frames per second.
+        settings: tuning.
+    """
+
+    def __init__(self, table: TableSpec, fps: float, settings: PathSettings | None = None):
+        self.table = table
+        self.fps = float(fps)
+        self.dt = 1.0 / self.fps
+        self.s = settings or PathSettings()
+        self.lag = max(1, int(round(self.s.lag_s * self.fps)))
+        self.block = max(1, int(round(self.s.block_s * self.fps)))
+        r = table.ball.radius
+        self._x_wall = table.half_length - r
+        self._y_wall = table.half_width - r
+        self._goal_half = 0.5 * table.goal.width - r
+        self.frame = -1
+        # the beam: one row per hypothesis
+        self._cost = np.zeros(1)
+        self._pos = np.full((1, 2), np.nan)
+        self._vel = np.zeros((1, 2))
+        self._state = np.full(1, OUT)
+        self._unseen = np.zeros(1)
+        self._vel_known = np.zeros(1, bool)
+        self._held = np.full(1, -1)
+        self._prev_feet = np.zeros((0, 2))
+        # history of the last frames: per frame, the beam's parent/state arrays
+        self._hist: deque[dict] = deque()
+        self._first_hist_frame = 0
+        self._committed: list[PathPoint] = []
+
+    # ------------------------------------------------------------------ prediction
+    def _predict(self, pos: np.ndarray, vel: np.ndarray, steps: float = 1.0):
+        """Constant-velocity prediction with reflections off the side and end walls.
+
+        Returns positions (N, 2), velocities (N, 2) and whether each bounced (N,) bool.
+        """
+        p = pos + vel * self.dt * steps
+        v = vel.copy()
+        e = self.s.wall_restitution
+        over_y = np.abs(p[:, 1]) > self._y_wall
+        if over_y.any():
+            sign = np.sign(p[over_y, 1])
+            p[over_y, 1] = sign * (2 * self._y_wall - np.abs(p[over_y, 1]))
+            v[over_y, 1] *= -e
+        in_mouth = np.abs(p[:, 1]) < self._goal_half
+        over_x = (np.abs(p[:, 0]) > self._x_wall) & ~in_mouth
+        if over_x.any():
+            sign = np.sign(p[over_x, 0])
+            p[over_x, 0] = sign * (2 * self._x_wall - np.abs(p[over_x, 0]))
+            v[over_x, 0] *= -e
+        return p, v, over_x | over_y
+
+    def _near_contact(self, a: np.ndarray, b: np.ndarray, ctx: Context) -> np.ndarray:
+        """(N,) bool: can the ball moving from a (N, 2) to b (N, 2) have hit a man or wall?"""
+        s = self.s
+        near = np.zeros(len(a), bool)
+        for p in (a, b):
+            near |= np.abs(p[:, 1]) > self._y_wall - s.wall_reach
+            near |= np.abs(p[:, 0]) > self._x_wall - s.wall_reach
+        feet = ctx.feet[ctx.feet_low] if len(ctx.feet) else ctx.feet
+        if len(feet):
+            d = _segment_point_distance(a, b, feet)  # (N, M)
+            near |= (d < s.contact_reach).any(axis=1)
+        return near
+
+    def _hidden(self, p: np.ndarray, ctx: Context) -> np.ndarray:
+        """(N,) bool: would a ball at p (N, 2) be hidden from the camera?"""
+        if ctx.hides is not None and len(ctx.hides):
+            h = ctx.hides
+            inside = ((p[:, None, 0] >= h[None, :, 0]) & (p[:, None, 0] <= h[None, :, 1])
+                      & (p[:, None, 1] >= h[None, :, 2]) & (p[:, None, 1] <= h[None, :, 3]))
+            return inside.any(axis=1)
+        if not len(ctx.feet):
+            return np.zeros(len(p), bool)
+        r = self.table.ball.radius
+        dx = np.abs(p[:, None, 0] - ctx.feet[None, :, 0])
+        dy = np.abs(p[:, None, 1] - ctx.feet[None, :, 1])
+        return ((dx < r + 0.5 * self.table.man.foot_length + 0.005)
+                & (dy < r + 0.5 * self.table.man.foot_width)).any(axis=1)
+
+    def _in_goal(self, p: np.ndarray) -> np.ndarray:
+        return (np.abs(p[:, 0]) > self.table.half_length) & (np.abs(p[:, 1]) < self._goal_half)
+
+    # ------------------------------------------------------------------ one frame
+    def update(self, cands: Candidates, ctx: Context | None = None) -> PathPoint:
+        """Take one frame; return the online (unsmoothed, zero-lag) estimate for it."""
+        ctx = ctx or Context()
+        s = self.s
+        self.frame += 1
+        B, K = len(self._cost), len(cands.xy)
+        playing = self._state != OUT
+        pos0 = np.nan_to_num(self._pos)
+        pred, pvel, bounced = self._predict(pos0, self._vel)
+        held = self._held >= 0
+        if held.any():  # a held ball moves with the man holding it
+            pred[held], pvel[held] = self._carry(pos0[held], self._held[held], ctx)
+            bounced[held] = False
+        steps = self._unseen + 1.0
+        groups: list[dict] = []
+
+        if K:
+            bi, ki = np.meshgrid(np.arange(B), np.arange(K), indexing="ij")
+            bi, ki = bi.ravel(), ki.ravel()
+            z = cands.xy[ki]
+            play = playing[bi]
+            vk = self._vel_known[bi] & play
+            # smooth association: the candidate is where the motion predicts
+            e = z - pred[bi]
+            sig2 = s.meas_sigma ** 2 + (steps[bi] * self.dt * s.vel_sigma) ** 2
+            c_smooth = 0.5 * (e ** 2).sum(1) / sig2 + np.log(sig2 / s.meas_sigma ** 2)
+            # association with a velocity change: a contact (or a velocity not yet known)
+            last = pos0[bi]
+            jump_v = (z - last) / self.dt
+            speed = np.linalg.norm(jump_v, axis=1)
+            contact = self._near_contact(last, z, ctx) | (self._held[bi] >= 0)
+            c_jump = np.where(contact, s.jump_cost_contact, s.jump_cost_open)
+            c_jump = np.where(vk, c_jump, s.fresh_cost)
+            c_jump = np.where(speed > s.max_speed, np.inf, c_jump)
+            use_jump = (c_jump < c_smooth) | ~vk
+            c_motion = np.where(use_jump, np.minimum(c_jump, np.where(vk, c_smooth, np.inf)),
+                                c_smooth)
+            c_motion = np.where(play, c_motion, s.serve_cost)
+            gain = s.beta / (steps[bi] * self.dt)
+            groups.append(dict(
+                parent=bi, state=np.full(len(bi), SEEN), cand=ki,
+                pos=np.where((use_jump | ~play)[:, None], z, pred[bi] + s.alpha * e),
+                vel=np.where(play[:, None],
+                             np.where(use_jump[:, None], jump_v,
+                                      pvel[bi] + gain[:, None] * e), 0.0),
+                vel_known=play & ~(use_jump & vk), held=np.full(len(bi), -1),
+                contact=((use_jump & vk) | bounced[bi]) & play,
+                cost=self._cost[bi] + c_motion - self._llr(cands)[ki]))
+
+        pb = np.flatnonzero(playing)
+        if len(pb):
+            # not seen, free: the ball goes on where physics takes it
+            p, v = pred[pb], pvel[pb]
+            into_goal = self._in_goal(p)
+            c = np.where(self._hidden(p, ctx), s.miss_cost_hidden, s.miss_cost_open)
+            c = np.where(into_goal, np.inf, c)
+            groups.append(dict(parent=pb, state=np.full(len(pb), UNSEEN), cand=np.full(len(pb), -1),
+                               pos=p, vel=v, vel_known=self._vel_known[pb], held=self._held[pb],
+                               contact=bounced[pb], cost=self._cost[pb] + c))
+            # not seen, caught: a man stops the ball and holds it
+            free = pb[~held[pb]]
+            man = self._nearest_low_foot(pos0[free], ctx)
+            ok = man >= 0
+            if ok.any():
+                fb, fm = free[ok], man[ok]
+                # a held ball sits at the foot that holds it
+                foot = ctx.feet[fm]
+                p = foot + np.clip(pos0[fb] - foot, -s.hold_offset, s.hold_offset)
+                c = np.where(self._hidden(p, ctx), s.miss_cost_hidden, s.miss_cost_open)
+                groups.append(dict(parent=fb, state=np.full(len(fb), UNSEEN),
+                                   cand=np.full(len(fb), -1), pos=p, vel=np.zeros((len(fb), 2)),
+                                   vel_known=np.ones(len(fb), bool), held=fm,
+                                   contact=np.ones(len(fb), bool),
+                                   cost=self._cost[fb] + c + s.catch_cost))
+            # leaving play: free through a goal, costly elsewhere
+            c_out = np.where(into_goal, 0.0, s.enter_out_cost) + s.out_cost
+            groups.append(self._out_group(pb, self._cost[pb] + c_out))
+        ob = np.flatnonzero(~playing)
+        if len(ob):
+            groups.append(self._out_group(ob, self._cost[ob] + s.out_cost))
+
+        g = {k: np.concatenate([gr[k] for gr in groups]) for k in groups[0]}
+        keep = self._select(g)
+        g = {k: v[keep] for k, v in g.items()}
+        parent = g["parent"]
+        self._cost = g["cost"] - g["cost"].min()
+        self._pos, self._vel = g["pos"], g["vel"]
+        self._vel_known, self._held = g["vel_known"], g["held"]
+        self._unseen = np.where(g["state"] == UNSEEN, self._unseen[parent] + 1, 0.0)
+        self._state = g["state"]
+        self._prev_feet = ctx.feet
+        meas = np.full((len(parent), 2), np.nan)
+        if K:
+            sel = g["cand"] >= 0
+            meas[sel] = cands.xy[g["cand"][sel]]
+        self._hist.append({"parent": parent, "state": g["state"], "cand": g["cand"],
+                           "pos": self._pos, "vel": self._vel, "contact": g["contact"],
+                           "meas": meas, "held": g["held"]})
+        if len(self._hist) >= self.lag + self.block:
+            self._commit(self.block)
+        b = int(np.argmin(self._cost))
+        return PathPoint(self.frame, self._pos[b].copy(), self._vel[b].copy(),
+                         int(self._state[b]), int(g["cand"][b]), bool(g["contact"][b]),
+                         meas[b].copy(), int(g["held"][b]))
+
+    def _llr(self, cands: Candidates) -> np.ndarray:
+        """(K,) detection log-likelihood ratio of each candidate (ball vs clutter)."""
+        return self.s.score_weight * np.log(cands.score / (1 - cands.score))
+
+    def _out_group(self, parents: np.ndarray, cost: np.ndarray) -> dict:
+        n = len(parents)
+        return dict(parent=parents, state=np.full(n, OUT), cand=np.full(n, -1),
+                    pos=np.full((n, 2), np.nan), vel=np.zeros((n, 2)),
+                    vel_known=np.zeros(n, bool), held=np.full(n, -1),
+                    contact=np.zeros(n, bool), cost=cost)
+
+    def _nearest_low_foot(self, p: np.ndarray, ctx: Context) -> np.ndarray:
+        """(N,) int: index of a low foot within reach of each point p (N, 2), else -1."""
+        out = np.full(len(p), -1)
+        if not len(ctx.feet) or not len(p):
+            return out
+        d = np.linalg.norm(p[:, None, :] - ctx.feet[None, :, :], axis=2)
+        d[:, ~ctx.feet_low] = np.inf
+        j = np.argmin(d, axis=1)
+        ok = d[np.arange(len(p)), j] < self.s.contact_reach
+        out[ok] = j[ok]
+        return out
+
+    def _carry(self, p: np.ndarray, man: np.ndarray, ctx: Context):
+        """Positions (N, 2) and velocities of balls held by men ``man`` (N,), moved with
+        the men's feet since the previous frame."""
+        prev = self._prev_feet
+        if len(ctx.feet) != len(prev) or not len(prev):
+            return p.copy(), np.zeros_like(p)
+        d = ctx.feet[man] - prev[man]
+        d[:, 0] = 0.0  # the man moves along his rod; the ball stays at his foot
+        return p + d, d / self.dt
+
+    def _select(self, g: dict) -> np.ndarray:
+        """Indices of the hypotheses to keep.
+
+        Hypotheses that took the same candidate (or are out, or are unseen at about the same
+        place with the same man) lead to near-identical futures: only the cheapest of each
+        is kept. Every candidate keeps its best hypothesis; unseen ones fill at most half
+        the beam, so a ball reappearing after a long hold always finds a hypothesis to join.
+        """
+        cost = g["cost"]
+        order = np.argsort(cost, kind="stable")
+        order = order[np.isfinite(cost[order])]
+        state, pos = g["state"][order], np.nan_to_num(g["pos"][order])
+        cell = np.where(state == UNSEEN,
+                        (np.floor(pos[:, 0] / 0.03) * 1000 + np.floor(pos[:, 1] / 0.03)), 0)
+        key = np.stack([state, g["cand"][order], cell.astype(np.int64), g["held"][order]],
+                       axis=1)
+        _, first = np.unique(key, axis=0, return_index=True)
+        distinct = order[np.sort(first)]
+        st = g["state"][distinct]
+        unseen = np.flatnonzero(st == UNSEEN)[: max(1, self.s.beam // 2)]
+        others = np.flatnonzero(st != UNSEEN)
+        chosen = np.sort(np.concatenate([unseen, others]))[: self.s.beam]
+        return distinct[chosen]
+
+    # ------------------------------------------------------------------ fixed-lag commit
+    def _trace(self, idx: int) -> list[int]:
+        """Indices along the path ending at beam row ``idx`` of the newest frame, oldest
+        first, one per frame in the history."""
+        out = [idx]
+        for h in reversed(list(self._hist)[1:]):
+            idx = int(h["parent"][idx])
+            out.append(idx)
+        return out[::-1]
+
+    def _commit(self, n: int) -> None:
+        best = int(np.argmin(self._cost))
+        path = self._trace(best)
+        hist = list(self._hist)
+        for f in range(n):
+            h, i = hist[f], path[f]
+            self._committed.append(PathPoint(
+                self._first_hist_frame + f, h["pos"][i].copy(), h["vel"][i].copy(),
+                int(h["state"][i]), int(h["cand"][i]), bool(h["contact"][i]),
+                h["meas"][i].copy(), int(h["held"][i])))
+        # drop hypotheses whose past disagrees with what was committed
+        anchor = path[n - 1]
+        anc = np.arange(len(self._cost))
+        for h in reversed(hist[n:]):
+            anc = h["parent"][anc]
+        alive = anc == anchor
+        self._prune(alive)
+        for _ in range(n):
+            self._hist.popleft()
+        self._first_hist_frame += n
+
+    def _prune(self, alive: np.ndarray) -> None:
+        """Keep only beam rows ``alive`` (bool, newest frame), re-indexing the history."""
+        keep = np.flatnonzero(alive)
+        self._cost = self._cost[keep]
+        self._pos = self._pos[keep]
+        self._vel = self._vel[keep]
+        self._state = self._state[keep]
+        self._unseen = self._unseen[keep]
+        self._vel_known = self._vel_known[keep]
+        self._held = self._held[keep]
+        newest = self._hist[-1]
+        for k in ("parent", "state", "cand", "pos", "vel", "contact", "meas", "held"):
+            newest[k] = newest[k][keep]
+
+    def pop_committed(self) -> list[PathPoint]:
+        """The frames committed since the last call, in order."""
+        out, self._committed = self._committed, []
+        return out
+
+    def finish(self) -> list[PathPoint]:
+        """Commit everything still pending (end of the video) and return all uncollected
+        committed frames."""
+        if self._hist:
+            self._commit(len(self._hist))
+        return self.pop_committed()
+
+
+def _segment_point_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """(N, M) float64: distance from each point p (M, 2) to each segment a-b (N, 2)."""
+    ab = b - a
+    L2 = np.maximum((ab ** 2).sum(1), 1e-12)
+    ap = p[None, :, :] - a[:, None, :]
+    w = np.clip((ap * ab[:, None, :]).sum(2) / L2[:, None], 0.0, 1.0)
+    closest = a[:, None, :] + w[..., None] * ab[:, None, :]
+    return np.linalg.norm(p[None, :, :] - closest, axis=2)

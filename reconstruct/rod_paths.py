@@ -1,0 +1,190 @@
+"""Rods over time: the most likely angle path (unwrapped, spins counted) and smooth shifts.
+
+Per rod, the angle is a fixed-lag Viterbi search over the angle bins of ``RodReading``'s
+cost curves: a rod turns by at most ``max_spin / fps`` per frame, and it prefers to keep
+turning as it turned (a swing does not reverse without reason). The chosen path is
+unwrapped as it goes, so a full spin reads 2 pi. Shifts are smoothed by a local quadratic
+(Savitzky-Golay) fit after dropping readings that disagree with their neighbours.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from reconstruct.rods import N_ANGLES, RodReading, _parabolic, angle_bins
+
+BIN = 2 * np.pi / N_ANGLES
+
+
+@dataclass(frozen=True)
+class RodPathSettings:
+    lag_s: float = 0.12  # s, decisions are this late
+    max_spin: float = 70.0  # rad/s, fastest a rod turns
+    max_accel: float = 6000.0  # rad/s^2, fastest change of turning speed
+    turn_weight: float = 0.0  # cost per squared coarse bin of turning in a frame
+    accel_weight: float = 0.2  # cost per squared coarse bin of change in turning speed
+    data_weight: float = 6.0  # weight of the silhouette mismatch (0..1 per frame)
+    hang_prior: float = 0.1  # cost of a man above the rod (|angle| > 100 degrees)
+    shift_window: int = 3  # frames each side of the shift fit
+    shift_outlier: float = 0.012  # m, a reading this far from its neighbours' median is dropped
+
+
+@dataclass(frozen=True)
+class RodFrame:
+    """The rods at one frame: shifts (8,) m and unwrapped angles (8,) rad."""
+
+    frame: int
+    shift: np.ndarray
+    angle: np.ndarray
+
+
+class RodPathTracker:
+    """Fixed-lag smoothing of the rods. Feed ``RodReading``s in order with ``update``.
+
+    The angle search runs on coarse bins (``COARSE`` fine bins each) with a second-order
+    state (bin, turning speed), so a spin, which an overhead camera sees exactly like a
+    man swinging up and back down, is told apart by its momentum.
+    """
+
+    COARSE = 2
+
+    def __init__(self, n_rods: int, fps: float, settings: RodPathSettings | None = None):
+        self.s = settings or RodPathSettings()
+        self.n = n_rods
+        self.fps = float(fps)
+        self.lag = max(1, int(round(self.s.lag_s * self.fps)))
+        nb = N_ANGLES // self.COARSE
+        self._nb = nb
+        cbin = 2 * np.pi / nb
+        vmax = max(1, int(np.ceil(self.s.max_spin / self.fps / cbin)))
+        amax = max(1, int(np.ceil(self.s.max_accel / self.fps ** 2 / cbin)))
+        v = np.arange(-vmax, vmax + 1)
+        dv = np.arange(-amax, amax + 1)
+        self._v, self._dv = v, dv
+        # predecessor of state (b, v) through a speed change dv: (b - v, v - dv)
+        self._pb = ((np.arange(nb)[:, None, None] - v[None, :, None]) % nb
+                    + 0 * dv[None, None, :])
+        vi = np.arange(len(v))[None, :, None] - dv[None, None, :]
+        self._pv_ok = (vi >= 0) & (vi < len(v))
+        self._pv = np.clip(vi, 0, len(v) - 1) + 0 * self._pb
+        self._pen = (self.s.accel_weight * dv.astype(float) ** 2)[None, None, :] + np.where(
+            self._pv_ok, 0.0, np.inf)
+        self._vpen = self.s.turn_weight * v.astype(float) ** 2
+        bins = angle_bins()[:: self.COARSE]
+        self._prior = np.where(np.abs(bins) > np.radians(100), self.s.hang_prior, 0.0)
+        self._cost: np.ndarray | None = None  # (n, nb, len(v))
+        self._back: deque[np.ndarray] = deque()  # per frame: (n, nb, len(v)) int8, index in dv
+        self._readings: deque[RodReading] = deque()
+        self._next_commit = 0
+        self._unwrapped: np.ndarray | None = None  # (n,) int, coarse bins, last commit
+        self._last_bin: np.ndarray | None = None
+        self._buf: deque[tuple[int, np.ndarray, np.ndarray]] = deque()
+        self._next_release = 0
+        self._out: list[RodFrame] = []
+
+    def _data(self, reading: RodReading) -> np.ndarray:
+        """(n, nb) data cost of each coarse bin: its best fine bin."""
+        c = reading.angle_cost.reshape(self.n, self._nb, self.COARSE).min(axis=2)
+        return self.s.data_weight * c + self._prior[None]
+
+    def update(self, reading: RodReading) -> tuple[np.ndarray, np.ndarray]:
+        """Take one frame's reading; return the online (zero-lag) shifts and wrapped
+        angles (8,) each."""
+        data = self._data(reading)
+        if self._cost is None:
+            self._cost = data[:, :, None] + self._vpen[None, None, :]
+            back = np.zeros(self._cost.shape, np.int8)
+        else:
+            tot = self._cost[:, self._pb, self._pv] + self._pen  # (n, nb, V, A)
+            back = np.argmin(tot, axis=3).astype(np.int8)
+            cost = np.take_along_axis(tot, back[..., None].astype(np.intp), 3)[..., 0]
+            cost += data[:, :, None] + self._vpen[None, None, :]
+            cost -= cost.min(axis=(1, 2), keepdims=True)
+            self._cost = cost
+        self._back.append(back)
+        self._readings.append(reading)
+        if len(self._back) > self.lag:
+            self._commit()
+        best = self._cost.reshape(self.n, -1).argmin(axis=1) // len(self._v)
+        return reading.shift.copy(), angle_bins()[best * self.COARSE]
+
+    def _commit(self) -> None:
+        """Decide the oldest frame of the window by tracing back from the best state."""
+        r = np.arange(self.n)
+        nv = len(self._v)
+        flat = self._cost.reshape(self.n, -1).argmin(axis=1)
+        b, vi = flat // nv, flat % nv
+        backs = list(self._back)
+        for k in range(len(backs) - 1, 0, -1):
+            d = backs[k][r, b, vi]
+            b, vi = self._pb[b, vi, d], self._pv[b, vi, d]
+        self._back.popleft()
+        reading = self._readings.popleft()
+        if self._last_bin is None:
+            self._unwrapped = b - self._nb // 2
+        else:
+            step = (b - self._last_bin + self._nb // 2) % self._nb - self._nb // 2
+            self._unwrapped = self._unwrapped + step
+        self._last_bin = b
+        # refine within the coarse bin on the fine cost curve
+        fine = b * self.COARSE + np.argmin(
+            reading.angle_cost.reshape(self.n, self._nb, self.COARSE)[r, b], axis=1)
+        frac = _parabolic(reading.angle_cost, fine) + (fine - b * self.COARSE)
+        angle = (self._unwrapped * self.COARSE + frac) * BIN
+        self._buf.append((self._next_commit, reading.shift, angle))
+        self._next_commit += 1
+        self._release(final=False)
+
+    def _release(self, final: bool) -> None:
+        """Release committed frames whose shift neighbourhood is known."""
+        w = self.s.shift_window
+        newest = self._next_commit - 1
+        while self._next_release <= (newest if final else newest - w):
+            frames = [f for f, _, _ in self._buf]
+            c = frames.index(self._next_release)
+            lo, hi = max(0, c - w), min(len(self._buf), c + w + 1)
+            z = np.array([self._buf[i][1] for i in range(lo, hi)])  # (k, n)
+            self._out.append(RodFrame(self._next_release, self._fit_shift(z, c - lo),
+                                      self._buf[c][2]))
+            self._next_release += 1
+            while len(self._buf) > 2 * w + 1 and self._buf[0][0] < self._next_release - w:
+                self._buf.popleft()
+
+    def _fit_shift(self, z: np.ndarray, centre: int) -> np.ndarray:
+        """Shifts (n,) at row ``centre`` of readings z (k, n): a quadratic through the
+        readings that agree with their median."""
+        med = np.median(z, axis=0)
+        good = np.abs(z - med) < self.s.shift_outlier
+        t = np.arange(len(z)) - centre
+        out = med.copy()
+        clean = good.all(axis=0)
+        if len(z) >= 4 and clean.any():  # the common case: one weighted sum
+            A = np.vander(t.astype(float), 3, increasing=True)
+            w = np.linalg.pinv(A)[0]  # value at t = 0 of the least-squares quadratic
+            out[clean] = w @ z[:, clean]
+        for i in np.flatnonzero(~clean):
+            g = good[:, i]
+            if g.sum() >= 4:
+                out[i] = np.polyval(np.polyfit(t[g], z[g, i], 2), 0.0)
+            elif g[centre]:
+                out[i] = z[centre, i]
+        return out
+
+    def pop_committed(self) -> list[RodFrame]:
+        """Frames smoothed since the last call, in order."""
+        out, self._out = self._out, []
+        return out
+
+    def finish(self) -> list[RodFrame]:
+        """Decide and release every remaining frame (end of the video)."""
+        while self._back:
+            self._commit_last()
+        self._release(final=True)
+        return self.pop_committed()
+
+    def _commit_last(self) -> None:
+        """Commit the oldest pending frame, tracing back from the newest (no more data)."""
+        self._commit()

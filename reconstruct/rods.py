@@ -1,0 +1,294 @@
+"""Each rod's shift and angle in one frame, read from its men's silhouettes.
+
+For every rod the image is resampled into a *strip*: a grid over the plane of the rod axes
+(z = rod height), x across the rod and y along it, in table coordinates, so the men of every
+rod look alike whatever the camera. In the strip
+
+- the **shift** is where the men's colour profile along y matches the comb of the rod's men
+  (their spacing is known from the table);
+- the **angle** is the rotation whose predicted silhouette across the rod best matches what
+  is seen. The prediction projects the 3D men of ``sim.men`` through the camera onto the
+  strip plane for every angle, so an overhead camera sees a man grow longer as he swings up
+  and an oblique one sees him lean.
+
+``RodReader.read`` returns per rod a shift, the angle cost curve (to be smoothed over time:
+an overhead view cannot tell a man swung forwards and up from one swung forwards and down
+without the frames around it) and confidences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from sim.camera import Camera
+from sim.men import man_parts, man_to_table, part_vertices
+from sim.table import TableSpec
+
+N_ANGLES = 180  # angle bins over one turn
+
+
+@dataclass(frozen=True)
+class RodReading:
+    """What one frame says about the rods.
+
+    Attributes:
+        shift: (8,) float64, m, best shift of each rod.
+        shift_score: (8,) float64, 0..1, how well the men's comb fits there.
+        angle_cost: (8, N_ANGLES) float64, mismatch of each angle bin (lower is better;
+            bin k is the angle -pi + k * 2 pi / N_ANGLES), normalised to 0..1 per rod.
+        angle: (8,) float64, rad in [-pi, pi), the best bin refined (no temporal context).
+        coverage: (8,) float64, fraction of the expected men's pixels seen in team colour.
+    """
+
+    shift: np.ndarray
+    shift_score: np.ndarray
+    angle_cost: np.ndarray
+    angle: np.ndarray
+    coverage: np.ndarray
+
+
+def angle_bins() -> np.ndarray:
+    """(N_ANGLES,) float64, rad: the centre of each angle bin."""
+    return -np.pi + np.arange(N_ANGLES) * (2 * np.pi / N_ANGLES)
+
+
+def _project_onto_plane(points: np.ndarray, centre: np.ndarray, z: float) -> np.ndarray:
+    """Central projection of (N, 3) table points from the camera centre onto the plane at
+    height z: (N, 2) m, the x/y where each point's viewing ray crosses the plane."""
+    d = points - centre
+    s = (z - centre[2]) / d[:, 2]
+    return (centre + s[:, None] * d)[:, :2]
+
+
+@dataclass
+class _RodStrip:
+    index: int
+    side: int
+    x0: float  # m, x of strip column 0
+    y0: float  # m, y of strip row 0
+    step: float  # m per strip pixel
+    map_u: np.ndarray  # (ny, nx) float32, image u sampled by each strip pixel
+    map_v: np.ndarray  # (ny, nx) float32
+    comb: np.ndarray  # (ny,) float64, y-profile of the men at zero shift
+    man_rows: list  # per man: (row0, row1) of its band at zero shift
+    lut: np.ndarray  # (men, N_ANGLES, nx) float32, predicted x-profile per man and angle
+    bands: np.ndarray  # (men, 2) int, rows of each man's band at zero shift
+    valid: np.ndarray  # (ny, nx) bool, strip pixels inside the image
+
+
+class RodReader:
+    """Reads rod shifts and angles from frames of one camera.
+
+    Args:
+        table: the table.
+        camera: the calibrated camera.
+        team_mask: ``f(strip_bgr (H, W, 3) uint8, side) -> (H, W) float32`` in 0..1, how
+            much each pixel looks like the men of ``side``.
+        step: m per strip pixel; default: about one image pixel at the table centre.
+    """
+
+    def __init__(self, table: TableSpec, camera: Camera, team_mask, step: float | None = None):
+        self.table = table
+        self.camera = camera
+        self.step = step or 2.0 * _pixel_footprint(camera, table)
+        self._strips = [self._make_strip(i) for i in range(len(table.rods))]
+        self._pack()
+        self.set_team_mask(team_mask)
+
+    # ---------------------------------------------------------------- set-up
+    def _make_strip(self, i: int) -> _RodStrip:
+        t, cam, step = self.table, self.camera, self.step
+        rod = t.rods[i]
+        half_x = t.man_reach + t.man.foot_length + 0.02
+        centre = cam.position
+        # the strip must hold the men's projection at every angle: widen it by parallax
+        corners = np.array([[rod.x + sx * half_x, sy * t.half_width, z]
+                            for sx in (-1, 1) for sy in (-1, 1)
+                            for z in (0.0, t.rod_height + t.man.head_centre + t.man.head_radius)])
+        proj = _project_onto_plane(corners, centre, t.rod_height)
+        x0, x1 = proj[:, 0].min(), proj[:, 0].max()
+        x0, x1 = max(x0, rod.x - 2.5 * half_x), min(x1, rod.x + 2.5 * half_x)
+        # a neighbouring rod of the same team looks the same: stop half-way to it
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(t.rods) and t.rods[j].side == rod.side:
+                mid = 0.5 * (rod.x + t.rods[j].x)
+                x0, x1 = (max(x0, mid), x1) if j < i else (x0, min(x1, mid))
+        y0, y1 = -t.half_width, t.half_width
+        xs = np.arange(x0, x1, step)
+        ys = np.arange(y0, y1, step)
+        gx, gy = np.meshgrid(xs, ys)
+        pts = np.column_stack([gx.ravel(), gy.ravel(), np.full(gx.size, t.rod_height)])
+        uv = cam.table_to_pixel(pts).reshape(len(ys), len(xs), 2).astype(np.float32)
+        valid = ((uv[..., 0] >= 0) & (uv[..., 0] <= cam.width - 1)
+                 & (uv[..., 1] >= 0) & (uv[..., 1] <= cam.height - 1))
+        lut, comb, rows = self._silhouettes(i, x0, y0, len(xs), len(ys), step)
+        return _RodStrip(i, rod.side, x0, y0, step, uv[..., 0].copy(), uv[..., 1].copy(),
+                         comb, rows, lut, np.array(rows, int).reshape(-1, 2), valid)
+
+    def _silhouettes(self, i, x0, y0, nx, ny, step):
+        """Predicted silhouettes of rod i's men on the strip, for every angle bin."""
+        t = self.table
+        rod = t.rods[i]
+        centre = self.camera.position
+        verts = [part_vertices(p, segments=10) for p in man_parts(t)]
+        sizes = np.cumsum([0] + [len(v) for v in verts])
+        allv = np.concatenate(verts)  # (P, 3), the man's own frame
+        ss = 4  # supersampling of the silhouettes, for sub-pixel profiles
+        scale = ss / step
+        lut = np.zeros((rod.men, N_ANGLES, nx), np.float32)
+        comb = np.zeros(ny)
+        rows = []
+        for m in range(rod.men):
+            for k, a in enumerate(angle_bins()):
+                R, tr = man_to_table(t, i, m, 0.0, a)
+                p = _project_onto_plane(allv @ R.T + tr, centre, t.rod_height)
+                px = np.column_stack([(p[:, 0] - x0) * scale + 0.5 * (ss - 1),
+                                      (p[:, 1] - y0) * scale + 0.5 * (ss - 1)])
+                # rasterise in a band just around the man, a whole strip pixel tall
+                r0 = max(0, int(np.floor(px[:, 1].min() / ss)) * ss)
+                r1 = min(ny * ss, (int(np.ceil(px[:, 1].max() / ss)) + 1) * ss)
+                if r1 <= r0:
+                    continue
+                img = np.zeros((r1 - r0, nx * ss), np.uint8)
+                px[:, 1] -= r0
+                pts = (px * 16).astype(np.int32)
+                for q in range(len(verts)):
+                    hull = cv2.convexHull(pts[sizes[q]:sizes[q + 1]])
+                    cv2.fillConvexPoly(img, hull, 1, lineType=cv2.LINE_8, shift=4)
+                img = img.reshape((r1 - r0) // ss, ss, nx, ss).sum(axis=(1, 3)) / float(ss * ss)
+                lut[m, k] = img.sum(axis=0)
+                if k == N_ANGLES // 2:  # angle 0: the comb along y
+                    prof = np.zeros(ny)
+                    prof[r0 // ss: r1 // ss] = img.sum(axis=1)
+                    comb += prof
+                    nz = np.flatnonzero(prof)
+                    rows.append((int(nz.min()), int(nz.max()) + 1) if len(nz) else (0, 0))
+        return lut, comb, rows
+
+    # ---------------------------------------------------------------- per frame
+    def _pack(self) -> None:
+        """Stack every rod's strip into one canvas, so a frame needs one remap and one
+        colour lookup, and pad every rod's tables to common shapes, so all rods are read
+        by a few array operations."""
+        strips = self._strips
+        n = len(strips)
+        ny = max(s.map_u.shape[0] for s in strips)
+        nxm = max(s.map_u.shape[1] for s in strips)
+        men = max(len(s.man_rows) for s in strips)
+        n_off = [int(np.ceil(self.table.rods[s.index].travel / s.step)) for s in strips]
+        kmax = max(n_off)
+        self._ny, self._nxm, self._kmax = ny, nxm, kmax
+        mu = np.full((n * ny, nxm), -10.0, np.float32)
+        mv = np.full_like(mu, -10.0)
+        valid = np.zeros(mu.shape, bool)
+        side = np.zeros(n * ny, bool)
+        C = np.zeros((n, 2 * kmax + 1, ny))
+        self._shift_ok = np.zeros((n, 2 * kmax + 1), bool)
+        L = np.zeros((n, N_ANGLES, men, nxm))
+        self._bands = np.zeros((n, men, 2), int)
+        for j, st in enumerate(strips):
+            h, w = st.map_u.shape
+            mu[j * ny: j * ny + h, :w] = st.map_u
+            mv[j * ny: j * ny + h, :w] = st.map_v
+            valid[j * ny: j * ny + h, :w] = st.valid
+            side[j * ny:(j + 1) * ny] = st.side == 1
+            comb = st.comb / max(np.linalg.norm(st.comb), 1e-9)
+            for k in range(2 * kmax + 1):  # C[j, k] = the comb moved by k - kmax rows
+                o = k - kmax
+                if abs(o) > n_off[j]:
+                    continue
+                lo, hi = max(0, o), min(h, h + o)
+                C[j, k, lo:hi] = comb[lo - o: hi - o]
+                self._shift_ok[j, k] = True
+            L[j, :, : len(st.man_rows), :w] = st.lut.transpose(1, 0, 2)
+            self._bands[j, : len(st.man_rows)] = st.bands
+        self._C = C
+        self._L = L.reshape(n, N_ANGLES, -1)
+        self._lut2 = (self._L ** 2).sum(axis=2)  # (n, N_ANGLES)
+        self._expected = np.array([s.lut[:, N_ANGLES // 2].sum() for s in strips])
+        self._steps = np.array([s.step for s in strips])
+        self._travel = np.array([self.table.rods[s.index].travel for s in strips])
+        self._map_u, self._map_v = cv2.convertMaps(mu, mv, cv2.CV_16SC2)
+        self._valid = valid.astype(np.float32)
+        self._lut_offset = np.where(side, 32768, 0).astype(np.int32)[:, None]
+
+    def set_team_mask(self, team_mask) -> None:
+        """Use ``team_mask(bgr (..., 3) uint8, side) -> (...) float`` for the men's colours;
+        it is tabulated once over a 32-level colour cube."""
+        levels = (np.arange(32) * 8 + 4).astype(np.uint8)
+        b, g, r = np.meshgrid(levels, levels, levels, indexing="ij")
+        cube = np.stack([b, g, r], axis=-1).reshape(1, -1, 3)
+        self._colour_lut = np.stack(
+            [np.asarray(team_mask(cube, side), np.float32).reshape(-1) for side in (0, 1)])
+
+    def canvas(self, frame: np.ndarray) -> np.ndarray:
+        """All rods' strips stacked: (8 * ny, nx, 3) uint8 (for looking at)."""
+        return cv2.remap(frame, self._map_u, self._map_v, cv2.INTER_LINEAR)
+
+    def masks(self, frame: np.ndarray) -> np.ndarray:
+        """(8 * ny, nx) float32: how much each strip pixel looks like its rod's team."""
+        c = self.canvas(frame) >> 3
+        idx = (c[..., 0].astype(np.uint16) << 10) | (c[..., 1].astype(np.uint16) << 5)
+        idx |= c[..., 2]
+        idx = idx + self._lut_offset  # rows of side 1 read the second table
+        return self._colour_lut.reshape(-1)[idx] * self._valid
+
+    def read(self, frame: np.ndarray) -> RodReading:
+        """Measure every rod in one BGR frame."""
+        n, ny, nxm, kmax = len(self._strips), self._ny, self._nxm, self._kmax
+        mask = self.masks(frame).reshape(n, ny, nxm)
+        # shift: the men's profile along the rod against the comb, at every allowed shift
+        prof = mask.sum(axis=2, dtype=np.float64)  # (n, ny)
+        corr = np.einsum("nky,ny->nk", self._C, prof)
+        corr[~self._shift_ok] = -np.inf
+        k = np.argmax(corr, axis=1)
+        r = np.arange(n)
+        inner = (k > 0) & (k < 2 * kmax)
+        c0 = corr[r, np.clip(k - 1, 0, 2 * kmax)]
+        c1 = corr[r, k]
+        c2 = corr[r, np.clip(k + 1, 0, 2 * kmax)]
+        den = c0 - 2 * c1 + c2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(inner & np.isfinite(den) & (den < -1e-12),
+                            np.clip(0.5 * (c0 - c2) / den, -0.5, 0.5), 0.0)
+        o = k - kmax + frac
+        shift = np.clip(o * self._steps, -self._travel, self._travel)
+        score = c1 / np.maximum(np.linalg.norm(prof, axis=1), 1e-9)
+        # angle: each man's profile across the rod against the predicted silhouettes
+        cs = np.zeros((n, ny + 1, nxm), np.float32)
+        np.cumsum(mask, axis=1, out=cs[:, 1:])
+        bands = np.clip(self._bands + np.round(o).astype(int)[:, None, None], 0, ny)
+        obs = (cs[r[:, None], bands[..., 1]] - cs[r[:, None], bands[..., 0]])
+        obs = obs.reshape(n, -1).astype(np.float64)  # (n, men * nxm)
+        o2 = (obs * obs).sum(axis=1)[:, None]
+        cost = (self._lut2 - 2 * np.einsum("naf,nf->na", self._L, obs) + o2)
+        cost /= np.maximum(self._lut2 + o2, 1e-9)
+        coverage = obs.sum(axis=1) / np.maximum(self._expected, 1e-9)
+        kb = np.argmin(cost, axis=1)
+        angle = angle_bins()[kb] + _parabolic(cost, kb) * (2 * np.pi / N_ANGLES)
+        angle = (angle + np.pi) % (2 * np.pi) - np.pi
+        return RodReading(shift, np.clip(score, 0, 1), cost, angle, coverage)
+
+
+def _parabolic(cost: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Sub-bin offset (in bins, -0.5..0.5) of the minimum of each row of a circular
+    cost (R, N) around bins k (R,)."""
+    n = cost.shape[1]
+    r = np.arange(len(k))
+    c0, c1, c2 = cost[r, (k - 1) % n], cost[r, k], cost[r, (k + 1) % n]
+    den = c0 - 2 * c1 + c2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off = np.where(den > 1e-12, 0.5 * (c0 - c2) / den, 0.0)
+    return np.clip(off, -0.5, 0.5)
+
+
+def _pixel_footprint(camera: Camera, table: TableSpec) -> float:
+    """m per image pixel at the table centre, on the plane of the rod axes."""
+    uv = camera.table_to_pixel(np.array([[0.0, 0.0, table.rod_height],
+                                         [0.01, 0.0, table.rod_height],
+                                         [0.0, 0.01, table.rod_height]]))
+    px = max(np.linalg.norm(uv[1] - uv[0]), np.linalg.norm(uv[2] - uv[0]))
+    return float(np.clip(0.01 / px, 0.001, 0.006))

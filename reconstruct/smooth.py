@@ -1,0 +1,179 @@
+"""Smoothing the committed ball path: split at contacts, fit each free flight, fill the gaps.
+
+Between two contacts (a kick, a block, a wall bounce) a foosball rolls in a nearly straight
+line at a nearly constant speed, so each frame's position is re-estimated by a local
+low-order polynomial fit of the measurements of its own piece of flight. Frames where the
+ball was not seen are filled
+
+- inside a piece of flight: by the same fit (the ball went on as physics says);
+- while a man holds it: with the man (the path search carried it with his foot);
+- between the last frame held and the first seen after a release: backwards along the exit
+  velocity from where it was seen, so a hidden shot leaves the man and arrives where the ball
+  reappeared.
+
+``PathSmoother`` does this on a stream with a bounded look-ahead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reconstruct.paths import OUT, SEEN, UNSEEN, PathPoint
+
+
+@dataclass(frozen=True)
+class SmoothSettings:
+    half_window: int = 8  # frames each side used by the local fits
+    max_degree: int = 2  # polynomial degree of the local fits (when enough points)
+
+
+@dataclass(frozen=True)
+class SmoothPoint:
+    """The smoothed path at one frame: position (2,) m (NaN when out), velocity (2,) m/s,
+    state (``SEEN``, ``UNSEEN`` or ``OUT``) and whether a contact happened here."""
+
+    frame: int
+    xy: np.ndarray
+    vel: np.ndarray
+    state: int
+    contact: bool
+
+
+def _local_fit(t: np.ndarray, z: np.ndarray, t0: float, degree: int):
+    """Least-squares polynomial through (t, z (n, 2)) evaluated at t0: value and slope."""
+    deg = min(degree, len(t) - 1)
+    if deg <= 0:
+        return z.mean(axis=0), np.zeros(2)
+    tt = t - t0
+    A = np.vander(tt, deg + 1, increasing=True)
+    coef, *_ = np.linalg.lstsq(A, z, rcond=None)
+    return coef[0], coef[1]
+
+
+def smooth_points(points: list[PathPoint], fps: float,
+                  settings: SmoothSettings | None = None) -> list[SmoothPoint]:
+    """Smooth a contiguous run of committed path points (frames in order)."""
+    s = settings or SmoothSettings()
+    n = len(points)
+    if n == 0:
+        return []
+    t = np.array([p.frame for p in points], float) / fps
+    state = np.array([p.state for p in points])
+    meas = np.array([p.meas for p in points])
+    pos = np.array([p.xy for p in points])
+    vel = np.array([p.vel for p in points])
+    contact = np.array([p.contact for p in points])
+    held = np.array([p.held for p in points])
+    seen = (state == SEEN) & np.isfinite(meas[:, 0])
+
+    # pieces of free flight: runs in play, cut at contacts, at holds and at 'out'
+    piece = np.zeros(n, int)
+    k = 0
+    for i in range(1, n):
+        if (contact[i] or state[i] == OUT or state[i - 1] == OUT
+                or (held[i] >= 0) != (held[i - 1] >= 0)):
+            k += 1
+        piece[i] = k
+
+    out_xy, out_v = pos.copy(), vel.copy()
+    for k in np.unique(piece):
+        idx = np.flatnonzero(piece == k)
+        if state[idx[0]] == OUT:
+            continue
+        if held[idx[0]] >= 0:
+            continue  # carried with the man: keep the search's positions
+        sidx = idx[seen[idx]]
+        if len(sidx) == 0:
+            continue
+        for i in idx:
+            # the measurements nearest to i within the piece (both sides when possible)
+            order = np.argsort(np.abs(sidx - i), kind="stable")
+            near = sidx[order[: 2 * s.half_window + 1]]
+            near = near[np.abs(near - i) <= max(s.half_window, np.abs(near - i).min())]
+            near = np.sort(near)
+            deg = s.max_degree if len(near) >= 5 else 1
+            out_xy[i], out_v[i] = _local_fit(t[near], meas[near], t[i], deg)
+
+    # a release from a man: hidden frames before the first sighting go back along the exit
+    for i in range(1, n):
+        if not (seen[i] and contact[i] and state[i - 1] == UNSEEN):
+            continue
+        j = i - 1
+        while j >= 0 and state[j] == UNSEEN:
+            j -= 1
+        start = j + 1  # first hidden frame of the span
+        if not (held[start:i] >= 0).any():
+            continue
+        v_exit = out_v[i]
+        hold_xy = pos[start:i][held[start:i] >= 0][-1]
+        speed = np.linalg.norm(v_exit)
+        if speed < 1e-6:
+            continue
+        t_release = t[i] - np.linalg.norm(out_xy[i] - hold_xy) / speed
+        for f in range(start, i):
+            if t[f] >= t_release:
+                out_xy[f] = out_xy[i] - v_exit * (t[i] - t[f])
+                out_v[f] = v_exit
+    out_xy[state == OUT] = np.nan
+    return [SmoothPoint(p.frame, out_xy[i], out_v[i], int(state[i]), bool(contact[i]))
+            for i, p in enumerate(points)]
+
+
+class PathSmoother:
+    """Streaming wrapper of ``smooth_points``: push committed points, get smoothed ones.
+
+    A frame is released once ``half_window`` frames after it are known and it is not in a
+    hidden span whose end has not arrived yet (a ball held for 15 s is released when it
+    reappears, or after ``max_wait`` frames).
+    """
+
+    def __init__(self, fps: float, settings: SmoothSettings | None = None,
+                 max_wait: int | None = None):
+        self.fps = fps
+        self.s = settings or SmoothSettings()
+        self.max_wait = max_wait if max_wait is not None else int(20 * fps)
+        self._buf: list[PathPoint] = []
+        self._released = 0  # number of buffer points already released
+
+    def push(self, points: list[PathPoint]) -> list[SmoothPoint]:
+        """Add committed points (in order); return the newly released smoothed points."""
+        self._buf.extend(points)
+        return self._release(final=False)
+
+    def finish(self) -> list[SmoothPoint]:
+        """Release everything (end of the stream)."""
+        return self._release(final=True)
+
+    def _release(self, final: bool) -> list[SmoothPoint]:
+        buf = self._buf
+        n = len(buf)
+        if final:
+            upto = n
+        else:
+            upto = n - self.s.half_window
+            # do not release into an unfinished hidden span
+            j = n - 1
+            while j >= 0 and buf[j].state == UNSEEN:
+                j -= 1
+            if n - 1 - j < self.max_wait:
+                upto = min(upto, j + 1)
+        if upto <= self._released:
+            return []
+        lo = max(0, self._released - 2 * self.s.half_window)
+        hi = min(n, upto + 2 * self.s.half_window)
+        # extend the context window to whole hidden spans around the released range
+        while lo > 0 and buf[lo].state == UNSEEN:
+            lo -= 1
+        sm = smooth_points(buf[lo:hi], self.fps, self.s)
+        out = sm[self._released - lo: upto - lo]
+        self._released = upto
+        # forget what no later window needs
+        keep_from = max(0, self._released - 4 * self.s.half_window)
+        while keep_from > 0 and buf[keep_from].state == UNSEEN:
+            keep_from -= 1
+        if keep_from > 0:
+            self._buf = buf[keep_from:]
+            self._released -= keep_from
+        return out
