@@ -40,8 +40,8 @@ def synthetic_cases() -> dict[str, tuple[str, Camera]]:
                                                    dist=(-0.3, 0.08, 0, 0, 0))),
         "vga_rotated": ("german", Camera.looking_at(640, 480, [0.1, -0.1, 1.3], [0, 0, 0], 65,
                                                     up=(0, -1, 0))),
-        "tornado": ("tornado", Camera.looking_at(1280, 720, [-0.2, 0.9, 1.3], [0, 0.05, 0],
-                                                 65, up=(1, 0, 0))),
+        "tornado": ("tornado", Camera.looking_at(1280, 720, [-0.15, 1.0, 1.9], [0, 0.05, 0],
+                                                 62, up=(1, 0, 0))),
     }
 
 

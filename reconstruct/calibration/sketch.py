@@ -263,7 +263,8 @@ def sketch_table(camera: Camera, table: TableSpec, shifts: np.ndarray | None = N
 
 
 def sketch_clip(camera: Camera, table: TableSpec, n: int, seed: int = 0,
-                style: SketchStyle = SketchStyle(), clutter: int = 3) -> list[np.ndarray]:
+                style: SketchStyle = SketchStyle(), clutter: int = 3,
+                supersample: int = 3) -> list[np.ndarray]:
     """``n`` frames with random rod shifts and angles, a random ball and clutter.
 
     Returns:
@@ -277,5 +278,6 @@ def sketch_clip(camera: Camera, table: TableSpec, n: int, seed: int = 0,
         angles = rng.normal(0, 0.35, 8)
         ball = np.array([rng.uniform(-0.9, 0.9) * table.half_length,
                          rng.uniform(-0.9, 0.9) * table.half_width, table.ball.radius])
-        frames.append(sketch_table(camera, table, shifts, angles, ball, style, rng, clutter))
+        frames.append(sketch_table(camera, table, shifts, angles, ball, style, rng, clutter,
+                                   supersample=supersample))
     return frames

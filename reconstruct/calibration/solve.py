@@ -143,7 +143,8 @@ def line_residuals(p: np.ndarray, size: tuple[int, int], segments: np.ndarray,
     n /= np.linalg.norm(n[:, :2], axis=1, keepdims=True) + 1e-15
     xy = undistort(ev.points, f, c, p[7], p[8])
     nn = n[ev.line]
-    return f * (nn[:, 0] * xy[:, 0] + nn[:, 1] * xy[:, 1] + nn[:, 2])
+    with np.errstate(all="ignore"):  # absurd parameters give NaN, which the solver rejects
+        return f * (nn[:, 0] * xy[:, 0] + nn[:, 1] * xy[:, 1] + nn[:, 2])
 
 
 def pixel_distances(p: np.ndarray, size: tuple[int, int], segments: np.ndarray,
