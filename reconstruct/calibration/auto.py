@@ -329,7 +329,7 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
         curves, widths = _model_rod_curves(solve.params_to_camera(p, w, h), table)
         ev_rods = _trace_from_curves(gu, gv, curves, widths,
                                      max(3.0, window * _local_pitch(curves)))
-        ev, fun = _evidence_fun(table, size, ev_rods, outline, 6 * scale, p)
+        ev, fun = _evidence_fun(table, size, ev_rods, outline, 3 * scale, p)
         p = _fit_lens(fun, p, scale)
         if log is not None:
             log.append(("refine", p, ev))

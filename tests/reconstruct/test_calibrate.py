@@ -255,3 +255,26 @@ def test_real_stills_calibrate_and_the_labelled_men_sit_on_the_rods(german):
     assert r["teams"] == ("green", "black"), r
     # Labelled men's box centres (men hang about their rod; their angles vary): near the rods.
     assert r["boxes"] >= 20 and r["rod_median_px"] < 8.0 and r["rod_p95_px"] < 20.0, r
+
+
+def test_frames_are_sampled_from_a_video_a_folder_or_an_image(tmp_path):
+    from reconstruct.calibration.sources import sample_frames
+
+    frames = [np.full((48, 64, 3), 10 * i, np.uint8) for i in range(12)]
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
+    for f in frames:
+        writer.write(f)
+    writer.release()
+    got = sample_frames(video, 4)
+    assert len(got) == 4 and got[0].shape == (48, 64, 3)
+    assert [round(float(np.median(g)) / 10) for g in got] == [0, 4, 7, 11]  # spread evenly
+    folder = tmp_path / "stills"
+    folder.mkdir()
+    for i in (1, 2, 10):  # natural order: 2 before 10
+        cv2.imwrite(str(folder / f"{i}.png"), frames[i])
+    assert [round(float(np.median(g)) / 10) for g in sample_frames(folder, 30)] == [1, 2, 10]
+    assert len(sample_frames(folder / "2.png")) == 1
+    (tmp_path / "junk.mp4").write_text("not a video")
+    with pytest.raises(ValueError, match="could not be read|neither"):
+        sample_frames(tmp_path / "junk.mp4")
