@@ -23,10 +23,12 @@ from sim.table import TableSpec
 
 HFOV_GRID_DEG = (30, 40, 50, 60, 70, 80, 95, 110, 125)
 MIN_ROD_CONTRAST = 1.6  # rods' pattern over the median profile in the rectified view
-MIN_INLIER_FRACTION = 0.5
-MAX_ERROR_PX_PER_1000 = 3.0  # RMS inlier error allowed, px per 1000 px of image diagonal
+MIN_INLIER_FRACTION = 0.75
+MAX_ERROR_PX_PER_1000 = 2.0  # RMS inlier error allowed, px per 1000 px of image diagonal
 INLIER_PX = 3.0
 MIN_RODS = 6  # rods that must be seen along a good part of their length
+MIN_EDGE_POINTS = 40  # playfield outline points the fit must keep
+MIN_EDGE_INLIERS = 0.5  # share of them it must explain
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Fit:
         rms_px: RMS distance of inlier evidence to the model, distorted px.
         inlier_fraction: share of the evidence within ``INLIER_PX`` (scaled) of the model.
         rods_seen: number of rods with enough inlier points.
+        edge_inlier_fraction: share of the playfield outline evidence the fit explains.
         evidence: the final evidence (rod points then outline points).
         distances: (N,) px, each evidence point's distance to the model.
         field: the playfield found.
@@ -48,6 +51,7 @@ class Fit:
     rms_px: float
     inlier_fraction: float
     rods_seen: int
+    edge_inlier_fraction: float
     evidence: LineEvidence
     distances: np.ndarray
     field: Field
@@ -342,7 +346,9 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     rms = float(np.sqrt(np.mean(dist[inl] ** 2))) if inl.any() else float("inf")
     rods_seen = sum(int(np.sum(inl & (ev.line == i))) >= 10 for i in range(8))
     frac = float(inl.mean()) if len(ev) else 0.0
-    return Fit(cam, rms, frac, rods_seen, ev, dist, field, med)
+    edge = ev.line >= 8
+    edge_frac = float(inl[edge].mean()) if np.count_nonzero(edge) >= MIN_EDGE_POINTS else 0.0
+    return Fit(cam, rms, frac, rods_seen, edge_frac, ev, dist, field, med)
 
 
 def check_fit(fit: Fit, table: TableSpec) -> None:
@@ -355,6 +361,9 @@ def check_fit(fit: Fit, table: TableSpec) -> None:
         problems.append(f"only {fit.rods_seen} of 8 rods fit the model")
     if fit.inlier_fraction < MIN_INLIER_FRACTION:
         problems.append(f"only {100 * fit.inlier_fraction:.0f} % of the edges found fit it")
+    if fit.edge_inlier_fraction < MIN_EDGE_INLIERS:
+        problems.append("the playfield's outline does not fit it "
+                        f"({100 * fit.edge_inlier_fraction:.0f} % of it)")
     if not fit.rms_px <= max_rms:
         problems.append(f"reprojection error {fit.rms_px:.2f} px > {max_rms:.2f} px")
     if pos[2] < table.wall_height + 0.1:

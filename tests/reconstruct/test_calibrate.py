@@ -278,3 +278,13 @@ def test_frames_are_sampled_from_a_video_a_folder_or_an_image(tmp_path):
     (tmp_path / "junk.mp4").write_text("not a video")
     with pytest.raises(ValueError, match="could not be read|neither"):
         sample_frames(tmp_path / "junk.mp4")
+
+
+@pytest.mark.slow
+def test_a_table_that_does_not_match_the_footage_is_refused(clips, german):
+    """Rods bunched towards the centre: no camera explains both them and the outline."""
+    from dataclasses import replace
+
+    wrong = replace(german, rods=tuple(replace(r, x=0.6 * r.x) for r in german.rods))
+    with pytest.raises(ValueError, match="does not fit|no rods"):
+        calibrate_auto(clips["broadcast"], wrong)
