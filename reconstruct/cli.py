@@ -193,6 +193,26 @@ def _run_render_bench(args) -> int:
     return 0
 
 
+def _add_calibrate(sub) -> None:
+    p = sub.add_parser("calibrate", help="calibrate the camera from footage of the table")
+    p.add_argument("input", help="video file, folder of images, or one image")
+    p.add_argument("--table", default="german", help="table name or JSON file (default german)")
+    p.add_argument("--out", default=None, help="write the calibration to this JSON file")
+    p.add_argument("--overlay", default=None,
+                   help="write the table drawn over the footage to this PNG")
+    p.add_argument("--points", default=None,
+                   help="calibrate from this file of clicked points instead (docs/calibration.md)")
+    p.add_argument("--frames", type=_positive(int), default=30,
+                   help="frames to sample from the input (default 30)")
+    p.set_defaults(func=_run_calibrate)
+
+
+def _run_calibrate(args) -> int:
+    from reconstruct.calibrate import calibrate_cli
+
+    return calibrate_cli(args)
+
+
 def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="score a reconstruction against its ground truth")
     p.add_argument("truth", metavar="TRUTH_DIR", help="ground-truth record directory")
@@ -238,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render_bench(sub)
     _add_stats(sub)
     _add_evaluate(sub)
+    _add_calibrate(sub)
     return parser
 
 
