@@ -33,21 +33,184 @@ def _add_simulate(sub) -> None:
                    help="match length limit, s (default 60)")
     p.add_argument("--goals", type=_positive(int), default=None,
                    help="end the match after this many goals (default: play the whole duration)")
-    p.add_argument("--fps", type=_positive(float), default=120.0,
-                   help="camera frame rate of the record (default 120)")
-    p.add_argument("--table", default="german", help="table name or JSON file (default german)")
+    p.add_argument("--fps", type=_positive(float), default=None,
+                   help="camera frame rate of the record (default 120, or the scenario's "
+                        "with --video)")
+    p.add_argument("--table", default=None,
+                   help="table name or JSON file (default german, or the scenario's)")
     p.add_argument("--skill", type=float, nargs=2, default=(0.7, 0.7), metavar=("S0", "S1"),
                    help="skill of the team defending -x and of the team defending +x, 0..1")
     p.add_argument("--teams", nargs=2, default=None, metavar=("NAME0", "NAME1"),
                    help="team colours (names), side 0 then side 1 (default red blue)")
     p.add_argument("--out", required=True, help="output record directory")
+    p.add_argument("--video", action="store_true",
+                   help="also film the match: video.mp4 (or .avi) beside the record, with "
+                        "the camera's ground truth in frames.csv")
+    _add_camera_options(p)
     p.set_defaults(func=_run_simulate)
 
 
 def _run_simulate(args) -> int:
     from sim.simulate import simulate_cli
 
+    _resolve_shot(args)
     return simulate_cli(args)
+
+
+def _add_camera_options(p) -> None:
+    """Options choosing the filming camera and the look: a scenario and overrides."""
+    g = p.add_argument_group("camera and look (with --video; each overrides the scenario)")
+    g.add_argument("--scenario", default="clean",
+                   help="filming scenario (sim/scenarios.py; default clean)")
+    g.add_argument("--width", type=_positive(int), help="image width, px")
+    g.add_argument("--height", type=_positive(int), help="image height, px")
+    g.add_argument("--exposure", type=_positive(float), help="shutter time, s (<= 1/fps)")
+    g.add_argument("--hfov", type=_positive(float), help="horizontal field of view, degrees")
+    g.add_argument("--cam-height", type=_positive(float), help="camera above the field, m")
+    g.add_argument("--tilt", type=float, help="optical axis from vertical, degrees")
+    g.add_argument("--yaw", type=float, help="image turned about the vertical, degrees")
+    g.add_argument("--roll", type=float, help="image turned about the optical axis, degrees")
+    g.add_argument("--look-at", type=float, nargs=2, metavar=("X", "Y"),
+                   help="field point the camera aims at, m (off-centre camera)")
+    g.add_argument("--dist", type=float, nargs=5, metavar=("K1", "K2", "P1", "P2", "K3"),
+                   help="lens distortion, OpenCV coefficients")
+    g.add_argument("--illuminance", type=_positive(float),
+                   help="light level, 1/s (exposure x illuminance = 1 fills white)")
+    g.add_argument("--gain", type=_positive(float), help="sensor gain (default automatic)")
+    g.add_argument("--full-well", type=float, help="electrons at full white (0: no noise)")
+    g.add_argument("--read-noise", type=float, help="read noise, electrons")
+    g.add_argument("--white-balance", type=_positive(float), nargs=3, metavar=("R", "G", "B"),
+                   help="white balance gains")
+    g.add_argument("--vignetting", type=float, help="brightness lost in the corners, 0..1")
+    g.add_argument("--softness", type=float, help="optics blur, px (0: none)")
+    g.add_argument("--flicker", type=float, nargs=2, metavar=("HZ", "DEPTH"),
+                   help="mains frequency (50, 60) and depth (0..1) of lamp flicker")
+    g.add_argument("--codec", choices=("mp4v", "mjpg"), help="video codec")
+    g.add_argument("--quality", type=int, help="MJPEG quality 1..100")
+    g.add_argument("--noise-seed", type=int, help="seed of the sensor noise")
+    g.add_argument("--ball-colour", help="ball colour: white, yellow, orange, ... or #rrggbb")
+    g.add_argument("--light-height", type=_positive(float), help="lamp above the field, m")
+    g.add_argument("--light-radius", type=_positive(float), help="lamp radius, m (softness)")
+    g.add_argument("--ambient", type=float, help="share of diffuse room light, 0..1")
+    g.add_argument("--no-hands", action="store_true", help="no hands at the handles")
+    g.add_argument("--no-floor", action="store_true", help="no floor or players around")
+
+
+def _shot_from_args(args):
+    from sim.filming import make_shot
+
+    flicker = getattr(args, "flicker", None) or (None, None)
+    camera = {
+        "width": args.width, "height_px": args.height, "fps": getattr(args, "fps", None),
+        "exposure": args.exposure, "hfov_deg": args.hfov, "height": args.cam_height,
+        "tilt_deg": args.tilt, "yaw_deg": args.yaw, "roll_deg": args.roll,
+        "look_at": args.look_at, "dist": args.dist, "illuminance": args.illuminance,
+        "gain": args.gain, "full_well": args.full_well, "read_noise": args.read_noise,
+        "white_balance": args.white_balance, "vignetting": args.vignetting,
+        "softness": args.softness, "flicker_hz": flicker[0], "flicker_depth": flicker[1],
+        "codec": args.codec, "quality": args.quality, "seed": args.noise_seed,
+    }
+    look = {"ball": args.ball_colour, "light_height": args.light_height,
+            "light_radius": args.light_radius, "ambient": args.ambient,
+            "hands": False if args.no_hands else None,
+            "floor_visible": False if args.no_floor else None}
+    return make_shot(args.scenario, getattr(args, "table", None), getattr(args, "teams", None),
+                     camera, look)
+
+
+def _resolve_shot(args) -> None:
+    """Fill in what the scenario decides (fps, table, teams) and attach ``args.shot`` (None
+    without --video)."""
+    args.shot = None
+    if getattr(args, "video", False):
+        args.shot = _shot_from_args(args)
+        args.fps = args.shot.camera.fps
+        args.table = args.shot.table
+        args.teams = list(args.shot.look.teams)
+    if args.fps is None:
+        args.fps = 120.0
+    if args.table is None:
+        args.table = "german"
+
+
+def _add_footage(sub) -> None:
+    p = sub.add_parser("footage", help="film a scripted table motion (no physics): video and "
+                       "ground-truth record")
+    p.add_argument("--script", default="match",
+                   help="still, roll, shot, under_man, rods or match (default match)")
+    p.add_argument("--seconds", type=_positive(float), default=1.0, help="clip length, s")
+    p.add_argument("--seed", type=int, default=0, help="seed of the scripted motion")
+    p.add_argument("--fps", type=_positive(float), default=None, help="frame rate")
+    p.add_argument("--table", default=None, help="table name or JSON file")
+    p.add_argument("--teams", nargs=2, default=None, metavar=("NAME0", "NAME1"),
+                   help="team colours, side 0 then side 1")
+    p.add_argument("--out", required=True, help="output record directory")
+    _add_camera_options(p)
+    p.set_defaults(func=_run_footage)
+
+
+def _run_footage(args) -> int:
+    from sim.filming import film_scripted
+
+    shot = _shot_from_args(args)
+    out = film_scripted(shot, args.out, args.script, args.seconds, args.seed)
+    print(f"wrote {out} ({shot.scenario.key}, {shot.camera.width}x{shot.camera.height_px} at "
+          f"{shot.camera.fps:g} fps)")
+    return 0
+
+
+def _add_render_bench(sub) -> None:
+    p = sub.add_parser("render-bench", help="print synthetic footage throughput (frames/s, "
+                       "encoding included); run under `taskset -c 0` for one core")
+    p.add_argument("--frames", type=_positive(int), default=240, help="frames per size")
+    p.add_argument("--script", default="match", help="scripted motion (default match)")
+    p.add_argument("--sizes", nargs="+", default=["640x480", "1280x720"],
+                   help="image sizes WxH (default 640x480 1280x720)")
+    p.add_argument("--fps", type=_positive(float), default=None, help="camera frame rate")
+    p.add_argument("--table", default=None, help="table name or JSON file")
+    p.add_argument("--teams", nargs=2, default=None, metavar=("NAME0", "NAME1"))
+    _add_camera_options(p)
+    p.set_defaults(func=_run_render_bench)
+
+
+def _run_render_bench(args) -> int:
+    from sim.filming import bench_environment, bench_sizes
+
+    sizes = []
+    for text in args.sizes:
+        try:
+            w, h = (int(v) for v in text.lower().split("x"))
+        except ValueError:
+            raise ValueError(f"--sizes takes WxH like 640x480, got {text!r}") from None
+        sizes.append((w, h))
+    shot = _shot_from_args(args)
+    env = bench_environment()
+    print(f"render-bench: scenario {shot.scenario.key}, script {args.script}, "
+          f"cpus {env['cpus']}, LP_NUM_THREADS={env['LP_NUM_THREADS']}, "
+          f"load {env['load_average']}")
+    for result in bench_sizes(sizes, shot, args.frames, args.script):
+        print(result.line())
+    return 0
+
+
+def _add_calibrate(sub) -> None:
+    p = sub.add_parser("calibrate", help="calibrate the camera from footage of the table")
+    p.add_argument("input", help="video file, folder of images, or one image")
+    p.add_argument("--table", default="german", help="table name or JSON file (default german)")
+    p.add_argument("--out", default=None, help="write the calibration to this JSON file")
+    p.add_argument("--overlay", default=None,
+                   help="write the table drawn over the footage to this PNG")
+    p.add_argument("--points", default=None,
+                   help="calibrate from this file of clicked points instead (docs/calibration.md)")
+    p.add_argument("--frames", type=_positive(int), default=30,
+                   help="frames to sample from the input (default 30)")
+    p.set_defaults(func=_run_calibrate)
+
+
+def _run_calibrate(args) -> int:
+    from reconstruct.calibrate import calibrate_cli
+
+    return calibrate_cli(args)
 
 
 def _add_evaluate(sub) -> None:
@@ -113,9 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_simulate(sub)
+    _add_footage(sub)
+    _add_render_bench(sub)
     _add_track(sub)
     _add_stats(sub)
     _add_evaluate(sub)
+    _add_calibrate(sub)
     return parser
 
 

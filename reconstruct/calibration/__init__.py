@@ -1,0 +1,1 @@
+"""Camera calibration against the table: see ``reconstruct.calibrate`` for the entry points."""
