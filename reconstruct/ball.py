@@ -1,10 +1,10 @@
 """Per-frame ball candidates: where the ball may be in one image, with sub-pixel positions.
 
-``BallDetector.detect`` works in two ways on each frame:
+With a background image (video), ``BallDetector.detect`` works on the ball's alpha matte
+against it (``reconstruct.ball_colour``), in two ways:
 
-- full search: the frame is shrunk so the ball is ~3.5 px in radius, the ball's alpha matte
-  against the background (``reconstruct.ball_colour``) is box-filtered at the ball's size and
-  its strongest local maxima become seeds;
+- full search: the frame is shrunk by an integer factor so the ball is ~3 px in radius, the
+  matte is box-filtered at the ball's size and its strongest local maxima become seeds;
 - windowed search: only inside given windows (around the positions a tracker predicts), at
   full resolution, which is what keeps video fast.
 
@@ -13,6 +13,9 @@ Every seed is then refined at full resolution by fitting the blurred-ball model
 position at mid-exposure), the radius and the streak; the score (0..1) combines how well the
 size matches the expected radius, the contrast, the colour, how much of the ball is seen and
 how well the model fits. Thin markings, rods and spots fail the size and shape terms.
+
+Without a background (a still image) there is no matte: the ball is found by its rim and its
+smooth shading instead (``reconstruct.ball_still``), in the whole frame or in the windows.
 
 Pixel coordinates follow OpenCV: u right, v down, pixel centres at integers.
 """
@@ -27,6 +30,7 @@ import numpy as np
 from reconstruct.ball_colour import AlphaMatte, ball_colour_bgr
 from reconstruct.ball_fit import fit_streak, matte_moments, streak_coverage
 from reconstruct.ball_score import ScoreModel
+from reconstruct.ball_still import RimFitter, still_seeds, whiteness
 
 SEARCH_RADIUS_PX = 3.5  # px: the ball's radius in the shrunk image of the full search
 SEED_FULL_ALPHA = 0.5  # matte value that counts fully when seeding (real balls are never
@@ -117,7 +121,7 @@ class BallDetector:
 
     def __init__(self, ball_colour="white", expected_radius_px: float | np.ndarray | None = None,
                  max_candidates: int = 10, min_response: float = 0.18,
-                 robust_scale: float = 0.3, max_streak_diameters: float = 4.0,
+                 robust_scale: float = 0.0, max_streak_diameters: float = 4.0,
                  learn_colour: bool = True, score_model: ScoreModel | None = None):
         """Args:
             ball_colour: a preset name (white, yellow, orange) or BGR 0-255; None: white.
@@ -190,13 +194,8 @@ class BallDetector:
         k = max(1.0, r / SEARCH_RADIUS_PX)
         size = (max(8, round(w / k)), max(8, round(h / k)))
         small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-        if background is not None:
-            full, small_m = self._background_mattes(background, size)
-            return full, small_m, small, k
-        small_bg = cv2.medianBlur(small, _odd(5.0 * r / k))
-        full_bg = cv2.resize(small_bg, (w, h), interpolation=cv2.INTER_LINEAR)
-        return (AlphaMatte(full_bg, self.colour, precompute=False),
-                AlphaMatte(small_bg, self.colour), small, k)
+        full, small_m = self._background_mattes(background, size)
+        return full, small_m, small, k
 
     # ----------------------------------------------------------------------------- detection
     def detect(self, frame_bgr: np.ndarray, roi: np.ndarray | None = None,
@@ -207,7 +206,7 @@ class BallDetector:
             frame_bgr: (H, W, 3) uint8 BGR.
             roi: optional (H, W) bool: where a ball centre may be (the playfield).
             background: optional (H, W, 3) uint8 BGR image of the table without the ball
-                (video); None: estimated from the frame itself (stills).
+                (video); None: a still, judged by the ball's look alone.
             search_windows: optional (M, 3) array-like of ``u, v, half_size`` px: search only
                 inside these windows (around predicted positions); None: the whole frame.
 
@@ -224,26 +223,59 @@ class BallDetector:
                 raise ValueError(f"roi shape {roi.shape} does not match the frame {shape}")
         r = self._typical_radius(shape, roi)
         self._typical_r = r
-        if background is not None and background.shape != frame_bgr.shape:
+        if background is None:
+            return self._detect_still(frame_bgr, roi, search_windows)
+        if background.shape != frame_bgr.shape:
             raise ValueError(f"background shape {background.shape} does not match the frame "
                              f"{frame_bgr.shape}")
         if search_windows is not None:
-            if background is None:
-                raise ValueError("windowed search needs a background image (video mode)")
             full, _ = self._background_mattes(background)
             seeds = self._window_seeds(frame_bgr, full, search_windows)
         else:
             full, small_m, small, k = self._prepare(frame_bgr, background, r)
-            seeds = self._full_seeds(small, small_m, k, roi, background is not None)
-        still = background is None
-        fits = [self._refine(frame_bgr, full, su, sv, roi, still) for su, sv in seeds]
+            seeds = self._full_seeds(small, small_m, k, roi)
+        fits = [self._refine(frame_bgr, full, su, sv, roi) for su, sv in seeds]
         fits = [f for f in fits if f is not None]
         out = BallCandidates.concatenate([c for c, _ in fits]).sorted()
-        if not still and self.learn_colour and len(out) and out.score[0] > 0.6:
+        if self.learn_colour and len(out) and out.score[0] > 0.6:
             best = max(fits, key=lambda f: f[0].score[0])
             if best[0].streak_px[0] < 2 * best[0].radius_px[0]:
                 self._learn(best[1])
         return out
+
+    def _detect_still(self, frame, roi, search_windows) -> BallCandidates:
+        """A still: seeds from the rim-coverage map (or the windows), rims fitted at full
+        resolution (``reconstruct.ball_still``); one candidate per distinct circle."""
+        shape = frame.shape[:2]
+        white = whiteness(frame)
+        fitter = RimFitter(frame, white)
+        if search_windows is None:
+            seeds = [(u, v, 0.6) for u, v in still_seeds(white, self._typical_r, roi)]
+        else:
+            wins = np.asarray(search_windows, float).reshape(-1, 3)
+            seeds = [(u, v, max(0.6, half / self.radius_at(u, v, shape))) for u, v, half in wins]
+        fits = []
+        for u, v, search in seeds:
+            f = fitter.fit(u, v, self.radius_at(u, v, shape), search=search)
+            if f is None or (roi is not None and not roi[int(round(f.v)), int(round(f.u))]):
+                continue
+            fits.append(f)
+        fits.sort(key=lambda f: -f.score)
+        kept: list = []
+        for f in fits:
+            if all(np.hypot(f.u - g.u, f.v - g.v) > 0.5 * g.radius for g in kept):
+                kept.append(f)
+        if not kept:
+            return BallCandidates.empty()
+        colour = np.array([f.colour_bgr for f in kept], float)
+        dist = np.linalg.norm(colour - self.colour[None, :], axis=1)
+        return BallCandidates(
+            u=[f.u for f in kept], v=[f.v for f in kept], score=[f.score for f in kept],
+            radius_px=[f.radius for f in kept], streak_px=np.zeros(len(kept)),
+            streak_angle=np.zeros(len(kept)),
+            colour_distance=np.where(np.isfinite(dist), dist, np.inf),
+            amplitude=[f.contrast / 100.0 for f in kept],
+            fit_rms=[f.texture for f in kept], seen=[f.coverage for f in kept])
 
     def _learn(self, colour: np.ndarray | None) -> None:
         """Running mean of confident detections' colour; mattes rebuilt when it drifts."""
@@ -256,12 +288,11 @@ class BallDetector:
             self.colour = mean
             self._cache = {}
 
-    def _full_seeds(self, small, matte, k, roi, known_background: bool
-                    ) -> list[tuple[float, float]]:
+    def _full_seeds(self, small, matte, k, roi) -> list[tuple[float, float]]:
         a, wgt = matte.alpha_weight(small, (0, small.shape[0], 0, small.shape[1]))
         q = np.clip(a * (1.0 / SEED_FULL_ALPHA), 0.0, 1.0) * wgt
         rs = self._typical_r / k
-        resp = self._blob_response(q, rs, surround=not known_background)
+        resp = self._blob_response(q, rs, surround=False)
         if roi is not None:
             roi_s = cv2.resize(roi.astype(np.uint8), (small.shape[1], small.shape[0]),
                                interpolation=cv2.INTER_NEAREST)
@@ -269,9 +300,8 @@ class BallDetector:
         dil = cv2.dilate(resp, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
                                                          (_odd(3 * rs), _odd(3 * rs))))
         ys, xs = np.nonzero((resp >= dil) & (resp > self.min_response))
-        # against a known background few seeds are needed; a still has many look-alikes
-        n_seeds = min(self.max_candidates, 3) if known_background else self.max_candidates
-        order = np.argsort(-resp[ys, xs])[:n_seeds]
+        # against a known background few seeds are needed
+        order = np.argsort(-resp[ys, xs])[:min(self.max_candidates, 3)]
         return [((xs[i] + 0.5) * k - 0.5, (ys[i] + 0.5) * k - 0.5) for i in order]
 
     @staticmethod
@@ -357,31 +387,17 @@ class BallDetector:
             half = int(np.ceil(min(reach + 0.6 * r + 2, max_half)))
         return fit, xy
 
-    def _refine(self, frame, matte: AlphaMatte, u0: float, v0: float, roi, still: bool
+    def _refine(self, frame, matte: AlphaMatte, u0: float, v0: float, roi
                 ) -> tuple[BallCandidates, np.ndarray | None] | None:
-        """Fit one seed; on a still (no background model), also refit against the
-        candidate's own colour and down-weight what the model does not explain."""
+        """Fit one seed against the background's matte."""
         h, w = frame.shape[:2]
         r = self.radius_at(u0, v0, (h, w))
         max_half = self.max_streak_diameters * r + 1.6 * r + 2
-        robust = self.robust_scale if still else 0.0
-        fit, xy = self._fit_at(frame, matte, u0, v0, r, None, max_half, robust)
+        fit, xy = self._fit_at(frame, matte, u0, v0, r, None, max_half, self.robust_scale)
         if fit is None:
             return None
         own = self._own_colour(frame, matte, *xy, fit)
         colour_d = float(np.linalg.norm(own - self.colour)) if own is not None else np.inf
-        first = self.score_model.score(
-            radius_ratio=fit.radius / r, amplitude=fit.amplitude, offset=fit.offset,
-            rms=fit.rms, seen=fit.support_weight, colour_distance=0.0,
-            streak_ratio=fit.streak_length / (2 * r))
-        if still and first > 0.02 and own is not None \
-                and 8.0 < colour_d < self.score_model.colour_sigma * 1.5:
-            # refit against the candidate's own colour (a white ball is never quite white)
-            init = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
-            fit2, xy2 = self._fit_at(frame, matte.with_colour(own), fit.u, fit.v, r, init,
-                                     max_half, robust)
-            if fit2 is not None:
-                fit, xy = fit2, xy2
         if not (0 <= fit.u <= w - 1 and 0 <= fit.v <= h - 1):
             return None
         if roi is not None and not roi[int(round(fit.v)), int(round(fit.u))]:
