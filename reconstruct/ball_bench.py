@@ -52,15 +52,15 @@ def bench_ball(width: int = 640, height: int = 480, frames: int = 200, seed: int
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m reconstruct.ball_bench",
-                                 description="ms per frame of the ball detector")
+                                 description="CPU ms per frame of the ball detector")
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--passes", type=int, default=3, help="the fastest pass counts")
     args = ap.parse_args(argv)
     for w, h in ((640, 480), (1280, 720)):
         res = bench_ball(w, h, args.frames, args.seed, args.passes)
-        print(f"{w}x{h}: full search {res['full_ms']:.2f} ms/frame "
-              f"(found {res['full_found']:.1%}), windowed {res['window_ms']:.2f} ms/frame "
+        print(f"{w}x{h}: full search {res['full_ms']:.2f} CPU ms/frame "
+              f"(found {res['full_found']:.1%}), windowed {res['window_ms']:.2f} CPU ms/frame "
               f"(found {res['window_found']:.1%})")
     return 0
 

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from reconstruct.ball import BallDetector
+from reconstruct.ball_still import STILL_THRESHOLD
 from reconstruct.playfield import ball_radius_map, playfield_mask
 from sim.table import load_table
 
@@ -97,7 +98,8 @@ def evaluate_stills(data_dir: str | Path, detector_kwargs: dict | None = None,
     return results
 
 
-def precision_recall(results: list[StillResult], threshold: float) -> dict[str, float]:
+def precision_recall(results: list[StillResult], threshold: float = STILL_THRESHOLD
+                     ) -> dict[str, float]:
     """Counts of each outcome, precision and recall."""
     counts = {k: 0 for k in ("tp", "wrong", "fa", "miss", "tn")}
     for r in results:
@@ -141,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m reconstruct.ball_eval",
                                  description="Ball precision/recall on labelled real stills.")
     ap.add_argument("data_dir", help="folder with frames/*.jpg and labels/*.txt")
-    ap.add_argument("--threshold", type=float, default=0.5, help="score threshold")
+    ap.add_argument("--threshold", type=float, default=STILL_THRESHOLD,
+                    help=f"score threshold (default {STILL_THRESHOLD}, the detector's)")
     ap.add_argument("--crops", default=None, help="write PNG crops of failures here")
     args = ap.parse_args(argv)
     try:
@@ -149,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"ball_eval: error: {exc}", file=sys.stderr)
         return 2
-    for t in sorted({args.threshold, 0.3, 0.4, 0.5, 0.6, 0.7}):
+    for t in sorted({args.threshold, *np.round(np.arange(0.3, 0.71, 0.05), 2)}):
         pr = precision_recall(results, t)
         print(f"threshold {t:.2f}: precision {pr['precision']:.3f} recall {pr['recall']:.3f} "
               f"(tp {pr['tp']} wrong {pr['wrong']} false alarm {pr['fa']} miss {pr['miss']} "
