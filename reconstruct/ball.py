@@ -233,7 +233,7 @@ class BallDetector:
             own = self._matte.own_colour(frame, background, mf)
             if own is not None:
                 colour_d = float(np.linalg.norm(own - self.colour))
-                score = self.score_model.score(colour_distance=colour_d, **feats)
+            score *= self.score_model.colour_factor(colour_d)  # 0 where no colour is seen
         return (fit.u, fit.v, score, fit.radius, fit.streak_length, fit.streak_angle,
                 colour_d, fit.amplitude, fit.rms, fit.support_weight), own
 

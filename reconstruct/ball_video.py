@@ -31,6 +31,7 @@ from reconstruct.ball_fit import StreakFit, fit_streak, matte_moments, streak_co
 SEARCH_RADIUS_PX = 1.75  # px: least ball radius in the shrunk image of the full search
 SEED_FULL_ALPHA = 0.5  # matte value that counts fully when seeding (real balls are never
 # quite the preset colour: lighting and white balance halve the matte of a cream "white")
+WINDOW_SEED_RADIUS_PX = 2.5  # px: a window is seeded at half resolution if the ball stays this big
 SECOND_SEED = 0.5  # further seeds are fitted when their response is this fraction of the best
 FIT_TOL = 0.02  # px: the fit stops when no parameter moves more than this
 FIT_ITERATIONS = 3  # Gauss-Newton steps at most (the moments start it close)
@@ -133,27 +134,43 @@ class MatteSearch:
         return [((xs[i] + 0.5) * k - 0.5, (ys[i] + 0.5) * k - 0.5) for i in order]
 
     def window_seeds(self, frame, background, windows, radius_at
-                     ) -> list[tuple[float, float, MattePatch]]:
-        """One seed per window (``u, v, half`` px) where the matte shows a blob, with the
-        window's matte (grown by a fit's margin) for the fit to reuse."""
-        matte = self.matte(background)
+                     ) -> list[tuple[float, float, MattePatch | None]]:
+        """One seed per window (``u, v, half`` px) where the matte shows a blob.
+
+        A large ball is seeded on the window halved (the fit refines it); a small one at full
+        resolution, and then the window's matte (grown by a fit's margin) is kept for the fit
+        to reuse."""
         h, w = frame.shape[:2]
         seeds = []
         for u, v, half in np.asarray(windows, float).reshape(-1, 3):
             rr = radius_at(u, v)
-            m = int(np.ceil(1.3 * rr)) + 3
+            k = 2 if rr / 2 >= WINDOW_SEED_RADIUS_PX else 1
+            m = 0 if k == 2 else int(np.ceil(1.3 * rr)) + 3
             y0, y1 = max(int(v - half) - m, 0), min(int(v + half) + 1 + m, h)
             x0, x1 = max(int(u - half) - m, 0), min(int(u + half) + 1 + m, w)
-            if y1 - y0 < 3 + 2 * m or x1 - x0 < 3 + 2 * m:
+            y0, x0 = y0 - y0 % k, x0 - x0 % k
+            y1, x1 = y0 + (y1 - y0) // k * k, x0 + (x1 - x0) // k * k
+            if y1 - y0 < 3 * k + 2 * m or x1 - x0 < 3 * k + 2 * m:
                 continue
-            a, wgt = matte.alpha_weight(frame, (y0, y1, x0, x1))
-            patch = MattePatch(y0, x0, a, wgt)
-            q = np.minimum(np.maximum(a[m:-m, m:-m], 0.0), SEED_FULL_ALPHA) * wgt[m:-m, m:-m]
-            n = odd(1.6 * rr)
+            if k == 2:
+                small = cv2.resize(frame[y0:y1, x0:x1], ((x1 - x0) // 2, (y1 - y0) // 2),
+                                   interpolation=cv2.INTER_AREA)
+                sy, sx = y0 // 2, x0 // 2
+                a, wgt = self.matte(background, 2).alpha_weight(
+                    small, (sy, sy + small.shape[0], sx, sx + small.shape[1]), image_box=False)
+                patch, inner = None, (a, wgt)
+            else:
+                a, wgt = self.matte(background).alpha_weight(frame, (y0, y1, x0, x1))
+                patch = MattePatch(y0, x0, a, wgt)
+                inner = (a[m:a.shape[0] - m, m:a.shape[1] - m],
+                         wgt[m:wgt.shape[0] - m, m:wgt.shape[1] - m])
+            q = np.minimum(np.maximum(inner[0], 0.0), SEED_FULL_ALPHA) * inner[1]
+            n = odd(1.6 * rr / k)
             resp = cv2.boxFilter(q, -1, (n, n), normalize=False)
             _, top, _, (ix, iy) = cv2.minMaxLoc(resp)
             if top / (SEED_FULL_ALPHA * n * n) > self.min_response:
-                seeds.append((x0 + m + ix, y0 + m + iy, patch))
+                seeds.append((x0 + m + (ix + 0.5) * k - 0.5, y0 + m + (iy + 0.5) * k - 0.5,
+                              patch))
         return seeds
 
     # ------------------------------------------------------------------------- fit
