@@ -1,12 +1,13 @@
 """Per-frame ball candidates: where the ball may be in one image, with sub-pixel positions.
 
 With a background image (video), ``BallDetector.detect`` works on the ball's alpha matte
-against it (``reconstruct.ball_colour``), in two ways:
+against it (``reconstruct.ball_colour``; seeds and fit in ``reconstruct.ball_video``), in two
+ways:
 
-- full search: the frame is shrunk by an integer factor so the ball is ~3 px in radius, the
-  matte is box-filtered at the ball's size and its strongest local maxima become seeds;
-- windowed search: only inside given windows (around the positions a tracker predicts), at
-  full resolution, which is what keeps video fast.
+- full search: the frame is halved while the ball stays ~2 px in radius or more, the matte
+  is box-filtered at the ball's size and its strongest local maxima become seeds;
+- windowed search: only inside given windows (around the positions a tracker predicts),
+  which is what keeps video fast.
 
 Every seed is then refined at full resolution by fitting the blurred-ball model
 (``reconstruct.ball_fit``) to the matte, which gives the centre of the blur streak (the
