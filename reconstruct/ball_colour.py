@@ -97,17 +97,23 @@ class AlphaMatte:
         _, w, b, _, _ = self.coeffs(box)
         return cv2.transform(image[y0:y1, x0:x1].astype(np.float32) * w, _ONES) + b
 
-    def alpha_weight(self, image: np.ndarray, box: tuple[int, int, int, int]
-                     ) -> tuple[np.ndarray, np.ndarray]:
+    def alpha_weight(self, image: np.ndarray, box: tuple[int, int, int, int],
+                     image_box: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """The matte and its weight (0..1) in ``box``: (h, w) float32 each.
 
         The weight falls where the ball and background look alike, where the matte is outside
         what a ball over the background gives, and where the colour is off the
         background-to-ball line (a man, a hand).
+
+        Args:
+            image: (H, W, 3) uint8, the whole image; or, with ``image_box`` False, only its
+                part in ``box``.
+            box: (y0, y1, x0, x1) px.
         """
         y0, y1, x0, x1 = box
         bg, w, _, cw, rf = self.coeffs(box)
-        diff = image[y0:y1, x0:x1].astype(np.float32) - bg
+        part = image[y0:y1, x0:x1] if image_box else image
+        diff = part.astype(np.float32) - bg
         a = cv2.transform(diff * w, _ONES)
         r2 = cv2.transform(diff * diff, _ONES) - a * a * rf
         weight = cw * np.exp(r2 * np.float32(-1.0 / RESIDUAL_SCALE**2))

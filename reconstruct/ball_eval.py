@@ -6,9 +6,10 @@ candidate above the score threshold lies within one ball radius (half the box's 
 of the box centre; on a still without a ball box any candidate above threshold is a false
 alarm. A detection at the wrong place counts as a false positive and a miss.
 
-The region of interest is the playfield, found by a plain colour segmentation (the dominant
-chroma of the image centre, closed, largest component, convex hull); the expected ball radius
-comes from its area and the table's size. Calibration replaces both when it exists.
+Each image is taken on its own: the region of interest is the playfield found in it by colour
+(``reconstruct.playfield``: the convex hull of the green components around the largest), and
+the expected ball radius comes from the playfield's width and the table's size. Calibration
+replaces both when it exists.
 
 Run: ``python -m reconstruct.ball_eval DATA_DIR [--threshold T] [--crops OUT_DIR]``.
 """
@@ -25,82 +26,9 @@ import cv2
 import numpy as np
 
 from reconstruct.ball import BallDetector
+from reconstruct.ball_still import STILL_THRESHOLD
+from reconstruct.playfield import ball_radius_map, playfield_mask
 from sim.table import load_table
-
-
-def playfield_mask_by_colour(image: np.ndarray) -> np.ndarray:
-    """The playfield as the convex region of the dominant colour of the image centre.
-
-    Args:
-        image: (H, W, 3) uint8 BGR.
-
-    Returns:
-        (H, W) bool.
-    """
-    h, w = image.shape[:2]
-    k = 4
-    small = cv2.resize(image, (w // k, h // k), interpolation=cv2.INTER_AREA)
-    lab = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2Lab).astype(np.int32)
-    sh, sw = lab.shape[:2]
-    centre = lab[sh // 4: 3 * sh // 4, sw // 4: 3 * sw // 4].reshape(-1, 3)
-    hist = np.zeros((64, 64), np.int64)
-    np.add.at(hist, (centre[:, 1] // 4, centre[:, 2] // 4), 1)
-    ia, ib = np.unravel_index(int(np.argmax(cv2.GaussianBlur(hist.astype(np.float32),
-                                                             (3, 3), 0))), hist.shape)
-    a0, b0 = 4 * ia + 2, 4 * ib + 2
-    chroma = np.hypot(lab[..., 1] - a0, lab[..., 2] - b0)
-    near = chroma < 7
-    c_near = near[sh // 4: 3 * sh // 4, sw // 4: 3 * sw // 4]
-    c_ell = lab[sh // 4: 3 * sh // 4, sw // 4: 3 * sw // 4, 0][c_near]
-    ell = np.median(c_ell) if len(c_ell) else 128
-    mask = (near & (lab[..., 0] > 0.7 * ell) & (lab[..., 0] < 1.5 * ell)).astype(np.uint8)
-    # close across rods, men and markings first, then cut thin bridges to look-alike clothes
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8))
-    n, lbl, stats, _ = cv2.connectedComponentsWithStats(mask)
-    if n < 2:
-        raise ValueError("no playfield found in the image: is there a table in view?")
-    big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    comp = lbl == big
-    # drop thin appendages (look-alike clothes touching the table): keep rows and columns
-    # where the region is wide
-    rows = comp.sum(axis=1)
-    cols = comp.sum(axis=0)
-    comp &= (rows > 0.4 * rows.max())[:, None] & (cols > 0.4 * cols.max())[None, :]
-    pts = np.column_stack(np.nonzero(comp)[::-1]).astype(np.int32)
-    hull = cv2.convexHull(pts)
-    out = np.zeros((sh, sw), np.uint8)
-    cv2.fillConvexPoly(out, hull, 1)
-    return cv2.resize(out, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
-
-
-def ball_radius_from_playfield(image: np.ndarray, mask: np.ndarray,
-                               table_name: str = "german") -> np.ndarray:
-    """(H, W) float32 px: the ball's expected radius at each pixel, from the playfield mask.
-
-    A tilted camera foreshortens the table along the tilt, not along the image rows across
-    it, and a ball (a sphere) is not foreshortened: its radius follows the scale across the
-    tilt. The rods give the direction: the playfield's extent along them, row by row (or
-    column by column), is the table's width at that row's distance.
-    """
-    table = load_table(table_name)
-    grey = cv2.cvtColor(cv2.resize(image, None, fx=0.25, fy=0.25,
-                                   interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
-    small_mask = cv2.resize(mask.astype(np.uint8), (grey.shape[1], grey.shape[0]),
-                            interpolation=cv2.INTER_NEAREST).astype(bool)
-    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0)[small_mask]
-    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1)[small_mask]
-    rods_horizontal = float(gy @ gy) > float(gx @ gx)
-    m = mask if rods_horizontal else mask.T
-    extent = m.sum(axis=1).astype(float)  # px of playfield along the rods, per row
-    rows = np.nonzero(extent > 0.5 * extent.max())[0]
-    if len(rows) < 2:
-        raise ValueError("the playfield is too small to measure the ball's size")
-    slope, icpt = np.polyfit(rows, extent[rows], 1)
-    per_row = np.clip(slope * np.arange(m.shape[0]) + icpt, 0.3 * extent.max(), None)
-    radius = (table.ball.radius / table.width * per_row).astype(np.float32)
-    full = np.repeat(radius[:, None], m.shape[1], axis=1)
-    return full if rods_horizontal else np.ascontiguousarray(full.T)
 
 
 @dataclass(frozen=True)
@@ -146,17 +74,21 @@ def evaluate_stills(data_dir: str | Path, detector_kwargs: dict | None = None,
     frames = sorted((data_dir / "frames").glob("*.jpg"), key=_natural_key)
     if not frames:
         raise ValueError(f"no frames/*.jpg under {data_dir}")
+    table = load_table(table_name)
     results = []
     for f in frames:
         img = cv2.imread(str(f))
         if img is None:
             raise ValueError(f"cannot read {f}")
         h, w = img.shape[:2]
-        field = playfield_mask_by_colour(img)
-        radius = ball_radius_from_playfield(img, field, table_name)
-        r = float(np.median(radius[field]))
-        grow = 2 * int(np.ceil(2 * r)) + 1  # a ball touching the wall may overlap it
-        roi = cv2.dilate(field.astype(np.uint8), np.ones((grow, grow), np.uint8)).astype(bool)
+        try:
+            roi = playfield_mask(img)
+            radius = ball_radius_map(img, roi, table)
+        except ValueError:  # no table in view: no ball can be found in it
+            results.append(StillResult(f.stem, read_ball_label(
+                data_dir / "labels" / (f.stem + ".txt"), w, h), None, float("nan")))
+            continue
+        r = float(np.median(radius[roi]))
         det = BallDetector(expected_radius_px=radius, **(detector_kwargs or {}))
         cands = det.detect(img, roi=roi)
         best = (float(cands.u[0]), float(cands.v[0]), float(cands.score[0])) if len(cands) \
@@ -166,7 +98,8 @@ def evaluate_stills(data_dir: str | Path, detector_kwargs: dict | None = None,
     return results
 
 
-def precision_recall(results: list[StillResult], threshold: float) -> dict[str, float]:
+def precision_recall(results: list[StillResult], threshold: float = STILL_THRESHOLD
+                     ) -> dict[str, float]:
     """Counts of each outcome, precision and recall."""
     counts = {k: 0 for k in ("tp", "wrong", "fa", "miss", "tn")}
     for r in results:
@@ -210,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m reconstruct.ball_eval",
                                  description="Ball precision/recall on labelled real stills.")
     ap.add_argument("data_dir", help="folder with frames/*.jpg and labels/*.txt")
-    ap.add_argument("--threshold", type=float, default=0.5, help="score threshold")
+    ap.add_argument("--threshold", type=float, default=STILL_THRESHOLD,
+                    help=f"score threshold (default {STILL_THRESHOLD}, the detector's)")
     ap.add_argument("--crops", default=None, help="write PNG crops of failures here")
     args = ap.parse_args(argv)
     try:
@@ -218,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"ball_eval: error: {exc}", file=sys.stderr)
         return 2
-    for t in sorted({args.threshold, 0.3, 0.4, 0.5, 0.6, 0.7}):
+    for t in sorted({args.threshold, *np.round(np.arange(0.3, 0.71, 0.05), 2)}):
         pr = precision_recall(results, t)
         print(f"threshold {t:.2f}: precision {pr['precision']:.3f} recall {pr['recall']:.3f} "
               f"(tp {pr['tp']} wrong {pr['wrong']} false alarm {pr['fa']} miss {pr['miss']} "

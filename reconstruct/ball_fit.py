@@ -20,7 +20,7 @@ marking of the ball's own colour) get weight 0 instead of biasing a centroid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -66,35 +66,52 @@ def streak_coverage(x: np.ndarray, y: np.ndarray, params: np.ndarray,
     else:
         dx, dy = 1.0, 0.0
     ln = max(ln_raw, _MIN_HALF_STREAK)
+    k = 1.0 / footprint  # a box of width w: w Q(x / w)
     ex, ey = x - cu, y - cv
     a = ex * dx + ey * dy
     b = ey * dx - ex * dy
     z = r * r - b * b
     root = np.sqrt(z * z + _EDGE_SOFTNESS**2)
-    g = 0.5 * (z + root)  # a smooth max(z, 0)
-    h = np.sqrt(g)
-    k = 1.0 / footprint  # a box of width w: w Q(x / w)
+    h = np.sqrt(0.5 * (z + root))  # sqrt of a smooth max(z, 0)
     L = ln * k
-    # t_i = A + e1_i H + e2_i L for (e1, e2) = (+,+), (+,-), (-,+), (-,-), as one (4, N) array
-    t = (a * k)[None, :] + _E1 * (h * k)[None, :] + _E2 * L
-    f = (_SIGN @ _q(t)) / (2.0 * L)
+    # t = A + e1 H + e2 L for (e1, e2) = (+,+), (+,-), (-,+), (-,-), as one (4, N) array;
+    # Q(t) = c^2 / 2 + max(t - 1/2, 0) and Q'(t) = c with c = clip(t + 1/2, 0, 1)
+    t = np.empty((4, len(a)))
+    ak, hk = a * k, h * k
+    np.add(ak, hk, out=t[0])
+    t[1] = t[0]
+    t[0] += L + 0.5
+    t[1] += 0.5 - L
+    np.subtract(ak, hk, out=t[2])
+    t[3] = t[2]
+    t[2] += L + 0.5
+    t[3] += 0.5 - L
+    c = np.clip(t, 0.0, 1.0)  # t holds t + 1/2 here
+    t -= 1.0
+    np.maximum(t, 0.0, out=t)
+    q = c * c
+    q *= 0.5
+    q += t
+    f = (q[0] - q[1] - q[2] + q[3]) * (1.0 / (2.0 * L))
     if not jacobian:
         return f
     inv = 1.0 / (2.0 * ln)  # d/da etc. in px: (1 / (2 L)) * k = 1 / (2 ln)
-    f_a, f_h, f_l = (_DERIV @ _p(t)) * inv
-    f_l -= f / ln
-    dh_dz = 0.5 * (0.5 * (1.0 + z / root)) / np.maximum(h, 1e-9)
-    h_r, h_b = 2.0 * r * dh_dz, -2.0 * b * dh_dz
-    fb = f_h * h_b
+    f_a = (c[0] - c[1] - c[2] + c[3]) * inv
+    f_h = (c[0] - c[1] + c[2] - c[3]) * inv
+    f_l = (c[0] + c[1] - c[2] - c[3]) * inv - f / ln
+    dh_dz = (0.25 * (1.0 + z / root)) / np.maximum(h, 1e-9)
+    fb = f_h * (-2.0 * dh_dz) * b
     jac = np.empty((len(f), 5))
     jac[:, 0] = -f_a * dx + fb * dy
     jac[:, 1] = -f_a * dy - fb * dx
-    jac[:, 2] = f_h * h_r
-    nx, ny = -dy, dx
+    jac[:, 2] = f_h * (2.0 * r) * dh_dz
     rot = (f_a * b - fb * a) / max(ln_raw, _MIN_HALF_STREAK)
-    grow = f_l if ln_raw > _MIN_HALF_STREAK else 0.0
-    jac[:, 3] = rot * nx + grow * dx
-    jac[:, 4] = rot * ny + grow * dy
+    if ln_raw > _MIN_HALF_STREAK:
+        jac[:, 3] = -rot * dy + f_l * dx
+        jac[:, 4] = rot * dx + f_l * dy
+    else:
+        jac[:, 3] = -rot * dy
+        jac[:, 4] = rot * dx
     return f, jac
 
 
@@ -111,6 +128,8 @@ class StreakFit:
     rms: float  # weighted RMS residual, matte units
     support_weight: float  # mean weight (clipped to 0..1) over the model's support (f > max/2)
     iterations: int
+    coverage: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # (N,) float64: the fitted model's ``streak_coverage`` at the pixels given to the fit
 
     @property
     def streak_length(self) -> float:
@@ -216,34 +235,42 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
     f0, jf = streak_coverage(x, y, p, fp, jacobian=True)
     ab, cost = linear(f0)
     cost += penalty(p)
+    lo, hi = radius_bounds
+    jac = np.empty((len(x), 7))
+    jac[:, 6] = 1.0
+    eye = np.arange(7)
     it = 0
     while it < max_iter:
         it += 1
-        jac = np.empty((len(x), 7))
-        jac[:, :5] = ab[0] * jf
+        np.multiply(jf, ab[0], out=jac[:, :5])
         jac[:, 5] = f0
-        jac[:, 6] = 1.0
         res = alpha - (ab[0] * f0 + ab[1])
         jw = jac * weight[:, None]
         hess = jac.T @ jw
         grad = jw.T @ res
         hess[2, 2] += prior[1]
         grad[2] -= prior[1] * (p[2] - prior[0])
+        diag = hess[eye, eye] + 1e-9
         moved = False
         for _ in range(4):
-            damp = hess + lam * np.diag(np.diag(hess) + 1e-9)
+            damp = hess.copy()
+            damp[eye, eye] += lam * diag
             try:
                 delta = np.linalg.solve(damp, grad)
             except np.linalg.LinAlgError:
                 lam *= 10.0
                 continue
             q = p + delta[:5]
-            q[2] = min(max(q[2], radius_bounds[0]), radius_bounds[1])
-            fq, jq = streak_coverage(x, y, q, fp, jacobian=True)
+            q[2] = min(max(q[2], lo), hi)
+            last = it == max_iter  # no further step: the derivatives are not needed
+            if last:
+                fq, jq = streak_coverage(x, y, q, fp), None
+            else:
+                fq, jq = streak_coverage(x, y, q, fp, jacobian=True)
             ab_q, cost_q = linear(fq)
             cost_q += penalty(q)
             if cost_q <= cost:
-                step = np.abs(q - p).max()
+                step = float(np.max(np.abs(q - p)))
                 p, ab, cost, f0, jf = q, ab_q, cost_q, fq, jq
                 lam = max(lam * 0.3, 1e-6)
                 moved = True
@@ -260,5 +287,5 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
         half_streak=(float(p[3]), float(p[4])), amplitude=float(ab[0]), offset=float(ab[1]),
         rms=float(np.sqrt(cost / wsum) / abs(amp)),
         support_weight=float(np.clip(weight[support], 0, 1).mean()) if support.any() else 0.0,
-        iterations=it,
+        iterations=it, coverage=f,
     )

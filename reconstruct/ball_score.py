@@ -7,9 +7,8 @@ The scales are physical tolerances, not values fitted to a data set.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-
-import numpy as np
 
 
 @dataclass(frozen=True)
@@ -28,19 +27,24 @@ class ScoreModel:
     def factors(self, radius_ratio: float, amplitude: float, offset: float, rms: float,
                 seen: float, colour_distance: float, streak_ratio: float) -> dict[str, float]:
         """The factor of each feature (names as the arguments)."""
-        lr = np.log(max(radius_ratio, 1e-6))
+        lr = math.log(max(float(radius_ratio), 1e-6))
         return {
-            "radius_ratio": float(np.exp(-0.5 * (lr / self.radius_log_sigma) ** 2)),
-            "amplitude": float(np.clip(amplitude / self.amplitude_full, 0.0, 1.0)
-                               * np.exp(-0.5 * (max(amplitude - self.amplitude_max, 0.0)
-                                                / 0.15) ** 2)),
-            "offset": float(np.exp(-0.5 * (offset / self.offset_sigma) ** 2)),
-            "rms": float(np.exp(-((rms / self.rms_scale) ** 2))),
-            "seen": float(np.clip(seen / self.seen_full, 0.0, 1.0)),
-            "colour_distance": float(np.exp(-0.5 * (colour_distance / self.colour_sigma) ** 2)),
+            "radius_ratio": math.exp(-0.5 * (lr / self.radius_log_sigma) ** 2),
+            "amplitude": min(max(amplitude / self.amplitude_full, 0.0), 1.0)
+            * math.exp(-0.5 * (max(amplitude - self.amplitude_max, 0.0) / 0.15) ** 2),
+            "offset": math.exp(-0.5 * (offset / self.offset_sigma) ** 2),
+            "rms": math.exp(-min((rms / self.rms_scale) ** 2, 700.0)),
+            "seen": min(max(seen / self.seen_full, 0.0), 1.0),
+            "colour_distance": self.colour_factor(colour_distance),
             "streak_ratio": float(streak_ratio <= self.streak_max),
         }
 
+    def colour_factor(self, colour_distance: float) -> float:
+        """The colour term alone (1 at distance 0, 0 for an unknown (inf) distance)."""
+        if not math.isfinite(colour_distance):
+            return 0.0 if colour_distance > 0 else 1.0
+        return math.exp(-0.5 * (colour_distance / self.colour_sigma) ** 2)
+
     def score(self, **features: float) -> float:
         """Product of the factors, 0..1."""
-        return float(np.prod(list(self.factors(**features).values())))
+        return float(math.prod(self.factors(**features).values()))

@@ -5,6 +5,7 @@ import pytest
 
 from reconstruct.ball import BallCandidates, BallDetector
 from reconstruct.ball_fit import streak_coverage
+from reconstruct.ball_still import STILL_THRESHOLD
 from reconstruct.ball_synth import BALL_BGR, composite_ball, draw_table
 
 R = 7.0
@@ -51,15 +52,16 @@ def test_blur_streak_centre_and_length(table, diameters):
     assert np.abs(lengths - diameters * 2 * R).max() < 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="still mode: the robust fit without a background "
-                   "model can lock onto a marking next to the ball (open)")
 def test_still_mode_without_background(table):
+    # no background model: the ball is found by its rim and smooth inside, best first
     rng, uv = _balls(10, seed=4)
     det = BallDetector(ball_colour="white", expected_radius_px=R)
+    errs = []
     for u, v in uv:
         c = det.detect(composite_ball(table.image, u, v, R, rng=rng))
-        assert c.score[0] > 0.5
-        assert np.hypot(c.u[0] - u, c.v[0] - v) < 1.0
+        assert c.score[0] > STILL_THRESHOLD
+        errs.append(np.hypot(c.u[0] - u, c.v[0] - v))
+    assert max(errs) < 1.0 and np.median(errs) < 0.2, errs
 
 
 @pytest.mark.parametrize("with_background", [False, True])
@@ -68,17 +70,16 @@ def test_empty_table_has_no_ball(table, with_background):
     img = composite_ball(table.image, 0, 0, 0.0, noise=2.0)  # no ball, just noise
     bg = table.image if with_background else None
     c = det.detect(img, background=bg)
-    assert (c.score < 0.3).all(), c.score
+    assert (c.score < (0.3 if with_background else STILL_THRESHOLD)).all(), c.score
 
 
 def test_markings_and_spots_score_low(table):
+    # a circle fitted on a spot or a marking line is no ball (still mode: no background)
     det = BallDetector(ball_colour="white", expected_radius_px=R)
     seeds = np.vstack([table.spot_points, table.marking_points[::6]])
-    wins = np.column_stack([seeds, np.full(len(seeds), 2 * R)])
-    cands = [det._refine(table.image, det._prepare(table.image, None, R)[0], u, v, None, True)
-             for u, v in wins[:, :2]]
-    scores = [c[0].score[0] for c in cands if c is not None]
-    assert scores and max(scores) < 0.3
+    wins = np.column_stack([seeds, np.full(len(seeds), 0.6 * R)])
+    c = det.detect(table.image, search_windows=wins)
+    assert len(c) and c.score.max() < STILL_THRESHOLD, c.score
 
 
 @pytest.mark.xfail(strict=True, reason="a third of the ball hidden: the fit shifts by up to "
@@ -101,8 +102,10 @@ def test_windowed_search(table):
     assert np.hypot(near.u[0] - 200.3, near.v[0] - 150.7) < 0.2
     far = det.detect(img, background=table.image, search_windows=[(500, 400, 25)])
     assert len(far) == 0 or far.score.max() < 0.3
-    with pytest.raises(ValueError, match="background"):
-        det.detect(img, search_windows=[(204, 147, 25)])
+    still = det.detect(composite_ball(table.image, 200.3, 150.7, R),
+                       search_windows=[(204, 147, 25)])  # a still ball, no background
+    assert still.score[0] > STILL_THRESHOLD
+    assert np.hypot(still.u[0] - 200.3, still.v[0] - 150.7) < 0.5
 
 
 def test_candidates_are_checked_and_filterable():

@@ -1,0 +1,280 @@
+"""Ball candidates against a known background (video): matte seeds, then the model fit.
+
+The ball's alpha matte against the background (``reconstruct.ball_colour.AlphaMatte``) is 0
+off the ball whatever the table shows there (markings, spots, rods), so seeding is a blob
+filter on it:
+
+- full search: the frame is halved (a fast exact box average) while the ball stays at
+  least ``SEARCH_RADIUS_PX`` in radius, the matte is box-filtered at the ball's size and
+  its local maxima are seeds; the best is fitted, the others only when their response comes
+  close to it (``SECOND_SEED``);
+- windowed search: the matte of each window (around a position the tracker predicts) at full
+  resolution, computed once and reused by the fit.
+
+Each seed is refined by fitting the blurred-ball model (``reconstruct.ball_fit``) to the
+matte around it, which gives the centre of the blur streak (the position at mid-exposure),
+the radius and the streak.
+
+Pixel coordinates follow OpenCV: u right, v down, pixel centres at integers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from reconstruct.ball_colour import AlphaMatte
+from reconstruct.ball_fit import StreakFit, fit_streak, matte_moments, streak_coverage
+
+SEARCH_RADIUS_PX = 1.75  # px: least ball radius in the shrunk image of the full search
+SEED_FULL_ALPHA = 0.5  # matte value that counts fully when seeding (real balls are never
+# quite the preset colour: lighting and white balance halve the matte of a cream "white")
+WINDOW_SEED_RADIUS_PX = 2.5  # px: a window is seeded at half resolution if the ball stays this big
+SECOND_SEED = 0.5  # further seeds are fitted when their response is this fraction of the best
+FIT_TOL = 0.02  # px: the fit stops when no parameter moves more than this
+FIT_ITERATIONS = 3  # Gauss-Newton steps at most (the moments start it close)
+FLAT_STEP = 3  # one in this many pixels away from the rim enters the fit (weighted up)
+
+
+def near_segment(x, y, params, dist: float) -> np.ndarray:
+    """(N,) bool: pixels within ``dist`` px of the streak segment of ``params``."""
+    cu, cv, _, su, sv = params
+    ex, ey = x - cu, y - cv
+    l2 = su * su + sv * sv
+    t = np.clip((ex * su + ey * sv) / l2, -1.0, 1.0) if l2 > 1e-12 else 0.0
+    return (ex - t * su) ** 2 + (ey - t * sv) ** 2 < dist * dist
+
+
+def odd(x: float) -> int:
+    """The odd integer nearest ``x``, at least 3."""
+    return max(3, int(round(x)) | 1)
+
+
+@dataclass
+class MattePatch:
+    """The matte and its weight on a box of the frame: (h, w) float32 each."""
+
+    y0: int
+    x0: int
+    alpha: np.ndarray
+    weight: np.ndarray
+
+    def covers(self, y0: int, y1: int, x0: int, x1: int) -> bool:
+        h, w = self.alpha.shape
+        return self.y0 <= y0 and self.x0 <= x0 and y1 <= self.y0 + h and x1 <= self.x0 + w
+
+    def cut(self, y0: int, y1: int, x0: int, x1: int) -> tuple[np.ndarray, np.ndarray]:
+        sl = (slice(y0 - self.y0, y1 - self.y0), slice(x0 - self.x0, x1 - self.x0))
+        return self.alpha[sl], self.weight[sl]
+
+
+@dataclass(frozen=True)
+class MatteFit:
+    """One refined seed: the model fit and the pixels it used."""
+
+    fit: StreakFit
+    x: np.ndarray  # (N,) float64 px, pixel (bin) centres used
+    y: np.ndarray
+    footprint: float  # px, bin size
+
+
+class MatteSearch:
+    """Seeds and fits against one background image (its mattes are cached)."""
+
+    def __init__(self, colour: np.ndarray, min_response: float, max_seeds: int,
+                 robust_scale: float, max_streak_diameters: float):
+        self.colour = np.asarray(colour, np.float32)
+        self.min_response = float(min_response)
+        self.max_seeds = int(max_seeds)
+        self.robust_scale = float(robust_scale)
+        self.max_streak_diameters = float(max_streak_diameters)
+        self._cache: dict = {}
+
+    def set_colour(self, colour: np.ndarray) -> None:
+        """Change the ball colour (the cached mattes are rebuilt)."""
+        self.colour = np.asarray(colour, np.float32)
+        self._cache = {}
+
+    def matte(self, background: np.ndarray, k: int = 1) -> AlphaMatte:
+        """The matte of ``background`` shrunk by ``k`` (a power of 2; 1: full), cached."""
+        key = (id(background), background.ctypes.data, background.shape)
+        if self._cache.get("key") != key:
+            self._cache = {"key": key}
+        if k not in self._cache:
+            bg = background if k == 1 else _shrink(background, k)
+            self._cache[k] = AlphaMatte(bg, self.colour)
+        return self._cache[k]
+
+    # ------------------------------------------------------------------------- seeds
+    def full_seeds(self, frame, background, r: float, roi) -> list[tuple[float, float]]:
+        """Seeds of the whole frame, best first (px, full resolution)."""
+        k = 1
+        while r / (2 * k) >= SEARCH_RADIUS_PX:
+            k *= 2
+        small = _shrink(frame, k)
+        matte = self.matte(background, k)
+        a, wgt = matte.alpha_weight(small, (0, small.shape[0], 0, small.shape[1]))
+        q = np.minimum(np.maximum(a, 0.0), SEED_FULL_ALPHA) * wgt
+        rs = r / k
+        n = odd(1.6 * rs)
+        resp = cv2.boxFilter(q, -1, (n, n), normalize=False) * np.float32(
+            1.0 / (SEED_FULL_ALPHA * n * n))
+        if roi is not None:
+            resp *= _shrink(roi.astype(np.uint8), k, cv2.INTER_NEAREST)
+        _, top, _, _ = cv2.minMaxLoc(resp)
+        if top <= self.min_response:
+            return []
+        dil = cv2.dilate(resp, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                         (odd(3 * rs), odd(3 * rs))))
+        peaks = (resp >= dil) & (resp >= max(self.min_response, SECOND_SEED * top))
+        ys, xs = np.nonzero(peaks)
+        order = np.argsort(-resp[ys, xs])[:self.max_seeds]
+        return [((xs[i] + 0.5) * k - 0.5, (ys[i] + 0.5) * k - 0.5) for i in order]
+
+    def window_seeds(self, frame, background, windows, radius_at
+                     ) -> list[tuple[float, float, MattePatch | None]]:
+        """One seed per window (``u, v, half`` px) where the matte shows a blob.
+
+        A large ball is seeded on the window halved (the fit refines it); a small one at full
+        resolution, and then the window's matte (grown by a fit's margin) is kept for the fit
+        to reuse."""
+        h, w = frame.shape[:2]
+        seeds = []
+        for u, v, half in np.asarray(windows, float).reshape(-1, 3):
+            rr = radius_at(u, v)
+            k = 2 if rr / 2 >= WINDOW_SEED_RADIUS_PX else 1
+            m = 0 if k == 2 else int(np.ceil(1.3 * rr)) + 3
+            y0, y1 = max(int(v - half) - m, 0), min(int(v + half) + 1 + m, h)
+            x0, x1 = max(int(u - half) - m, 0), min(int(u + half) + 1 + m, w)
+            y0, x0 = y0 - y0 % k, x0 - x0 % k
+            y1, x1 = y0 + (y1 - y0) // k * k, x0 + (x1 - x0) // k * k
+            if y1 - y0 < 3 * k + 2 * m or x1 - x0 < 3 * k + 2 * m:
+                continue
+            if k == 2:
+                small = cv2.resize(frame[y0:y1, x0:x1], ((x1 - x0) // 2, (y1 - y0) // 2),
+                                   interpolation=cv2.INTER_AREA)
+                sy, sx = y0 // 2, x0 // 2
+                a, wgt = self.matte(background, 2).alpha_weight(
+                    small, (sy, sy + small.shape[0], sx, sx + small.shape[1]), image_box=False)
+                patch, inner = None, (a, wgt)
+            else:
+                a, wgt = self.matte(background).alpha_weight(frame, (y0, y1, x0, x1))
+                patch = MattePatch(y0, x0, a, wgt)
+                inner = (a[m:a.shape[0] - m, m:a.shape[1] - m],
+                         wgt[m:wgt.shape[0] - m, m:wgt.shape[1] - m])
+            q = np.minimum(np.maximum(inner[0], 0.0), SEED_FULL_ALPHA) * inner[1]
+            n = odd(1.6 * rr / k)
+            resp = cv2.boxFilter(q, -1, (n, n), normalize=False)
+            _, top, _, (ix, iy) = cv2.minMaxLoc(resp)
+            if top / (SEED_FULL_ALPHA * n * n) > self.min_response:
+                seeds.append((x0 + m + (ix + 0.5) * k - 0.5, y0 + m + (iy + 0.5) * k - 0.5,
+                              patch))
+        return seeds
+
+    # ------------------------------------------------------------------------- fit
+    def refine(self, frame, background, u0: float, v0: float, r: float,
+               patch: MattePatch | None = None) -> MatteFit | None:
+        """Fit the blurred-ball model near (u0, v0), growing the window while the streak
+        reaches its edge. Large balls are fitted on b x b bins (b = radius / 6)."""
+        matte = self.matte(background)
+        h, w = frame.shape[:2]
+        max_half = self.max_streak_diameters * r + 1.6 * r + 2
+        b = max(1, int(r / 6.0))
+        half = int(np.ceil(2.3 * r)) + 2
+        init = None
+        out = None
+        for _ in range(3):
+            y0 = max(int(round(v0)) - half, 0)
+            x0 = max(int(round(u0)) - half, 0)
+            y1 = y0 + (min(int(round(v0)) + half + 1, h) - y0) // b * b
+            x1 = x0 + (min(int(round(u0)) + half + 1, w) - x0) // b * b
+            if y1 - y0 < 2 * b or x1 - x0 < 2 * b:
+                return None
+            if patch is not None and patch.covers(y0, y1, x0, x1):
+                a, wgt = patch.cut(y0, y1, x0, x1)
+            else:
+                a, wgt = matte.alpha_weight(frame, (y0, y1, x0, x1))
+            x, y, alpha, weight = _bins(a, wgt, b, y0, x0)
+            if init is None:
+                near = np.exp(-((x - u0) ** 2 + (y - v0) ** 2) / (2 * r * r))
+                init = matte_moments(x, y, alpha * near, weight * near)
+                if init is None:
+                    return None
+                init[2] = r
+            x, y, alpha, weight = _fit_pixels(x, y, alpha, weight, init, r, b)
+            fit = fit_streak(x, y, alpha, weight, init, radius_bounds=(0.35 * r, 2.5 * r),
+                             robust=self.robust_scale, footprint=float(b),
+                             max_iter=FIT_ITERATIONS, tol=FIT_TOL, radius_prior=(r, 0.15 * r))
+            out = MatteFit(fit, x, y, float(b))
+            u0, v0 = fit.u, fit.v
+            init = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
+            reach = 0.5 * fit.streak_length + fit.radius + 2
+            hopeless = fit.amplitude > 2.0 or not 0.45 < fit.radius / r < 2.2
+            if hopeless or reach <= half - b or half >= max_half:
+                break
+            half = int(np.ceil(min(reach + 0.6 * r + 2, max_half)))
+        return out
+
+    @staticmethod
+    def own_colour(frame, background, mf: MatteFit) -> np.ndarray | None:
+        """(3,) float32 BGR: the colour the candidate's pixels unmix to, or None."""
+        fit = mf.fit
+        f = fit.coverage if fit.coverage is not None else streak_coverage(
+            mf.x, mf.y, np.array([fit.u, fit.v, fit.radius, *fit.half_streak]), mf.footprint)
+        top = float(f.max()) if len(f) else 0.0
+        sel = f > 0.6 * top
+        if top < 0.05 or not sel.any():
+            return None
+        xi, yi = np.rint(mf.x[sel]).astype(int), np.rint(mf.y[sel]).astype(int)
+        img = frame[yi, xi].astype(np.float32)
+        bg = background[yi, xi].astype(np.float32)
+        unmixed = bg + (img - bg) / f[sel, None].astype(np.float32)
+        return np.clip(np.median(unmixed, axis=0), 0, 255)
+
+
+def _bins(a: np.ndarray, wgt: np.ndarray, k: int, y0: int, x0: int):
+    """The matte ``a`` and weight ``wgt`` (h, w) of the box at (y0, x0) averaged over k x k
+    bins (h, w multiples of k), flattened: bin centres x, y (px), matte, weight."""
+    if k > 1:
+        hb, wb = a.shape[0] // k, a.shape[1] // k
+        ws = wgt.reshape(hb, k, wb, k).sum(axis=(1, 3))
+        a = (a * wgt).reshape(hb, k, wb, k).sum(axis=(1, 3)) / np.maximum(ws, 1e-6)
+        wgt = ws / (k * k)
+    ys = y0 + k * np.arange(a.shape[0]) + 0.5 * (k - 1)
+    xs = x0 + k * np.arange(a.shape[1]) + 0.5 * (k - 1)
+    return (np.tile(xs, len(ys)), np.repeat(ys, len(xs)), a.ravel().astype(float),
+            wgt.ravel().astype(float))
+
+
+def _fit_pixels(x, y, alpha, weight, init, r: float, b: int):
+    """The pixels a fit needs: all within a few px of the streak's rim (they fix its
+    position and size), every ``FLAT_STEP``-th of the others near it (inside: the ball's
+    matte; outside: the background's), weighted up to count as all of them."""
+    cu, cv, _, su, sv = init
+    ex, ey = x - cu, y - cv
+    l2 = su * su + sv * sv
+    t = np.clip((ex * su + ey * sv) / l2, -1.0, 1.0) if l2 > 1e-12 else 0.0
+    d = np.sqrt((ex - t * su) ** 2 + (ey - t * sv) ** 2)  # px, distance to the streak
+    near = d < 1.3 * r + 1.5 * b + 1
+    rim = np.abs(d - r) < 2.5 + b
+    if l2 > r * r:  # a long streak: its matte ramps along it too
+        rim |= d < r
+    flat = near & ~rim
+    keep = rim & near
+    keep[np.flatnonzero(flat)[::FLAT_STEP]] = True
+    w = weight * np.where(flat, float(FLAT_STEP), 1.0)
+    return x[keep], y[keep], alpha[keep], w[keep]
+
+
+def _shrink(image: np.ndarray, k: int, interpolation=cv2.INTER_AREA) -> np.ndarray:
+    """``image`` shrunk by ``k``, a power of 2 (cropped to a multiple of it): exact box
+    averages by halving, OpenCV's fast path."""
+    h, w = image.shape[:2]
+    image = image[:h // k * k, :w // k * k]
+    while k > 1:
+        image = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2),
+                           interpolation=interpolation)
+        k //= 2
+    return image
