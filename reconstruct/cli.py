@@ -255,6 +255,9 @@ def _add_track(sub) -> None:
     p.add_argument("--calibration", default=None,
                    help="calibration JSON (saved by foosball calibrate/track, or clicked "
                         "points: see docs/calibration.md); default: automatic")
+    p.add_argument("--teams", nargs=2, default=None, metavar=("NAME0", "NAME1"),
+                   help="colours of the team defending -x and of the team defending +x "
+                        "(default: the +x goal is on the right or bottom of the image)")
     p.add_argument("--live", action="store_true", help="INPUT is a camera index: track live")
     p.add_argument("--max-frames", type=_positive(int), default=None,
                    help="stop after this many frames")

@@ -40,11 +40,10 @@ class PathSettings:
     beam: int = 24  # hypotheses kept per frame
     lag_s: float = 1.0  # decisions are committed this late (the smoother's latency)
     block_s: float = 0.25  # frames are committed this many at a time
-    meas_sigma: float = 0.004  # m, candidate position noise after lifting
-    vel_sigma: float = 0.35  # m/s, uncertainty of the predicted velocity
+    meas_sigma: float = 0.003  # m, candidate position noise after lifting
+    accel_sigma: float = 6.0  # m/s^2, random acceleration of a rolling ball (spin, bumps)
+    contact_vel_sigma: float = 3.0  # m/s, uncertainty of the velocity just after a contact
     max_speed: float = 25.0  # m/s, no ball moves faster
-    alpha: float = 0.8  # position gain of the alpha-beta filter
-    beta: float = 0.35  # velocity gain
     contact_reach: float = 0.045  # m, a ball this close to a low foot can be struck
     wall_reach: float = 0.03  # m, a ball this close to a wall can bounce
     jump_cost_contact: float = 3.0  # a velocity change at a man or a wall
@@ -55,9 +54,10 @@ class PathSettings:
     enter_out_cost: float = 6.0  # leaving play anywhere but through a goal
     serve_cost: float = 5.0  # a ball appearing out of nowhere
     catch_cost: float = 1.0  # a man stopping the ball and holding it
-    fresh_cost: float = 1.0  # the first step after a contact, velocity not yet known
+    catch_speed_cost: float = 0.15  # more per (m/s)^2 of the ball's speed: fast balls fly on
     hold_offset: float = 0.01  # m, how far from the foot's centre a held ball can sit
     score_weight: float = 1.0  # weight of the candidates' detection scores
+    track_bonus: float = 4.0  # most a candidate gains by lying where the motion predicts
     wall_restitution: float = 0.7
 
 
@@ -127,13 +127,23 @@ class BallPathTracker:
         self.table = table
         self.fps = float(fps)
         self.dt = 1.0 / self.fps
-        self.s = settings or PathSettings()
+        self.s = s_ = settings or PathSettings()
         self.lag = max(1, int(round(self.s.lag_s * self.fps)))
         self.block = max(1, int(round(self.s.block_s * self.fps)))
         r = table.ball.radius
         self._x_wall = table.half_length - r
         self._y_wall = table.half_width - r
         self._goal_half = 0.5 * table.goal.width - r
+        dt = self.dt
+        self._R = s_.meas_sigma ** 2
+        self._area = table.length * table.width  # clutter is anywhere on the field
+        # after a contact the ball may be anywhere it can reach in a frame
+        self._jump_area = max(np.log(np.pi * (s_.max_speed * dt) ** 2 / self._area),
+                              -s_.track_bonus)
+        qa = s_.accel_sigma ** 2  # white-noise acceleration: Q = qa [dt^4/4, dt^3/2, dt^2]
+        self._Q = qa * np.array([dt ** 4 / 4, dt ** 3 / 2, dt ** 2])
+        self._P_fresh = np.array([self._R, 0.0, s_.contact_vel_sigma ** 2])
+        self._P_held = np.array([s_.hold_offset ** 2, 0.0, 1e-4])
         self.frame = -1
         # the beam: one row per hypothesis
         self._cost = np.zeros(1)
@@ -141,7 +151,7 @@ class BallPathTracker:
         self._vel = np.zeros((1, 2))
         self._state = np.full(1, OUT)
         self._unseen = np.zeros(1)
-        self._vel_known = np.zeros(1, bool)
+        self._P = self._P_fresh[None].copy()
         self._held = np.full(1, -1)
         self._prev_feet = np.zeros((0, 2))
         # history of the last frames: per frame, the beam's parent/state arrays
@@ -170,6 +180,15 @@ class BallPathTracker:
             p[over_x, 0] = sign * (2 * self._x_wall - np.abs(p[over_x, 0]))
             v[over_x, 0] *= -e
         return p, v, over_x | over_y
+
+    def _P_pred(self, held: np.ndarray) -> np.ndarray:
+        """(B, 3) predicted covariance (pp, pv, vv), each axis alike: P' = F P F^T + Q."""
+        dt = self.dt
+        P = self._P
+        out = np.column_stack([P[:, 0] + 2 * dt * P[:, 1] + dt * dt * P[:, 2],
+                               P[:, 1] + dt * P[:, 2], P[:, 2]]) + self._Q
+        out[held] = self._P_held
+        return out
 
     def _near_contact(self, a: np.ndarray, b: np.ndarray, ctx: Context) -> np.ndarray:
         """(N,) bool: can the ball moving from a (N, 2) to b (N, 2) have hit a man or wall?"""
@@ -216,7 +235,7 @@ class BallPathTracker:
         if held.any():  # a held ball moves with the man holding it
             pred[held], pvel[held] = self._carry(pos0[held], self._held[held], ctx)
             bounced[held] = False
-        steps = self._unseen + 1.0
+        P = self._P_pred(held)
         groups: list[dict] = []
 
         if K:
@@ -224,32 +243,36 @@ class BallPathTracker:
             bi, ki = bi.ravel(), ki.ravel()
             z = cands.xy[ki]
             play = playing[bi]
-            vk = self._vel_known[bi] & play
-            # smooth association: the candidate is where the motion predicts
+            # smooth association: a Kalman update of the constant-velocity motion
             e = z - pred[bi]
-            sig2 = s.meas_sigma ** 2 + (steps[bi] * self.dt * s.vel_sigma) ** 2
-            c_smooth = 0.5 * (e ** 2).sum(1) / sig2 + np.log(sig2 / s.meas_sigma ** 2)
-            # association with a velocity change: a contact (or a velocity not yet known)
+            S = P[bi, 0] + self._R  # innovation variance, each axis
+            # -log of the candidate's position density, against clutter spread over the table
+            # (capped: clutter is not always random, a static white spot is predictable too)
+            c_smooth = 0.5 * (e ** 2).sum(1) / S + np.maximum(
+                np.log(2 * np.pi * S / self._area), -s.track_bonus)
+            # association with a velocity change: a contact
             last = pos0[bi]
             jump_v = (z - last) / self.dt
             speed = np.linalg.norm(jump_v, axis=1)
             contact = self._near_contact(last, z, ctx) | (self._held[bi] >= 0)
-            c_jump = np.where(contact, s.jump_cost_contact, s.jump_cost_open)
-            c_jump = np.where(vk, c_jump, s.fresh_cost)
+            c_jump = np.where(contact, s.jump_cost_contact, s.jump_cost_open) + self._jump_area
             c_jump = np.where(speed > s.max_speed, np.inf, c_jump)
-            use_jump = (c_jump < c_smooth) | ~vk
-            c_motion = np.where(use_jump, np.minimum(c_jump, np.where(vk, c_smooth, np.inf)),
-                                c_smooth)
+            use_jump = c_jump < c_smooth
+            c_motion = np.where(use_jump, c_jump, c_smooth)
             c_motion = np.where(play, c_motion, s.serve_cost)
-            gain = s.beta / (steps[bi] * self.dt)
+            kp, kv = P[bi, 0] / S, P[bi, 1] / S
+            newP = np.column_stack([(1 - kp) * P[bi, 0], (1 - kp) * P[bi, 1],
+                                    P[bi, 2] - kv * P[bi, 1]])
+            fresh = use_jump | ~play
+            newP[fresh] = self._P_fresh
             groups.append(dict(
                 parent=bi, state=np.full(len(bi), SEEN), cand=ki,
-                pos=np.where((use_jump | ~play)[:, None], z, pred[bi] + s.alpha * e),
+                pos=np.where(fresh[:, None], z, pred[bi] + kp[:, None] * e),
                 vel=np.where(play[:, None],
                              np.where(use_jump[:, None], jump_v,
-                                      pvel[bi] + gain[:, None] * e), 0.0),
-                vel_known=play & ~(use_jump & vk), held=np.full(len(bi), -1),
-                contact=((use_jump & vk) | bounced[bi]) & play,
+                                      pvel[bi] + kv[:, None] * e), 0.0),
+                P=newP, held=np.full(len(bi), -1),
+                contact=(use_jump | bounced[bi]) & play,
                 cost=self._cost[bi] + c_motion - self._llr(cands)[ki]))
 
         pb = np.flatnonzero(playing)
@@ -260,7 +283,7 @@ class BallPathTracker:
             c = np.where(self._hidden(p, ctx), s.miss_cost_hidden, s.miss_cost_open)
             c = np.where(into_goal, np.inf, c)
             groups.append(dict(parent=pb, state=np.full(len(pb), UNSEEN), cand=np.full(len(pb), -1),
-                               pos=p, vel=v, vel_known=self._vel_known[pb], held=self._held[pb],
+                               pos=p, vel=v, P=P[pb], held=self._held[pb],
                                contact=bounced[pb], cost=self._cost[pb] + c))
             # not seen, caught: a man stops the ball and holds it
             free = pb[~held[pb]]
@@ -274,9 +297,10 @@ class BallPathTracker:
                 c = np.where(self._hidden(p, ctx), s.miss_cost_hidden, s.miss_cost_open)
                 groups.append(dict(parent=fb, state=np.full(len(fb), UNSEEN),
                                    cand=np.full(len(fb), -1), pos=p, vel=np.zeros((len(fb), 2)),
-                                   vel_known=np.ones(len(fb), bool), held=fm,
+                                   P=np.tile(self._P_held, (len(fb), 1)), held=fm,
                                    contact=np.ones(len(fb), bool),
-                                   cost=self._cost[fb] + c + s.catch_cost))
+                                   cost=self._cost[fb] + c + s.catch_cost
+                                   + s.catch_speed_cost * (self._vel[fb] ** 2).sum(axis=1)))
             # leaving play: free through a goal, costly elsewhere
             c_out = np.where(into_goal, 0.0, s.enter_out_cost) + s.out_cost
             groups.append(self._out_group(pb, self._cost[pb] + c_out))
@@ -290,7 +314,7 @@ class BallPathTracker:
         parent = g["parent"]
         self._cost = g["cost"] - g["cost"].min()
         self._pos, self._vel = g["pos"], g["vel"]
-        self._vel_known, self._held = g["vel_known"], g["held"]
+        self._P, self._held = g["P"], g["held"]
         self._unseen = np.where(g["state"] == UNSEEN, self._unseen[parent] + 1, 0.0)
         self._state = g["state"]
         self._prev_feet = ctx.feet
@@ -316,7 +340,7 @@ class BallPathTracker:
         n = len(parents)
         return dict(parent=parents, state=np.full(n, OUT), cand=np.full(n, -1),
                     pos=np.full((n, 2), np.nan), vel=np.zeros((n, 2)),
-                    vel_known=np.zeros(n, bool), held=np.full(n, -1),
+                    P=np.tile(self._P_fresh, (n, 1)), held=np.full(n, -1),
                     contact=np.zeros(n, bool), cost=cost)
 
     def _nearest_low_foot(self, p: np.ndarray, ctx: Context) -> np.ndarray:
@@ -404,7 +428,7 @@ class BallPathTracker:
         self._vel = self._vel[keep]
         self._state = self._state[keep]
         self._unseen = self._unseen[keep]
-        self._vel_known = self._vel_known[keep]
+        self._P = self._P[keep]
         self._held = self._held[keep]
         newest = self._hist[-1]
         for k in ("parent", "state", "cand", "pos", "vel", "contact", "meas", "held"):

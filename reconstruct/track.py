@@ -361,17 +361,17 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
 
 # ---------------------------------------------------------------------- command line
 def load_or_calibrate(source, table: TableSpec, calibration_file: str | None, out_dir: Path,
-                      n_frames: int = 30):
+                      n_frames: int = 30, side_colours: tuple[str, str] | None = None):
     """The calibration to track with: a file (a saved calibration, or clicked points) or
     found automatically from frames spread over the source; its overlay PNG is written to
-    ``out_dir/calibration.png`` and the calibration to ``out_dir/calibration.json``."""
+    ``out_dir/calibration.png`` and the calibration to ``out_dir/calibration.json``.
+
+    ``side_colours`` (the colour names of the teams defending -x and +x) settles which goal
+    is which; without it the +x goal is the one on the right (or bottom) of the image.
+    """
     import cv2
 
-    from reconstruct.calibrate import (
-        calibrate_auto,
-        calibrate_from_points,
-        draw_overlay,
-    )
+    from reconstruct.calibrate import calibrate_auto, calibrate_from_points, draw_overlay
     from reconstruct.calibration.model import Calibration
 
     frames = source.sample(n_frames)
@@ -382,15 +382,15 @@ def load_or_calibrate(source, table: TableSpec, calibration_file: str | None, ou
         try:
             cal = Calibration.load(path)
         except ValueError:
-            cal = calibrate_from_points(path, table)
+            cal = calibrate_from_points(path, table, frames=frames)
         if (cal.camera.width, cal.camera.height) != tuple(source.size):
             raise ValueError(f"calibration {path} is for {cal.camera.width}x{cal.camera.height} "
                              f"images, the input is {source.size[0]}x{source.size[1]}")
-        if not cal.teams:  # colours come from the footage
-            auto = calibrate_auto(frames, table, camera=cal.camera)
-            cal = auto
+        if not cal.teams:
+            raise ValueError(f"calibration {path} names no teams: the men's colours could not "
+                             "be found in the footage")
     else:
-        cal = calibrate_auto(frames, table)
+        cal = calibrate_auto(frames, table, side_colours=side_colours)
     out_dir.mkdir(parents=True, exist_ok=True)
     cal.save(out_dir / "calibration.json")
     cv2.imwrite(str(out_dir / "calibration.png"), draw_overlay(frames[0], cal, table))
@@ -405,7 +405,8 @@ def track_cli(args) -> int:
     table = load_table(args.table)
     source = open_source(args.input, live=args.live)
     out = Path(args.out)
-    cal = load_or_calibrate(source, table, args.calibration, out)
+    cal = load_or_calibrate(source, table, args.calibration, out,
+                            side_colours=tuple(args.teams) if args.teams else None)
     print(f"calibration: {cal.method}, reprojection error {cal.reprojection_error:.2f} px; "
           f"teams: {', '.join(cal.team_names or ('unknown', 'unknown'))}; "
           f"overlay: {out / 'calibration.png'}", file=sys.stderr)
