@@ -50,7 +50,7 @@ class PathSettings:
     jump_cost_open: float = 14.0  # a velocity change in open field
     miss_cost_open: float = 2.5  # not seeing a ball in the open, per frame
     miss_cost_hidden: float = 0.15  # not seeing a ball a man can hide, per frame
-    out_cost: float = 1.2  # per frame out of play
+    out_cost: float = 0.3  # per frame out of play
     enter_out_cost: float = 6.0  # leaving play anywhere but through a goal
     serve_cost: float = 5.0  # a ball appearing out of nowhere
     catch_cost: float = 1.0  # a man stopping the ball and holding it
@@ -58,6 +58,8 @@ class PathSettings:
     hold_offset: float = 0.01  # m, how far from the foot's centre a held ball can sit
     score_weight: float = 1.0  # weight of the candidates' detection scores
     track_bonus: float = 4.0  # most a candidate gains by lying where the motion predicts
+    rest_bonus: float = 1.0  # the same for a ball that does not move
+    rolling_speed: float = 0.5  # m/s, from this speed on a ball counts as rolling
     wall_restitution: float = 0.7
 
 
@@ -168,13 +170,15 @@ class BallPathTracker:
         p = pos + vel * self.dt * steps
         v = vel.copy()
         e = self.s.wall_restitution
-        over_y = np.abs(p[:, 1]) > self._y_wall
+        # a bounce: the ball crosses a wall while moving towards it (not rolling along it)
+        over_y = (np.abs(p[:, 1]) > self._y_wall) & (vel[:, 1] * np.sign(p[:, 1]) > 0.2)
         if over_y.any():
             sign = np.sign(p[over_y, 1])
             p[over_y, 1] = sign * (2 * self._y_wall - np.abs(p[over_y, 1]))
             v[over_y, 1] *= -e
         in_mouth = np.abs(p[:, 1]) < self._goal_half
-        over_x = (np.abs(p[:, 0]) > self._x_wall) & ~in_mouth
+        over_x = ((np.abs(p[:, 0]) > self._x_wall) & ~in_mouth
+                  & (vel[:, 0] * np.sign(p[:, 0]) > 0.2))
         if over_x.any():
             sign = np.sign(p[over_x, 0])
             p[over_x, 0] = sign * (2 * self._x_wall - np.abs(p[over_x, 0]))
@@ -248,8 +252,13 @@ class BallPathTracker:
             S = P[bi, 0] + self._R  # innovation variance, each axis
             # -log of the candidate's position density, against clutter spread over the table
             # (capped: clutter is not always random, a static white spot is predictable too)
+            # and a ball at rest in open field is rare (it rolls, or a man holds it), so a
+            # still candidate gains less: that is what a static white spot looks like
+            speed_now = np.linalg.norm(pvel[bi], axis=1)
+            bonus = s.rest_bonus + (s.track_bonus - s.rest_bonus) * np.minimum(
+                1.0, speed_now / s.rolling_speed)
             c_smooth = 0.5 * (e ** 2).sum(1) / S + np.maximum(
-                np.log(2 * np.pi * S / self._area), -s.track_bonus)
+                np.log(2 * np.pi * S / self._area), -bonus)
             # association with a velocity change: a contact
             last = pos0[bi]
             jump_v = (z - last) / self.dt
@@ -433,6 +442,24 @@ class BallPathTracker:
         newest = self._hist[-1]
         for k in ("parent", "state", "cand", "pos", "vel", "contact", "meas", "held"):
             newest[k] = newest[k][keep]
+
+    def predictions(self, n: int) -> np.ndarray:
+        """Where the ``n`` best distinct in-play hypotheses expect the ball next frame:
+        (k, 5) rows of x, y (m), vx, vy (m/s) and the position's standard deviation (m)."""
+        order = np.argsort(self._cost, kind="stable")
+        out: list[np.ndarray] = []
+        for i in order:
+            if self._state[i] == OUT or not np.isfinite(self._pos[i]).all():
+                continue
+            p = self._pos[i] + self._vel[i] * self.dt
+            if any(np.hypot(*(p - q[:2])) < 0.02 for q in out):
+                continue
+            sd = np.sqrt(self._P[i, 0] + 2 * self.dt * self._P[i, 1]
+                         + self.dt ** 2 * self._P[i, 2])
+            out.append(np.array([p[0], p[1], self._vel[i, 0], self._vel[i, 1], sd]))
+            if len(out) == n:
+                break
+        return np.array(out).reshape(-1, 5)
 
     def pop_committed(self) -> list[PathPoint]:
         """The frames committed since the last call, in order."""

@@ -40,9 +40,12 @@ class TrackSettings:
     """Tuning of the whole tracker."""
 
     path: PathSettings = field(default_factory=PathSettings)
-    full_search_every: int = 30  # frames between full-frame ball searches while tracking
+    full_search_every: int = 10  # frames between full-frame ball searches while tracking
+    windows: int = 3  # hypotheses searched around each frame
     still_threshold: float = 0.5  # least score of a ball in a still image
     window_radii: float = 5.0  # half size of a search window, ball radii (plus motion)
+    background_every: int = 15  # frames between refreshes of the background image
+    background_rate: float = 0.2  # share of a new frame blended into the background
 
 
 @dataclass
@@ -102,7 +105,8 @@ class VideoTracker:
         self.rods = RodReader(table, self.camera, _team_mask_from(calibration))
         self.men = MenView(table, self.camera)
         self.radius_map = ball_radius_map(self.camera, table)
-        self.roi = playfield_mask(self.camera, table, margin=0.01)
+        # a ball centre stays a radius away from the walls (the goal mouths excepted)
+        self.roi = playfield_mask(self.camera, table, margin=0.004 - table.ball.radius)
         ball_colour = None
         if calibration.ball is not None:
             ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
@@ -111,7 +115,9 @@ class VideoTracker:
         self.smoother = PathSmoother(fps)
         self.rod_paths = RodPathTracker(len(table.rods), fps)
         self.events = EventDetector(table, fps, self.team_names)
-        self._background = None
+        self._background: np.ndarray | None = None
+        self._bg_acc: np.ndarray | None = None
+        self._bg_count = -1
         self._rod_frames: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._online_unwrap: np.ndarray | None = None
         self._last = None  # last online path point
@@ -119,44 +125,56 @@ class VideoTracker:
 
     # ------------------------------------------------------------------ per frame
     def _windows(self) -> np.ndarray | None:
-        """Search windows (u, v, half size) around where the ball should be, or None for a
-        full-frame search."""
-        p = self._last
-        if p is None or p.state == OUT or self._since_full >= self.s.full_search_every:
+        """Search windows (u, v, half size) around where the best few hypotheses expect the
+        ball, or None for a full-frame search (no hypothesis in play, or it is time for one:
+        a ball the beam has lost must be found again)."""
+        if self._since_full >= self.s.full_search_every:
             return None
-        if p.state != SEEN:
+        preds = self.path.predictions(self.s.windows)
+        if not len(preds):
             return None
         r = self.table.ball.radius
-        nxt = p.xy + p.vel / self.fps
-        uv = self.camera.table_to_pixel(np.array([[nxt[0], nxt[1], r], [p.xy[0], p.xy[1], r]]))
-        rad = self.detector.radius_at(uv[0, 0], uv[0, 1], self.radius_map.shape)
-        half = self.s.window_radii * rad + 1.5 * np.linalg.norm(uv[0] - uv[1])
-        return np.array([[uv[0, 0], uv[0, 1], half]])
+        pts = np.column_stack([preds[:, :2], np.full(len(preds), r)])
+        uv = self.camera.table_to_pixel(pts)
+        step = self.camera.table_to_pixel(np.column_stack([preds[:, :2] + preds[:, 2:4]
+                                                           / self.fps, pts[:, 2]]))
+        out = []
+        for (u, v), (u1, v1), sig in zip(uv, step, preds[:, 4]):
+            rad = self.detector.radius_at(u, v, self.radius_map.shape)
+            px_per_m = rad / r
+            half = (self.s.window_radii * rad + 1.5 * np.hypot(u1 - u, v1 - v)
+                    + 3.0 * sig * px_per_m)
+            out.append((u, v, min(half, 0.25 * self.camera.width)))
+        return np.array(out)
 
     def _update_background(self, image: np.ndarray) -> None:
-        """A running image of the table without the ball (its pixels left out)."""
-        img = image.astype(np.float32)
-        if self._background is None:
-            self._background = img
+        """A running image of the table without the ball (its pixels left out).
+
+        It is refreshed every ``background_every`` frames only: the detector caches what it
+        derives from the background, and the table changes slowly."""
+        self._bg_count += 1
+        if self._background is not None and self._bg_count % self.s.background_every:
             return
-        alpha = 0.02
-        mask = None
-        p = self._last
-        if p is not None and p.state == SEEN:
-            r = self.table.ball.radius
-            uv = self.camera.table_to_pixel(np.array([[p.xy[0], p.xy[1], r]]))[0]
-            rad = self.detector.radius_at(uv[0], uv[1], self.radius_map.shape)
-            mask = _disc_mask(image.shape[:2], uv, 2.5 * rad + 3)
-        upd = self._background + alpha * (img - self._background)
-        if mask is not None:
-            upd[mask] = self._background[mask]
-        self._background = upd
+        img = image.astype(np.float32)
+        if self._bg_acc is None:
+            self._bg_acc = img
+        else:
+            upd = self._bg_acc + self.s.background_rate * (img - self._bg_acc)
+            p = self._last
+            if p is not None and p.state == SEEN:
+                r = self.table.ball.radius
+                uv = self.camera.table_to_pixel(np.array([[p.xy[0], p.xy[1], r]]))[0]
+                rad = self.detector.radius_at(uv[0], uv[1], self.radius_map.shape)
+                mask = _disc_mask(image.shape[:2], uv, 2.5 * rad + 3)
+                upd[mask] = self._bg_acc[mask]
+            self._bg_acc = upd
+        self._background = np.clip(self._bg_acc + 0.5, 0, 255).astype(np.uint8)
 
     def process(self, frame: Frame):
         """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
         image = frame.image
         self._update_background(image)
-        bg = self._background.astype(np.uint8)
+        bg = self._background
         windows = self._windows()
         if windows is None:
             cands = self.detector.detect(image, roi=self.roi, background=bg)

@@ -75,7 +75,7 @@ def make_scene(table, fps=120.0, seconds=12.0, seed=0, clutter=1.0, noise=0.002,
             sc.append(rng.uniform(0.05, 0.6))
         if rng.random() < 0.3:
             xy.append(marking + rng.normal(scale=0.001, size=2))
-            sc.append(0.55)
+            sc.append(0.3)  # a static spot: the background model keeps its score low
         cands.append(Candidates(np.array(xy).reshape(-1, 2), np.array(sc)))
         f = feet[i][None] if not np.isnan(feet[i, 0]) else np.zeros((0, 2))
         ctx.append(Context(feet=f, feet_low=np.ones(len(f), bool)))
