@@ -271,6 +271,28 @@ def _run_track(args) -> int:
     return track_cli(args)
 
 
+def _add_bench(sub) -> None:
+    p = sub.add_parser("bench", help="benchmark the tracker: film simulated matches per "
+                       "scenario, track them, score them against the truth")
+    p.add_argument("--suite", default="quick", choices=("quick", "full"),
+                   help="quick: a few seconds per scenario; full: a minute (default quick)")
+    p.add_argument("--scenario", action="append", default=None,
+                   help="run only this scenario (repeatable)")
+    p.add_argument("--calibration", default="auto", choices=("auto", "truth"),
+                   help="auto: calibrate as a user would; truth: the true camera")
+    p.add_argument("--out", default="out/bench", help="tracker outputs and plots")
+    p.add_argument("--cache", default="cache", help="footage cache (default ./cache)")
+    p.add_argument("--json", default=None, help="full figures (default OUT/bench.json)")
+    p.add_argument("--quiet", action="store_true", help="no progress")
+    p.set_defaults(func=_run_bench)
+
+
+def _run_bench(args) -> int:
+    from reconstruct.bench import bench_cli
+
+    return bench_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="foosball",
@@ -284,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_track(sub)
     _add_stats(sub)
     _add_evaluate(sub)
+    _add_bench(sub)
     _add_calibrate(sub)
     return parser
 
