@@ -1,0 +1,392 @@
+"""Players: one team drives its four rods from what it sees of the ball.
+
+A ``Team`` sees the ball late (its reaction delay) and partly predicts it forward
+(anticipation), both from its skill (0..1, ``skill_params``). Every control tick it gives each
+of its rods a ``RodTarget``:
+
+- **block** (men down, a man on the line the ball will take or the line from the ball to the
+  own goal; the goalie covers the middle of the goal, the defence the far side);
+- **receive/cover** (men tilted forward over the ball with a light torque: a rolling ball is
+  trapped under the heel of the foot and a stopped one is held there);
+- **raise** (men turned up so a team-mate's shot passes under them);
+- **strike**: from a held ball the man rolls over it and hits it at the bottom of the swing
+  (``Strike``): a shot at the goal (straight, angled off the edge of the foot, or a pull/push
+  shot with the rod sweeping sideways through the strike) or a pass to the next own rod
+  (which receives it) or to a neighbouring man on the same rod (a lateral tap).
+
+All random choices come from the team's ``numpy.random.Generator``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import tactics as tc
+from sim.physics import RodTarget, nearest_turn
+from sim.state import TableState
+from sim.table import TableSpec
+
+COVER_TORQUE = 0.3  # N m, pressing a held ball lightly
+BLOCK_TORQUE = 1.5  # N m, holding the men down to block
+BLOCK_DEADBAND = 0.008  # m, a blocking rod ignores smaller changes of its target
+PIN_REL = 0.045  # m in front of the rod: a ball further out is pinned, not kicked
+SET_REL = 0.034  # m: a pinned ball is pressed back to here before the strike
+TRAP_SPEED = 1.5  # m/s, below this a ball in front of a rod is taken under control
+HELD_SPEED = 0.2  # m/s, a ball this slow under a covering man is held
+BALL_PER_SPIN = 0.092  # m/s of ball speed per rad/s of a striking man (measured, tests)
+HOLD_LIMIT = {"midfield": 9.0}  # s, ITSF: 10 s on the 5-bar, 15 s elsewhere (with margin)
+HOLD_LIMIT_OTHER = 13.0
+
+
+@dataclass(frozen=True)
+class SkillParams:
+    """What a skill level means (SI units)."""
+
+    reaction: float  # s, delay of the ball a player sees
+    anticipation: float  # 0..1, fraction of the delay predicted forward
+    move_speed: float  # m/s, rod speed when positioning
+    aim_sigma: float  # rad, shot direction noise
+    offset_sigma: float  # m, strike contact noise along the rod
+    shot_speed: tuple[float, float]  # m/s, range of shot speeds
+    pass_speed: tuple[float, float]  # m/s
+    hold: tuple[float, float]  # s, range of hold times before acting
+    choice: float  # probability of choosing the best-looking target
+
+
+def _from_above(angle: float, d: int, side: int, phi: float) -> float:
+    """rad: the tilt ``phi`` towards a ball in front (``side`` +1) or behind (-1) of a rod
+    of attack direction ``d``, reached by turning the foot over the top, so that it comes
+    down on the ball from above instead of sweeping into it along the table."""
+    target = nearest_turn(angle, -d * side * phi)
+    turn = d * side  # the direction that brings the foot over the top towards the ball
+    if (target - angle) * turn < -0.05:
+        target += turn * 2.0 * math.pi
+    return target
+
+
+def skill_params(skill: float) -> SkillParams:
+    """The parameters of a skill in [0, 1] (0: beginner, 1: top player)."""
+    if not 0.0 <= skill <= 1.0:
+        raise ValueError(f"skill must be between 0 and 1, got {skill}")
+    s = float(skill)
+    return SkillParams(
+        reaction=0.14 - 0.09 * s, anticipation=0.3 + 0.6 * s, move_speed=1.6 + 2.2 * s,
+        aim_sigma=0.12 - 0.09 * s, offset_sigma=0.008 - 0.005 * s,
+        shot_speed=(5.5 + 3.0 * s, 9.0 + 6.0 * s), pass_speed=(1.8, 2.6 + 1.2 * s),
+        hold=(0.6, 1.5 + 2.0 * s), choice=0.4 + 0.55 * s,
+    )
+
+
+@dataclass
+class Strike:
+    """A strike in progress on one rod."""
+
+    rod: int
+    kind: str  # "shot", "pass" or "tap"
+    style: str  # "straight", "angled", "pull", "push", "pass", "tap"
+    bottom: float | None  # rad, rod angle at which the foot meets the ball (None: set-up)
+    spin: float  # rad/s, signed
+    offset: float  # m, man y minus ball y at contact
+    sweep: float  # m/s, rod speed along y through the contact (pull/push)
+    receiver: int | None  # rod meant to receive a pass
+    target_y: float  # m, where the ball should cross the receiver or the goal line
+    t0: float  # s, start
+    windup: float = 1.6  # rad, back-swing of a strike from a hanging man
+
+
+class Team:
+    """One side's players.
+
+    Args:
+        table: the table. side: 0 (defends -x) or 1. skill: 0..1.
+        rng: this team's random generator. control_dt: s between two control ticks.
+    """
+
+    def __init__(self, table: TableSpec, side: int, skill: float, rng: np.random.Generator,
+                 control_dt: float):
+        self.table, self.side, self.rng = table, side, rng
+        self.p = skill_params(skill)
+        self.rods = [r.index for r in table.rods_of_side(side)]
+        self.d = table.rods[self.rods[0]].attack_direction
+        self.goal_x = table.goal_x(1 - side)  # the goal attacked
+        self.own_goal_x = table.goal_x(side)
+        self._seen = deque(maxlen=max(2, int(round(self.p.reaction / control_dt)) + 2))
+        self.strike: Strike | None = None
+        self.holder: int | None = None  # rod holding the ball
+        self.held_since = 0.0
+        self.hold_for = 0.0
+        self._block_y: dict[int, float] = {}  # y each blocking rod covers now, m
+
+    # ---------------------------------------------------------------------------- seeing
+    def _perceive(self, state: TableState) -> tuple[np.ndarray, np.ndarray]:
+        """The ball as this team sees it: ``reaction`` s late, partly predicted forward."""
+        self._seen.append((state.t, state.ball, state.ball_vel))
+        t_seen = state.t - self.p.reaction
+        old = next((s for s in self._seen if s[0] >= t_seen), self._seen[-1])
+        lag = state.t - old[0]
+        pos = old[1] + old[2] * lag * self.p.anticipation
+        return pos, old[2]
+
+    def reset(self) -> None:
+        """Forget the ball (after a goal or a re-serve)."""
+        self._seen.clear()
+        self.strike, self.holder = None, None
+
+    # --------------------------------------------------------------------------- control
+    def control(self, state: TableState, last_touch_side: int | None) -> dict[int, RodTarget]:
+        """Targets for this team's rods now."""
+        pos, vel = self._perceive(state)
+        out = {}
+        if self.strike is not None:
+            out.update(self._continue_strike(state, pos))
+        holder = None if self.strike else self._front_rod(pos, vel)
+        if holder is not None:
+            out[holder] = self._cover(state, holder, pos, vel)
+        else:
+            self.holder = None
+        for i in self.rods:
+            if i not in out:
+                out[i] = self._position(state, i, pos, vel, last_touch_side)
+        return out
+
+    def _front_rod(self, pos, vel) -> int | None:
+        """The own rod with the ball under its control range, if the ball is slow enough."""
+        if math.hypot(vel[0], vel[1]) > TRAP_SPEED:
+            return None
+        for i in self.rods:
+            spec = self.table.rods[i]
+            if abs(tc.rel_x(spec, pos[0])) < tc.FOOT_REACH_X and \
+                    tc.reachable(self.table, spec, pos[1]):
+                return i
+        return None
+
+    def _cover(self, state: TableState, i: int, pos, vel) -> RodTarget:
+        """Take a slow ball under control and hold it; strike once it has been held.
+
+        The man lifts its foot away from the ball, slides over it and comes down on it from
+        above: a ball just in front of the foot is covered by the tilted man (the trap
+        posture), one further out in front or behind is pinned under the foot; one right
+        under or just behind the foot is hit at once (a roll-over).
+        """
+        spec, now = self.table.rods[i], state.t
+        rel = tc.rel_x(spec, pos[0])
+        side = 1 if rel > 0 else -1  # ball in front of (+1) or behind (-1) the rod
+        _, shift = tc.best_man(self.table, spec, pos[1], state.shifts[i])
+        off = abs(state.shifts[i] - shift)
+        held = off < 0.008 and math.hypot(vel[0], vel[1]) < HELD_SPEED
+        if self.holder != i:
+            self.holder = i
+            self.hold_for = float(self.rng.uniform(*self.p.hold))
+        if -PIN_REL <= rel < 0.012 and held:  # under or just behind the foot: hit it now
+            self.strike = self._plan(state, i, pos)
+            return self._strike_target(state, pos)
+        if not held:
+            self.held_since = now
+        limit = HOLD_LIMIT.get(spec.role, HOLD_LIMIT_OTHER)
+        if held and now - self.held_since >= min(self.hold_for, limit):
+            self.strike = self._plan(state, i, pos)
+            return self._strike_target(state, pos)
+        angle = state.angles[i]
+        tilt = -self.d * side * tc.wrap(angle)  # tilt towards the ball, rad
+        spin = 4.0
+        if off > 0.012:  # lift the foot away from the ball, then slide
+            target, spin = nearest_turn(angle, self.d * side * 1.3), 25.0
+            if tilt > -1.0 and abs(rel) < 0.07:
+                shift = state.shifts[i]
+        elif side > 0 and rel <= PIN_REL and tilt > 0.7:  # trapped under the foot: keep it
+            target = nearest_turn(angle, -self.d * max(0.9, min(tilt, 1.1)))
+        else:  # come down on it from above: cover it, or pin it if it is far out
+            phi = 1.05 if abs(rel) > PIN_REL else 0.95
+            target = _from_above(angle, self.d, side, phi)
+            spin = 4.0 if abs(target - angle) < 0.4 else 15.0
+        wiggle = 0.003 * math.sin(7.0 * now + i) if held else 0.0  # players never stand still
+        return RodTarget(shift + wiggle, target, torque=COVER_TORQUE,
+                         max_speed=self.p.move_speed, max_spin=spin)
+
+    def _position(self, state: TableState, i: int, pos, vel, last_touch) -> RodTarget:
+        """Block, receive or get out of the way."""
+        spec = self.table.rods[i]
+        rel = tc.rel_x(spec, pos[0])
+        along = vel[0] * self.d  # ball speed towards the goal we attack
+        speed = float(math.hypot(vel[0], vel[1]))
+        s = self.strike
+        if s is not None and s.kind != "tap":
+            ahead = (spec.x - self.table.rods[s.rod].x) * self.d > 0
+            if i == s.receiver:
+                return self._receive(state, i, s.target_y)
+            short = s.receiver is None or (spec.x - self.table.rods[s.receiver].x) * self.d < 0
+            if ahead and short:
+                return self._raise(state, i)
+        if rel < 0 and along > 0.3 and last_touch == self.side:
+            if speed >= 5.0:
+                return self._raise(state, i)
+            cross = tc.predict_crossing(self.table, pos, vel, spec.x + 0.03 * self.d)
+            if cross is not None:
+                return self._receive(state, i, cross[1])
+        if rel > 0 and along < -0.3:
+            cross = tc.predict_crossing(self.table, pos, vel, spec.x)
+            if cross is not None:
+                return self._block(state, i, cross[1])
+        return self._block(state, i, self._guard_y(spec, pos))
+
+    def _guard_y(self, spec, pos) -> float:
+        """y this rod covers when nothing is coming: the line from the ball to the own goal
+        (goalie: its middle; defence: the far side), or the ball's y behind the rod."""
+        if tc.rel_x(spec, pos[0]) < 0:
+            return float(pos[1])
+        aim = 0.0
+        if spec.role == "defence":
+            aim = -math.copysign(0.3 * self.table.goal.width, pos[1])
+        x0, y0 = pos[0], pos[1]
+        return float(y0 + (aim - y0) * (spec.x - x0) / (self.own_goal_x - x0))
+
+    def _block(self, state, i, y) -> RodTarget:
+        """Men down, a man on ``y``. Small corrections are not worth making (a player's
+        hands rest), and a man resting on the ball does not crush it."""
+        spec = self.table.rods[i]
+        last = self._block_y.get(i)
+        if last is not None and abs(y - last) < BLOCK_DEADBAND:
+            y = last
+        self._block_y[i] = y
+        _, shift = tc.best_man(self.table, spec, y, state.shifts[i])
+        return RodTarget(shift, nearest_turn(state.angles[i], 0.0), torque=BLOCK_TORQUE,
+                         max_speed=self.p.move_speed)
+
+    def _receive(self, state, i, y) -> RodTarget:
+        spec = self.table.rods[i]
+        _, shift = tc.best_man(self.table, spec, y, state.shifts[i])
+        return RodTarget(shift, nearest_turn(state.angles[i], -self.d * 0.9),
+                         torque=COVER_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
+
+    def _raise(self, state, i) -> RodTarget:
+        return RodTarget(state.shifts[i], nearest_turn(state.angles[i], self.d * 1.45),
+                         max_spin=40.0)
+
+    # --------------------------------------------------------------------------- strikes
+    def _plan(self, state: TableState, i: int, pos) -> Strike:
+        """Choose what to do with a held ball: shoot, pass forward or tap to a neighbour."""
+        spec, rng = self.table.rods[i], self.rng
+        forward = [j for j in self.rods if (self.table.rods[j].x - spec.x) * self.d > 0]
+        p_shot = {"attack": 0.9, "midfield": 0.35, "defence": 0.4, "goalie": 0.4}[spec.role]
+        p_tap = 0.25 if spec.men >= 3 else 0.0
+        u = rng.random()
+        if u < p_shot or not forward:
+            return self._plan_shot(state, i, pos)
+        if u < p_shot + p_tap:
+            return self._plan_tap(state, i, pos)
+        return self._plan_pass(state, i, pos, forward[0])
+
+    def _aim(self, state, x0, y0, x1, ys, rods) -> float:
+        """Pick an aiming y among ``ys`` on the line x = x1: the most open one, or (with
+        probability 1 - choice) a random one."""
+        gaps = np.array([tc.line_clearance(self.table, x0, y0, x1, y, state.shifts,
+                                           state.angles, rods) for y in ys])
+        k = int(np.argmax(gaps)) if self.rng.random() < self.p.choice else \
+            int(self.rng.integers(len(ys)))
+        return float(ys[k])
+
+    def _plan_shot(self, state, i, pos) -> Strike:
+        x0, y0 = float(pos[0]), float(pos[1])
+        others = [j for j in tc.rods_between(self.table, x0, self.goal_x) if j not in self.rods]
+        y_t = self._aim(state, x0, y0, self.goal_x, tc.goal_targets(self.table), others)
+        speed = float(self.rng.uniform(*self.p.shot_speed))
+        style = str(self.rng.choice(["straight", "angled", "pull", "push"], p=[.3, .3, .2, .2]))
+        return self._strike(state, i, pos, "shot", style, y_t, self.goal_x, speed, None)
+
+    def _plan_pass(self, state, i, pos, receiver) -> Strike:
+        spec_r = self.table.rods[receiver]
+        x0, y0 = float(pos[0]), float(pos[1])
+        ys = np.clip(y0 + np.linspace(-0.12, 0.12, 9), -tc.man_reach(self.table, spec_r),
+                     tc.man_reach(self.table, spec_r))
+        others = [j for j in tc.rods_between(self.table, x0, spec_r.x) if j not in self.rods]
+        y_t = self._aim(state, x0, y0, spec_r.x, ys, others)
+        speed = float(self.rng.uniform(*self.p.pass_speed))
+        return self._strike(state, i, pos, "pass", "pass", y_t, spec_r.x, speed, receiver)
+
+    def _plan_tap(self, state, i, pos) -> Strike:
+        """A lateral pass to the neighbouring man: the foot's side pushes the ball along y."""
+        spec = self.table.rods[i]
+        toward = -math.copysign(1.0, pos[1]) if abs(pos[1]) > 0.05 else \
+            float(self.rng.choice([-1.0, 1.0]))
+        y_t = float(pos[1] + toward * spec.spacing)
+        return Strike(i, "tap", "tap", state.angles[i], 0.0, 0.0, toward * 1.2, None, y_t,
+                      state.t)
+
+    def _strike(self, state, i, pos, kind, style, y_t, x_t, speed, receiver) -> Strike:
+        rng, p = self.rng, self.p
+        angle = math.atan2(y_t - pos[1], (x_t - pos[0]) * self.d) + rng.normal(0, p.aim_sigma)
+        offset = tc.strike_offset(self.table, angle if style != "straight" else 0.0)
+        sweep = 0.0
+        if style in ("pull", "push"):
+            sweep = (1.0 if style == "push" else -1.0) * float(rng.uniform(1.0, 2.5))
+            offset = tc.strike_offset(self.table, 0.5 * angle)
+        offset += rng.normal(0.0, p.offset_sigma)
+        spin_sign = -self.d
+        omega = min(self.table.rod_drive.max_spin, speed / BALL_PER_SPIN)
+        windup = float(rng.uniform(1.2, 2.2)) if kind == "shot" else float(rng.uniform(0.5, 1.0))
+        return Strike(i, kind, style, None, spin_sign * omega, offset, sweep, receiver,
+                      y_t, state.t, windup)
+
+    def _continue_strike(self, state, pos) -> dict[int, RodTarget]:
+        return {self.strike.rod: self._strike_target(state, pos)}
+
+    def _strike_target(self, state: TableState, pos) -> RodTarget:
+        """The striking rod: spin through the ball with the man placed for the aim."""
+        s = self.strike
+        if s.kind == "tap":
+            return self._tap_target(state, pos)
+        spec = self.table.rods[s.rod]
+        if s.bottom is None:
+            angle = state.angles[s.rod]
+            tilt = -self.d * tc.wrap(angle)
+            rel = tc.rel_x(spec, pos[0])
+            side = 1 if rel > 0 else -1
+            if side * tilt > 0.5 and abs(rel) > SET_REL and state.t - s.t0 < 0.4:
+                _, shift = tc.best_man(self.table, spec, pos[1], state.shifts[s.rod])
+                return RodTarget(shift, nearest_turn(angle, -self.d * side * 0.3),
+                                 torque=2 * COVER_TORQUE, max_spin=6.0)  # press it in
+            if abs(tilt) > 0.5:  # the foot is over the ball: roll over it and hit it from behind
+                s.bottom = tc.next_bottom(angle, int(math.copysign(1, s.spin)))
+            else:  # swing back, then through
+                windup = nearest_turn(angle, self.d * s.windup)
+                if abs(windup - angle) > 0.15 and state.t - s.t0 < 0.4:
+                    return RodTarget(state.shifts[s.rod], windup, max_spin=60.0)
+                s.bottom = nearest_turn(angle, 0.0)
+            s.t0 = state.t
+        to_go = (s.bottom - state.angles[s.rod]) * math.copysign(1.0, s.spin)  # rad to contact
+        if to_go < -0.9 or state.t - s.t0 > 0.6:  # follow-through done: hang again
+            self.strike, self.holder = None, None
+            return RodTarget(state.shifts[s.rod], s.bottom, max_spin=40.0)
+        if to_go < 0:
+            return RodTarget(state.shifts[s.rod], None, spin=s.spin)
+        man, _ = tc.best_man(self.table, spec, pos[1] + s.offset, state.shifts[s.rod])
+        aligned = pos[1] + s.offset - tc.man_offsets(spec)[man]
+        tau = to_go / (0.6 * abs(s.spin))  # s to contact, roughly (the rod is speeding up)
+        lead = min(tau, 0.025)
+        return RodTarget(aligned - s.sweep * lead, None, spin=s.spin,
+                         max_speed=abs(s.sweep) if s.sweep and tau < 0.025 else None)
+
+    def _tap_target(self, state, pos) -> RodTarget:
+        """Push the ball sideways with the side of the foot, then let the neighbour take it:
+        lift the foot, go round to the far side of the ball, lower it and push."""
+        s = self.strike
+        spec = self.table.rods[s.rod]
+        if state.t - s.t0 > 0.6 or abs(pos[1] - s.target_y) < 0.5 * spec.spacing:
+            self.strike, self.holder = None, None
+            return RodTarget(state.shifts[s.rod], nearest_turn(state.angles[s.rod], 0.0))
+        side = math.copysign(1.0, s.sweep)
+        man, _ = tc.best_man(self.table, spec, pos[1], state.shifts[s.rod])
+        behind = pos[1] - side * (0.5 * self.table.man.foot_width + self.table.ball.radius)
+        shift = behind - tc.man_offsets(spec)[man]
+        angle = state.angles[s.rod]
+        if abs(state.shifts[s.rod] - shift) > 0.006 and side * (shift - state.shifts[s.rod]) < 0:
+            # still on the wrong side: go round with the foot up
+            return RodTarget(shift, nearest_turn(angle, -self.d * 1.3), max_spin=25.0)
+        if abs(tc.wrap(angle + self.d * 0.35)) > 0.1:
+            return RodTarget(shift, nearest_turn(angle, -self.d * 0.35), max_spin=25.0)
+        return RodTarget(shift + side * 0.03, nearest_turn(angle, -self.d * 0.35),
+                         max_speed=abs(s.sweep))
