@@ -18,6 +18,7 @@ Events (``sim.record.Event``, with ``frame = -1``: the caller fills it in at its
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +32,7 @@ from sim.state import TableState
 CONTROL_DT = 0.004  # s between two control ticks of the players
 PAUSE = 1.0  # s, ball out of play between a goal (or a dead ball) and the next serve
 DEAD_TIME = 1.5  # s at rest out of reach before a ball is dead
-STALEMATE = 15.0  # s without a kick before the ball is taken out
+STALEMATE = 10.0  # s without a kick before the ball is taken out
 KICK_DV = 0.5  # m/s, velocity change that makes a man's touch a kick
 KICK_WINDOW = 0.02  # s, a contact episode is judged over at most this long
 WALL_DV = 0.3  # m/s, approach speed that makes a wall contact a bounce
@@ -154,8 +155,9 @@ class Match:
     def _contacts(self) -> list[Event]:
         ph, t, out = self.ph, self.ph.t, []
         vel = ph.ball_velocity()
-        dv_step = float(np.linalg.norm(vel - self._prev_vel))
-        for c in ph.ball_contacts():
+        dv = vel - self._prev_vel
+        dv_step = math.sqrt(dv @ dv)
+        for c in ph.ball_contacts(floor=False):
             if c.kind == "man":
                 key = (c.rod, c.man)
                 ep = self._episodes.get(key)
@@ -210,7 +212,8 @@ class Match:
     def _dead(self, p) -> bool:
         """Whether the ball has been at rest out of every man's reach for ``DEAD_TIME``."""
         t = self.ph.t
-        if np.linalg.norm(self.ph.ball_velocity()[:2]) > 0.05:
+        v = self.ph.ball_velocity()
+        if v[0] * v[0] + v[1] * v[1] > 0.05 ** 2:
             self._still_since = None
             return False
         if self._still_since is None:

@@ -140,6 +140,9 @@ class TablePhysics:
         self._mass = np.array([rod_inertia(table, i)[0] for i in range(8)])
         self._inertia = np.array([rod_inertia(table, i)[1] for i in range(8)])
         self._travel = np.array([r.travel for r in table.rods])
+        inertia = np.empty(16)
+        inertia[0::2], inertia[1::2] = self._mass, self._inertia
+        self._gain = SERVO_GAIN * inertia * self.rate_hz  # force per m/s (N m per rad/s)
         self._targets: list[RodTarget] = [RodTarget(0.0) for _ in range(8)]
         self._plan_targets()
         self._kinds = {self.world.floor: "floor", self.world.walls: "wall",
@@ -248,10 +251,12 @@ class TablePhysics:
                           shifts=self._q[0::2].copy(), angles=self._q[1::2].copy(),
                           in_play=in_play)
 
-    def ball_contacts(self) -> list[Contact]:
-        """The ball's contacts after the last step."""
+    def ball_contacts(self, floor: bool = True) -> list[Contact]:
+        """The ball's contacts after the last step (``floor=False``: without the playfield)."""
         out = []
         for cp in self._raw_contacts:
+            if not floor and cp[2] == self.world.floor:
+                continue
             body, link = cp[2], cp[4]
             kind = self._kinds.get(body, "other")
             rod = man = None
@@ -284,35 +289,48 @@ class TablePhysics:
         self._raw_contacts = pb.getContactPoints(bodyA=self.world.ball, physicsClientId=c)
 
     def _plan_targets(self) -> None:
-        """Turn the targets into the arrays the servo uses every step."""
+        """Turn the targets into (16,) arrays, in joint order, that the servo uses each step:
+        target position, speed cap, braking acceleration, force cap; spinning joints get a
+        fixed velocity command instead."""
         drive, tg = self.table.rod_drive, self._targets
-        self._shift_t = np.clip([t.shift for t in tg], -self._travel, self._travel)
-        self._vmax = np.array([min(drive.max_speed, t.max_speed or drive.max_speed) for t in tg])
-        self._torque = np.array([min(drive.max_torque, t.torque or drive.max_torque)
-                                 for t in tg])
-        self._wmax = np.array([min(drive.max_spin, t.max_spin or drive.max_spin) for t in tg])
-        self._spinning = np.array([t.angle is None for t in tg])
-        self._angle_t = np.array([0.0 if t.angle is None else t.angle for t in tg])
-        self._spin_t = np.clip([t.spin for t in tg], -self._wmax, self._wmax)
-        self._brake_w = BRAKE_FRACTION * self._torque / self._inertia
-        self._force = np.empty(16)
-        self._force[0::2] = drive.max_force
+        vmax = [min(drive.max_speed, t.max_speed or drive.max_speed) for t in tg]
+        wmax = [min(drive.max_spin, t.max_spin or drive.max_spin) for t in tg]
+        torque = [min(drive.max_torque, t.torque or drive.max_torque) for t in tg]
+        target, cap, acc, force, spin_idx, spin_val = [], [], [], [], [], []
+        for i, t in enumerate(tg):
+            target += [max(-self._travel[i], min(self._travel[i], t.shift)),
+                       0.0 if t.angle is None else t.angle]
+            cap += [vmax[i], wmax[i]]
+            acc += [BRAKE_FRACTION * drive.max_force / self._mass[i],
+                    BRAKE_FRACTION * torque[i] / self._inertia[i]]
+            force += [drive.max_force, torque[i]]
+            if t.angle is None:
+                spin_idx.append(2 * i + 1)
+                spin_val.append(max(-wmax[i], min(wmax[i], t.spin)))
+        self._target = np.array(target)
+        self._cap = np.array(cap)
+        self._two_acc = 2.0 * np.array(acc)
+        self._force = np.array(force)
+        self._spin_idx = np.array(spin_idx, dtype=int)
+        self._spin_val = np.array(spin_val)
 
     def _servo(self) -> None:
-        drive, q, qd = self.table.rod_drive, self._q, self._qd
-        shift, angle = q[0::2], q[1::2]
-        v = _approach(self._shift_t - shift, self._vmax,
-                      BRAKE_FRACTION * drive.max_force / self._mass)
-        w = np.where(self._spinning, self._spin_t,
-                     _approach(self._angle_t - angle, self._wmax, self._brake_w))
-        self._force[1::2] = self._torque
-        inertia = np.empty(16)
-        inertia[0::2], inertia[1::2] = self._mass, self._inertia
-        cmd = np.empty(16)
-        cmd[0::2], cmd[1::2] = v, w
-        out = np.clip(SERVO_GAIN * inertia * (cmd - qd) * self.rate_hz, -self._force, self._force)
-        beyond = np.abs(shift) > self._travel  # the bumpers push an overshooting rod back
-        out[0::2][beyond] = -np.sign(shift[beyond]) * drive.max_force
+        """Velocity commands that reach the targets in minimum time (full speed, then braking
+        at the drive's deceleration, v = sqrt(2 a |e|), then v = e / tau), and the force that
+        reaches them in about two steps, within the drive's limits."""
+        q, qd = self._q, self._qd
+        error = self._target - q
+        mag = np.abs(error)
+        speed = np.minimum(np.minimum(self._cap, np.sqrt(self._two_acc * mag)),
+                           mag * (1.0 / SERVO_TIME_CONSTANT))
+        cmd = np.copysign(speed, error)
+        if len(self._spin_idx):
+            cmd[self._spin_idx] = self._spin_val
+        out = np.clip(self._gain * (cmd - qd), -self._force, self._force)
+        shift = q[0::2]
+        if np.any(np.abs(shift) > self._travel):  # the bumpers push an overshooting rod back
+            beyond = np.abs(shift) > self._travel
+            out[0::2][beyond] = -np.sign(shift[beyond]) * self.table.rod_drive.max_force
         pb.setJointMotorControlArray(self.world.rods, self._joints, pb.TORQUE_CONTROL,
                                      forces=out.tolist(), physicsClientId=self.client)
 
@@ -328,11 +346,3 @@ class TablePhysics:
             pb.resetBaseVelocity(self.world.ball, self._ball_vel.tolist(),
                                  self._ball_spin.tolist(), physicsClientId=self.client)
             self.launch_clips += 1
-
-
-def _approach(error: np.ndarray, vmax: np.ndarray, accel: np.ndarray) -> np.ndarray:
-    """Velocity commands that reach a target in minimum time: full speed, then braking at
-    ``accel`` (v = sqrt(2 a |e|)), then a first-order final approach (v = e / tau)."""
-    mag = np.abs(error)
-    speed = np.minimum(np.minimum(vmax, np.sqrt(2.0 * accel * mag)), mag / SERVO_TIME_CONSTANT)
-    return np.sign(error) * speed

@@ -31,8 +31,12 @@ from sim.state import TableState
 from sim.table import TableSpec
 
 COVER_TORQUE = 0.3  # N m, pressing a held ball lightly
+TRAP_TILT = 0.85  # rad, a man tilted this far traps a ball rolling under it (0.15-3 m/s)
+TRAP_TORQUE = 0.5  # N m
+TRAP_GOING = 0.1  # m/s along the table: a ball rolling faster is trapped, not covered
 BLOCK_TORQUE = 1.5  # N m, holding the men down to block
 BLOCK_DEADBAND = 0.008  # m, a blocking rod ignores smaller changes of its target
+CENTRE_MISS = 0.008  # m, a ball further than this from the nearest man's centre is not held
 PIN_REL = 0.045  # m in front of the rod: a ball further out is pinned, not kicked
 SET_REL = 0.034  # m: a pinned ball is pressed back to here before the strike
 TRAP_SPEED = 1.5  # m/s, below this a ball in front of a rod is taken under control
@@ -63,7 +67,7 @@ def _from_above(angle: float, d: int, side: int, phi: float) -> float:
     down on the ball from above instead of sweeping into it along the table."""
     target = nearest_turn(angle, -d * side * phi)
     turn = d * side  # the direction that brings the foot over the top towards the ball
-    if (target - angle) * turn < -0.05:
+    if (target - angle) * turn < -0.5:  # (a foot resting on the ball a little past is fine)
         target += turn * 2.0 * math.pi
     return target
 
@@ -167,20 +171,30 @@ class Team:
     def _cover(self, state: TableState, i: int, pos, vel) -> RodTarget:
         """Take a slow ball under control and hold it; strike once it has been held.
 
-        The man lifts its foot away from the ball, slides over it and comes down on it from
-        above: a ball just in front of the foot is covered by the tilted man (the trap
-        posture), one further out in front or behind is pinned under the foot; one right
-        under or just behind the foot is hit at once (a roll-over).
+        A rolling ball is trapped: the man tilts towards where the ball is going, the ball
+        runs under the foot and is wedged against the playfield. A ball at rest is covered
+        from above: the man lifts its foot away from the ball, slides over it and comes down
+        on it (a ball just in front of the foot is covered by the tilted man, one further
+        out in front or behind is pinned under the foot); one right under or just behind the
+        foot is hit at once (a roll-over).
         """
         spec, now = self.table.rods[i], state.t
         rel = tc.rel_x(spec, pos[0])
         side = 1 if rel > 0 else -1  # ball in front of (+1) or behind (-1) the rod
-        _, shift = tc.best_man(self.table, spec, pos[1], state.shifts[i])
-        off = abs(state.shifts[i] - shift)
-        held = off < 0.008 and math.hypot(vel[0], vel[1]) < HELD_SPEED
+        going = vel[0] * self.d  # m/s, + towards the front
         if self.holder != i:
-            self.holder = i
+            self.holder, self.held_since = i, now
             self.hold_for = float(self.rng.uniform(*self.p.hold))
+        if abs(going) > TRAP_GOING:
+            self.held_since = now
+            return self._trap(state, i, pos, vel, 1 if going > 0 else -1)
+        man, shift = tc.best_man(self.table, spec, pos[1], state.shifts[i])
+        if abs(pos[1] - shift - tc.man_offsets(spec)[man]) > CENTRE_MISS:
+            rel = min(rel, 0.0) if rel < PIN_REL else rel  # no man can get over it: hit it
+        off = abs(state.shifts[i] - shift)
+        if self.held_since < now:  # held already: a little slack
+            off = max(0.0, off - 0.01)
+        held = off < 0.008 and math.hypot(vel[0], vel[1]) < HELD_SPEED
         if -PIN_REL <= rel < 0.012 and held:  # under or just behind the foot: hit it now
             self.strike = self._plan(state, i, pos)
             return self._strike_target(state, pos)
@@ -197,15 +211,26 @@ class Team:
             target, spin = nearest_turn(angle, self.d * side * 1.3), 25.0
             if tilt > -1.0 and abs(rel) < 0.07:
                 shift = state.shifts[i]
-        elif side > 0 and rel <= PIN_REL and tilt > 0.7:  # trapped under the foot: keep it
-            target = nearest_turn(angle, -self.d * max(0.9, min(tilt, 1.1)))
+        elif abs(rel) <= PIN_REL and tilt > 0.7:  # trapped under the foot: keep it there
+            target = nearest_turn(angle, -self.d * side * max(TRAP_TILT, min(tilt, 1.05)))
         else:  # come down on it from above: cover it, or pin it if it is far out
-            phi = 1.05 if abs(rel) > PIN_REL else 0.95
+            phi = 1.05 if abs(rel) > PIN_REL else 0.9
             target = _from_above(angle, self.d, side, phi)
             spin = 4.0 if abs(target - angle) < 0.4 else 15.0
-        wiggle = 0.003 * math.sin(7.0 * now + i) if held else 0.0  # players never stand still
-        return RodTarget(shift + wiggle, target, torque=COVER_TORQUE,
+        return RodTarget(shift, target, torque=COVER_TORQUE,
                          max_speed=self.p.move_speed, max_spin=spin)
+
+    def _trap(self, state: TableState, i: int, pos, vel, dest: int) -> RodTarget:
+        """Tilt a man towards the side ``dest`` (+1 front, -1 behind) the ball is rolling to,
+        on the ball's line, so that it runs under the foot and is wedged there."""
+        spec = self.table.rods[i]
+        cross = tc.predict_crossing(self.table, pos, vel, spec.x, horizon=0.5)
+        y = cross[1] if cross is not None else float(pos[1])
+        man, shift = tc.best_man(self.table, spec, y, state.shifts[i])
+        if abs(y - shift - tc.man_offsets(spec)[man]) > CENTRE_MISS:  # (by a wall) block it
+            return self._block(state, i, y)
+        return RodTarget(shift, nearest_turn(state.angles[i], -self.d * dest * TRAP_TILT),
+                         torque=TRAP_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
 
     def _position(self, state: TableState, i: int, pos, vel, last_touch) -> RodTarget:
         """Block, receive or get out of the way."""
@@ -259,8 +284,8 @@ class Team:
     def _receive(self, state, i, y) -> RodTarget:
         spec = self.table.rods[i]
         _, shift = tc.best_man(self.table, spec, y, state.shifts[i])
-        return RodTarget(shift, nearest_turn(state.angles[i], -self.d * 0.9),
-                         torque=COVER_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
+        return RodTarget(shift, nearest_turn(state.angles[i], -self.d * TRAP_TILT),
+                         torque=TRAP_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
 
     def _raise(self, state, i) -> RodTarget:
         return RodTarget(state.shifts[i], nearest_turn(state.angles[i], self.d * 1.45),
@@ -349,7 +374,7 @@ class Team:
                 _, shift = tc.best_man(self.table, spec, pos[1], state.shifts[s.rod])
                 return RodTarget(shift, nearest_turn(angle, -self.d * side * 0.3),
                                  torque=2 * COVER_TORQUE, max_spin=6.0)  # press it in
-            if abs(tilt) > 0.5:  # the foot is over the ball: roll over it and hit it from behind
+            if side * tilt > 0.5 or side < 0:  # foot over the ball, or ball behind: roll over
                 s.bottom = tc.next_bottom(angle, int(math.copysign(1, s.spin)))
             else:  # swing back, then through
                 windup = nearest_turn(angle, self.d * s.windup)
