@@ -68,22 +68,25 @@ class Match:
         rng: the match's generator; each team gets its own stream from it.
         duration: s, the longest the match lasts. goals: end after this many goals (None:
             play the whole duration).
+        players: False leaves the rods to the caller and serves only through ``put_ball``
+            (scripted scenes: the events are detected all the same).
     """
 
     def __init__(self, physics: TablePhysics, skills, team_names, rng: np.random.Generator,
-                 duration: float, goals: int | None = None):
+                 duration: float, goals: int | None = None, players: bool = True):
         self.ph, self.table = physics, physics.table
         self.names = tuple(team_names)
         self.rng = rng
         team_rngs = rng.spawn(2)
         self.teams = [Team(self.table, s, skills[s], team_rngs[s], CONTROL_DT) for s in (0, 1)]
         self.duration, self.max_goals = float(duration), goals
+        self.players = players
         self.score = Score()
         self.in_play = False
         self.finished = False
         self.last_touch: int | None = None
         self._tick = max(1, int(round(CONTROL_DT * physics.rate_hz)))
-        self._serve_at = 0.0
+        self._serve_at = 0.0 if players else math.inf
         self._server = int(rng.integers(2))
         self._episodes: dict[tuple[int, int], _Episode] = {}
         self._wall_last = -1.0
@@ -105,7 +108,7 @@ class Match:
     def step(self) -> list[Event]:
         """Advance one physics step; return the events that step produced (time order)."""
         ph, new = self.ph, []
-        if self.in_play and ph.steps % self._tick == 0:
+        if self.players and self.in_play and ph.steps % self._tick == 0:
             state = ph.state(True)
             targets = [None] * 8
             for team in self.teams:
@@ -144,10 +147,20 @@ class Match:
         self._prev_vel = ph.ball_velocity()
         return Event(-1, ph.t, "serve", self.names[side], x=0.0, y=y, speed=speed)
 
+    def put_ball(self, position, velocity=(0.0, 0.0, 0.0)) -> None:
+        """Put the ball in play at ``position`` (3,) m with ``velocity`` (3,) m/s, no serve."""
+        self.ph.set_ball(position, velocity)
+        for team in self.teams:
+            team.reset()
+        self.in_play, self.last_touch = True, None
+        self._episodes.clear()
+        self._still_since, self._last_kick_t = None, self.ph.t
+        self._prev_vel = self.ph.ball_velocity()
+
     def _stop_play(self, next_server: int) -> None:
         self.in_play = False
         self._server = next_server
-        self._serve_at = self.ph.t + PAUSE
+        self._serve_at = self.ph.t + PAUSE if self.players else math.inf
         for team in self.teams:
             team.reset()
 

@@ -42,6 +42,14 @@ SET_REL = 0.034  # m: a pinned ball is pressed back to here before the strike
 TRAP_SPEED = 1.5  # m/s, below this a ball in front of a rod is taken under control
 HELD_SPEED = 0.2  # m/s, a ball this slow under a covering man is held
 BALL_PER_SPIN = 0.092  # m/s of ball speed per rad/s of a striking man (measured, tests)
+STRAIGHT_ANGLE = 0.035  # rad: aims closer to straight ahead are hit square
+SWEEP_PER_SIDE_SPEED = 3.5  # m/s of rod sweep per m/s of sideways ball speed (sphere: 7/2)
+SWEEP_TIME = 0.03  # s of rod sweep before the contact of a pull or push shot
+SERVO_LAG = 0.004  # s, how far a rod sweeping after a moving target lags behind it
+EDGE_START = 0.016  # m, man-ball offset where an edge hit starts to turn the ball (measured)
+EDGE_TURN = 80.0  # rad/m, how fast the ball's direction turns with the offset beyond that
+ANGLE_COST = 0.05  # m of clearance a player gives up per radian of shot angle
+MAX_EDGE_ANGLE = 0.6  # rad
 HOLD_LIMIT = {"midfield": 9.0}  # s, ITSF: 10 s on the 5-bar, 15 s elsewhere (with margin)
 HOLD_LIMIT_OTHER = 13.0
 
@@ -70,6 +78,14 @@ def _from_above(angle: float, d: int, side: int, phi: float) -> float:
     if (target - angle) * turn < -0.5:  # (a foot resting on the ball a little past is fine)
         target += turn * 2.0 * math.pi
     return target
+
+
+def _edge_offset(table: TableSpec, angle: float) -> float:
+    """m, man y minus ball y for an edge hit sending the ball off at ``angle`` (rad, towards
+    +y if positive): measured, the direction turns by ``EDGE_TURN`` rad per metre of offset
+    beyond ``EDGE_START``, give or take 0.15 rad (``tactics.strike_offset`` is the
+    pure-geometry value for a foot that does not turn during the contact)."""
+    return -math.copysign(EDGE_START + abs(angle) / EDGE_TURN, angle)
 
 
 def skill_params(skill: float) -> SkillParams:
@@ -124,6 +140,7 @@ class Team:
         self.held_since = 0.0
         self.hold_for = 0.0
         self._block_y: dict[int, float] = {}  # y each blocking rod covers now, m
+        self._prev_angles = None  # (t, (8,) angles) at the last control tick
 
     # ---------------------------------------------------------------------------- seeing
     def _perceive(self, state: TableState) -> tuple[np.ndarray, np.ndarray]:
@@ -145,6 +162,7 @@ class Team:
         """Targets for this team's rods now."""
         pos, vel = self._perceive(state)
         out = {}
+        prev = self._prev_angles
         if self.strike is not None:
             out.update(self._continue_strike(state, pos))
         holder = None if self.strike else self._front_rod(pos, vel)
@@ -155,6 +173,8 @@ class Team:
         for i in self.rods:
             if i not in out:
                 out[i] = self._position(state, i, pos, vel, last_touch_side)
+        if prev is self._prev_angles:
+            self._prev_angles = (state.t, state.angles.copy())
         return out
 
     def _front_rod(self, pos, vel) -> int | None:
@@ -306,11 +326,15 @@ class Team:
         return self._plan_pass(state, i, pos, forward[0])
 
     def _aim(self, state, x0, y0, x1, ys, rods) -> float:
-        """Pick an aiming y among ``ys`` on the line x = x1: the most open one, or (with
+        """Pick an aiming y among ``ys`` on the line x = x1: the best one (open, and
+        straight rather than angled: straight shots are the accurate ones), or (with
         probability 1 - choice) a random one."""
+        ys = np.append(ys, np.clip(y0, ys.min(), ys.max()))  # straight ahead, if it is on
         gaps = np.array([tc.line_clearance(self.table, x0, y0, x1, y, state.shifts,
                                            state.angles, rods) for y in ys])
-        k = int(np.argmax(gaps)) if self.rng.random() < self.p.choice else \
+        angles = np.abs(np.arctan2(ys - y0, abs(x1 - x0)))
+        score = np.minimum(gaps, 0.03) - ANGLE_COST * angles
+        k = int(np.argmax(score)) if self.rng.random() < self.p.choice else \
             int(self.rng.integers(len(ys)))
         return float(ys[k])
 
@@ -319,8 +343,7 @@ class Team:
         others = [j for j in tc.rods_between(self.table, x0, self.goal_x) if j not in self.rods]
         y_t = self._aim(state, x0, y0, self.goal_x, tc.goal_targets(self.table), others)
         speed = float(self.rng.uniform(*self.p.shot_speed))
-        style = str(self.rng.choice(["straight", "angled", "pull", "push"], p=[.3, .3, .2, .2]))
-        return self._strike(state, i, pos, "shot", style, y_t, self.goal_x, speed, None)
+        return self._strike(state, i, pos, "shot", y_t, self.goal_x, speed, None)
 
     def _plan_pass(self, state, i, pos, receiver) -> Strike:
         spec_r = self.table.rods[receiver]
@@ -330,7 +353,7 @@ class Team:
         others = [j for j in tc.rods_between(self.table, x0, spec_r.x) if j not in self.rods]
         y_t = self._aim(state, x0, y0, spec_r.x, ys, others)
         speed = float(self.rng.uniform(*self.p.pass_speed))
-        return self._strike(state, i, pos, "pass", "pass", y_t, spec_r.x, speed, receiver)
+        return self._strike(state, i, pos, "pass", y_t, spec_r.x, speed, receiver)
 
     def _plan_tap(self, state, i, pos) -> Strike:
         """A lateral pass to the neighbouring man: the foot's side pushes the ball along y."""
@@ -341,20 +364,33 @@ class Team:
         return Strike(i, "tap", "tap", state.angles[i], 0.0, 0.0, toward * 1.2, None, y_t,
                       state.t)
 
-    def _strike(self, state, i, pos, kind, style, y_t, x_t, speed, receiver) -> Strike:
+    def _strike(self, state, i, pos, kind, y_t, x_t, speed, receiver) -> Strike:
+        """Plan a strike that sends the ball from ``pos`` to (x_t, y_t) at ``speed`` m/s.
+
+        Nearly straight: the man hits the ball square. A few degrees: the rod sweeps along
+        y through the strike (a pull or push shot: the foot's friction gives the ball about
+        2/7 of the sweep speed sideways). More: the ball is hit off the edge of the foot
+        (an angled shot), which sends it along the normal from the edge to its centre.
+        """
         rng, p = self.rng, self.p
         angle = math.atan2(y_t - pos[1], (x_t - pos[0]) * self.d) + rng.normal(0, p.aim_sigma)
-        offset = tc.strike_offset(self.table, angle if style != "straight" else 0.0)
-        sweep = 0.0
-        if style in ("pull", "push"):
-            sweep = (1.0 if style == "push" else -1.0) * float(rng.uniform(1.0, 2.5))
-            offset = tc.strike_offset(self.table, 0.5 * angle)
+        drive = self.table.rod_drive
+        sweep_needed = SWEEP_PER_SIDE_SPEED * math.tan(angle) * speed
+        offset, sweep = 0.0, 0.0
+        if abs(angle) < STRAIGHT_ANGLE:
+            style = "straight"
+        elif abs(sweep_needed) <= drive.max_speed:
+            sweep = sweep_needed
+            style = "pull" if sweep * (1 if self.side == 0 else -1) < 0 else "push"
+        else:
+            angle = math.copysign(min(abs(angle), MAX_EDGE_ANGLE), angle)
+            style, offset = "angled", _edge_offset(self.table, angle)
+            speed /= 1.0 - 0.6 * abs(angle)  # an edge hit loses speed
         offset += rng.normal(0.0, p.offset_sigma)
-        spin_sign = -self.d
-        omega = min(self.table.rod_drive.max_spin, speed / BALL_PER_SPIN)
+        omega = min(drive.max_spin, speed / BALL_PER_SPIN)
         windup = float(rng.uniform(1.2, 2.2)) if kind == "shot" else float(rng.uniform(0.5, 1.0))
-        return Strike(i, kind, style, None, spin_sign * omega, offset, sweep, receiver,
-                      y_t, state.t, windup)
+        return Strike(i, kind, style if kind == "shot" else "pass", None, -self.d * omega, offset,
+                      sweep, receiver, y_t, state.t, windup)
 
     def _continue_strike(self, state, pos) -> dict[int, RodTarget]:
         return {self.strike.rod: self._strike_target(state, pos)}
@@ -379,21 +415,36 @@ class Team:
             else:  # swing back, then through
                 windup = nearest_turn(angle, self.d * s.windup)
                 if abs(windup - angle) > 0.15 and state.t - s.t0 < 0.4:
-                    return RodTarget(state.shifts[s.rod], windup, max_spin=60.0)
+                    man, _ = tc.best_man(self.table, spec, pos[1] + s.offset,
+                                         state.shifts[s.rod])
+                    start = pos[1] + s.offset - tc.man_offsets(spec)[man] - s.sweep * SWEEP_TIME
+                    return RodTarget(start, windup, max_spin=60.0)
                 s.bottom = nearest_turn(angle, 0.0)
             s.t0 = state.t
         to_go = (s.bottom - state.angles[s.rod]) * math.copysign(1.0, s.spin)  # rad to contact
         if to_go < -0.9 or state.t - s.t0 > 0.6:  # follow-through done: hang again
             self.strike, self.holder = None, None
             return RodTarget(state.shifts[s.rod], s.bottom, max_spin=40.0)
-        if to_go < 0:
-            return RodTarget(state.shifts[s.rod], None, spin=s.spin)
+        if to_go < 0:  # through the ball: keep sweeping
+            return RodTarget(state.shifts[s.rod] + s.sweep * 0.02, None, spin=s.spin,
+                             max_speed=abs(s.sweep) or None)
         man, _ = tc.best_man(self.table, spec, pos[1] + s.offset, state.shifts[s.rod])
         aligned = pos[1] + s.offset - tc.man_offsets(spec)[man]
-        tau = to_go / (0.6 * abs(s.spin))  # s to contact, roughly (the rod is speeding up)
-        lead = min(tau, 0.025)
-        return RodTarget(aligned - s.sweep * lead, None, spin=s.spin,
-                         max_speed=abs(s.sweep) if s.sweep and tau < 0.025 else None)
+        if not s.sweep:
+            return RodTarget(aligned, None, spin=s.spin)
+        # pull/push: the target slides along y at the sweep speed and passes the aligned
+        # shift as the foot arrives (led by the servo's lag)
+        omega = max(abs(self._spin_estimate(state, s.rod)), 0.5 * abs(s.spin), 10.0)
+        tau = min(to_go / omega, SWEEP_TIME)  # s to contact
+        return RodTarget(aligned - s.sweep * (tau - SERVO_LAG), None, spin=s.spin,
+                         max_speed=abs(s.sweep) + 0.5 if tau < SWEEP_TIME else None)
+
+    def _spin_estimate(self, state: TableState, i: int) -> float:
+        """rad/s, rod ``i``'s spin from its angles at the last two control ticks."""
+        prev = self._prev_angles
+        if prev is None or state.t <= prev[0]:
+            return 0.0
+        return (state.angles[i] - prev[1][i]) / (state.t - prev[0])
 
     def _tap_target(self, state, pos) -> RodTarget:
         """Push the ball sideways with the side of the foot, then let the neighbour take it:
