@@ -34,11 +34,12 @@ COVER_TORQUE = 0.3  # N m, pressing a held ball lightly
 TRAP_TILT = 0.85  # rad, a man tilted this far traps a ball rolling under it (0.15-3 m/s)
 TRAP_TORQUE = 0.5  # N m
 TRAP_GOING = 0.1  # m/s along the table: a ball rolling faster is trapped, not covered
+TRAP_KEEP = 0.2  # s a receiving man stays in the trap beyond the player's reaction time
 BLOCK_TORQUE = 1.5  # N m, holding the men down to block
 BLOCK_DEADBAND = 0.008  # m, a blocking rod ignores smaller changes of its target
 CENTRE_MISS = 0.008  # m, a ball further than this from the nearest man's centre is not held
 PIN_REL = 0.045  # m in front of the rod: a ball further out is pinned, not kicked
-SET_REL = 0.034  # m: a pinned ball is pressed back to here before the strike
+SET_REL = 0.045  # m: a ball pinned further out is pressed back to here before the strike
 TRAP_SPEED = 1.5  # m/s, below this a ball in front of a rod is taken under control
 HELD_SPEED = 0.2  # m/s, a ball this slow under a covering man is held
 BALL_PER_SPIN = 0.092  # m/s of ball speed per rad/s of a striking man (measured, tests)
@@ -141,6 +142,7 @@ class Team:
         self.hold_for = 0.0
         self._block_y: dict[int, float] = {}  # y each blocking rod covers now, m
         self._prev_angles = None  # (t, (8,) angles) at the last control tick
+        self._receiving: dict[int, tuple[float, float]] = {}  # rod -> (t, shift) of a trap
 
     # ---------------------------------------------------------------------------- seeing
     def _perceive(self, state: TableState) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +158,7 @@ class Team:
         """Forget the ball (after a goal or a re-serve)."""
         self._seen.clear()
         self.strike, self.holder = None, None
+        self._receiving.clear()
 
     # --------------------------------------------------------------------------- control
     def control(self, state: TableState, last_touch_side: int | None) -> dict[int, RodTarget]:
@@ -205,7 +208,10 @@ class Team:
         if self.holder != i:
             self.holder, self.held_since = i, now
             self.hold_for = float(self.rng.uniform(*self.p.hold))
-        if abs(going) > TRAP_GOING:
+        angle = state.angles[i]
+        tilt = -self.d * side * tc.wrap(angle)  # tilt towards the ball, rad
+        under = abs(rel) <= PIN_REL and tilt > 0.7  # the foot is over the ball
+        if abs(going) > TRAP_GOING and not (under and abs(going) < 0.6):
             self.held_since = now
             return self._trap(state, i, pos, vel, 1 if going > 0 else -1)
         man, shift = tc.best_man(self.table, spec, pos[1], state.shifts[i])
@@ -224,14 +230,12 @@ class Team:
         if held and now - self.held_since >= min(self.hold_for, limit):
             self.strike = self._plan(state, i, pos)
             return self._strike_target(state, pos)
-        angle = state.angles[i]
-        tilt = -self.d * side * tc.wrap(angle)  # tilt towards the ball, rad
         spin = 4.0
-        if off > 0.012:  # lift the foot away from the ball, then slide
+        if off > 0.012 and not under:  # lift the foot away from the ball, then slide
             target, spin = nearest_turn(angle, self.d * side * 1.3), 25.0
             if tilt > -1.0 and abs(rel) < 0.07:
                 shift = state.shifts[i]
-        elif abs(rel) <= PIN_REL and tilt > 0.7:  # trapped under the foot: keep it there
+        elif under:  # trapped under the foot: keep it there
             target = nearest_turn(angle, -self.d * side * max(TRAP_TILT, min(tilt, 1.05)))
         else:  # come down on it from above: cover it, or pin it if it is far out
             phi = 1.05 if abs(rel) > PIN_REL else 0.9
@@ -266,12 +270,20 @@ class Team:
             short = s.receiver is None or (spec.x - self.table.rods[s.receiver].x) * self.d < 0
             if ahead and short:
                 return self._raise(state, i)
-        if rel < 0 and along > 0.3 and last_touch == self.side:
+        if rel < tc.FOOT_REACH_X and along > 0.3 and last_touch == self.side:
             if speed >= 5.0:
                 return self._raise(state, i)
+            if rel > 0:  # under the foot already: keep the trap on it
+                return self._receive(state, i, float(pos[1]))
             cross = tc.predict_crossing(self.table, pos, vel, spec.x + 0.03 * self.d)
             if cross is not None:
                 return self._receive(state, i, cross[1])
+        if i in self._receiving:  # a trap just set: keep it until the player sees the result
+            t0, shift = self._receiving[i]
+            if state.t - t0 < self.p.reaction + TRAP_KEEP:
+                return RodTarget(shift, nearest_turn(state.angles[i], -self.d * TRAP_TILT),
+                                 torque=TRAP_TORQUE, max_speed=self.p.move_speed)
+            del self._receiving[i]
         if rel > 0 and along < -0.3:
             cross = tc.predict_crossing(self.table, pos, vel, spec.x)
             if cross is not None:
@@ -302,8 +314,11 @@ class Team:
                          max_speed=self.p.move_speed)
 
     def _receive(self, state, i, y) -> RodTarget:
+        """Trap a ball coming from behind: the man tilted forward on its line. The trap is
+        kept a while (``_position``): the player does not see at once that it worked."""
         spec = self.table.rods[i]
         _, shift = tc.best_man(self.table, spec, y, state.shifts[i])
+        self._receiving[i] = (state.t, shift)
         return RodTarget(shift, nearest_turn(state.angles[i], -self.d * TRAP_TILT),
                          torque=TRAP_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
 
@@ -409,7 +424,7 @@ class Team:
             if side * tilt > 0.5 and abs(rel) > SET_REL and state.t - s.t0 < 0.4:
                 _, shift = tc.best_man(self.table, spec, pos[1], state.shifts[s.rod])
                 return RodTarget(shift, nearest_turn(angle, -self.d * side * 0.3),
-                                 torque=2 * COVER_TORQUE, max_spin=6.0)  # press it in
+                                 torque=COVER_TORQUE, max_spin=3.0)  # press it in, gently
             if side * tilt > 0.5 or side < 0:  # foot over the ball, or ball behind: roll over
                 s.bottom = tc.next_bottom(angle, int(math.copysign(1, s.spin)))
             else:  # swing back, then through

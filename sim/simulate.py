@@ -1,8 +1,9 @@
 """Simulate a match and write its ground-truth record as it runs.
 
 The match runs at the fixed physics rate (1 kHz by default) whatever the camera rate: the
-camera only samples it. Frame ``i`` is exposed around ``t_i = i / fps``; its row holds the
-state at ``t_i``, interpolated between the two physics steps around it
+camera only samples it. A match of ``duration`` s gives frames ``0 .. duration * fps - 1``
+(fewer if it ends early on goals). Frame ``i`` is exposed around ``t_i = i / fps``; its row
+holds the state at ``t_i``, interpolated between the two physics steps around it
 (``sim.state.interpolate_state``), with the truth columns ``ball_vx/vy/vz``. ``ball_state``
 is ``out`` while the ball is not in play, otherwise ``visible``.
 
@@ -11,7 +12,8 @@ frame ``simulate`` calls ``filmer.film(i, t_i, states)`` with the physics states
 the exposure ``[t_i - e/2, t_i + e/2]`` (``e = filmer.exposure``; the first and last states
 interpolated to the exposure's ends, the ones between as the physics made them), in frame
 order, and merges the columns it returns (``ball_u``, ``ball_v``, ``ball_visibility``,
-``ball_blur_px``, and ``ball_state`` to say ``hidden``) into the frame's row; ``filmer.meta()``
+``ball_blur_px``, and ``ball_state`` to say ``hidden``; a value of None leaves the column as
+it was) into the frame's row; ``filmer.meta()``
 goes into ``meta.json`` as ``camera``, and ``filmer.close()`` is called at the end, also
 after an error. The loop needs nothing else from the filmer.
 """
@@ -146,13 +148,14 @@ def _run(match: Match, writer: RecordWriter, fps, exposure, filmer, stats) -> No
             history.popleft()
         while frame / fps + 0.5 * exposure <= ph.t + 1e-12:
             t_i = frame / fps
-            if t_i > match.duration + 1e-9:
+            if t_i > match.duration - 0.5 / fps:  # frames 0 .. duration * fps - 1
                 break
             states = exposure_states(history, t_i - 0.5 * exposure, t_i + 0.5 * exposure)
             mid = exposure_states(history, t_i, t_i)[0]
             row = frame_row(mid, frame)
             if filmer is not None:
-                row.update(filmer.film(frame, t_i, states))
+                row.update({k: v for k, v in filmer.film(frame, t_i, states).items()
+                            if v is not None})
             writer.write_frame(row)
             _count(table, mid, stats)
             frame += 1
