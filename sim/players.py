@@ -34,6 +34,8 @@ COVER_TORQUE = 0.3  # N m, pressing a held ball lightly
 TRAP_TILT = 0.85  # rad, a man tilted this far traps a ball rolling under it (0.15-3 m/s)
 TRAP_TORQUE = 0.5  # N m
 TRAP_GOING = 0.1  # m/s along the table: a ball rolling faster is trapped, not covered
+TAP_SPEED = 0.7  # m/s, rod speed pushing the ball sideways to a neighbouring man
+TAP_DONE = 0.04  # m the ball has moved sideways when a tap lets it go
 TRAP_KEEP = 0.2  # s a receiving man stays in the trap beyond the player's reaction time
 BLOCK_TORQUE = 1.5  # N m, holding the men down to block
 BLOCK_DEADBAND = 0.008  # m, a blocking rod ignores smaller changes of its target
@@ -46,7 +48,7 @@ BALL_PER_SPIN = 0.092  # m/s of ball speed per rad/s of a striking man (measured
 STRAIGHT_ANGLE = 0.035  # rad: aims closer to straight ahead are hit square
 SWEEP_PER_SIDE_SPEED = 3.5  # m/s of rod sweep per m/s of sideways ball speed (sphere: 7/2)
 SWEEP_TIME = 0.03  # s of rod sweep before the contact of a pull or push shot
-SERVO_LAG = 0.004  # s, how far a rod sweeping after a moving target lags behind it
+SERVO_LAG = 0.006  # s a rod takes to reach its sweep speed (about v / a at full force)
 EDGE_START = 0.016  # m, man-ball offset where an edge hit starts to turn the ball (measured)
 EDGE_TURN = 80.0  # rad/m, how fast the ball's direction turns with the offset beyond that
 ANGLE_COST = 0.05  # m of clearance a player gives up per radian of shot angle
@@ -114,9 +116,10 @@ class Strike:
     offset: float  # m, man y minus ball y at contact
     sweep: float  # m/s, rod speed along y through the contact (pull/push)
     receiver: int | None  # rod meant to receive a pass
-    target_y: float  # m, where the ball should cross the receiver or the goal line
+    target_y: float  # m, where the ball should cross the receiver or the goal line (tap: start)
     t0: float  # s, start
     windup: float = 1.6  # rad, back-swing of a strike from a hanging man
+    sweeping: bool = False  # a pull/push rod is on its way through the ball
 
 
 class Team:
@@ -214,6 +217,9 @@ class Team:
         if abs(going) > TRAP_GOING and not (under and abs(going) < 0.6):
             self.held_since = now
             return self._trap(state, i, pos, vel, 1 if going > 0 else -1)
+        if abs(vel[1]) > 0.25 and not under:  # rolling along the rod: stop it with a foot
+            self.held_since = now
+            return self._stop_sideways(state, i, pos, vel)
         man, shift = tc.best_man(self.table, spec, pos[1], state.shifts[i])
         if abs(pos[1] - shift - tc.man_offsets(spec)[man]) > CENTRE_MISS:
             rel = min(rel, 0.0) if rel < PIN_REL else rel  # no man can get over it: hit it
@@ -243,6 +249,15 @@ class Team:
             spin = 4.0 if abs(target - angle) < 0.4 else 15.0
         return RodTarget(shift, target, torque=COVER_TORQUE,
                          max_speed=self.p.move_speed, max_spin=spin)
+
+    def _stop_sideways(self, state: TableState, i: int, pos, vel) -> RodTarget:
+        """Put a foot, level with the ball, in the way of a ball rolling along the rod."""
+        spec = self.table.rods[i]
+        ahead = float(pos[1] + vel[1] * 0.12)
+        man, shift = tc.best_man(self.table, spec, ahead, state.shifts[i])
+        phi = math.asin(max(-0.7, min(0.7, tc.rel_x(spec, pos[0]) / self.table.man_reach)))
+        return RodTarget(shift, nearest_turn(state.angles[i], -self.d * phi),
+                         torque=TRAP_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
 
     def _trap(self, state: TableState, i: int, pos, vel, dest: int) -> RodTarget:
         """Tilt a man towards the side ``dest`` (+1 front, -1 behind) the ball is rolling to,
@@ -328,16 +343,32 @@ class Team:
 
     # --------------------------------------------------------------------------- strikes
     def _plan(self, state: TableState, i: int, pos) -> Strike:
-        """Choose what to do with a held ball: shoot, pass forward or tap to a neighbour."""
+        """Choose what to do with a held ball: shoot, pass forward or tap to a neighbour.
+
+        A ball out wide (beyond the goal mouth) on the attack or midfield rod is first
+        tapped towards the middle by a good player, or, if it is against the wall (no man
+        can get to its outside), tapped into the wall so that it comes off it: shots from
+        out wide are edge hits, and miss.
+        """
         spec, rng = self.table.rods[i], self.rng
         forward = [j for j in self.rods if (self.table.rods[j].x - spec.x) * self.d > 0]
-        p_shot = {"attack": 0.9, "midfield": 0.35, "defence": 0.4, "goalie": 0.4}[spec.role]
+        wide = abs(pos[1]) > 0.5 * self.table.goal.width + 0.01
+        room = abs(pos[1]) + 0.5 * self.table.man.foot_width + self.table.ball.radius < \
+            tc.man_reach(self.table, spec)  # a man can get to the outside of the ball
+        inward = -math.copysign(1.0, pos[1])
+        if wide and spec.role in ("attack", "midfield") and rng.random() < self.p.choice:
+            if room and spec.men >= 2:
+                return self._plan_tap(state, i, pos, inward)
+            if not room:
+                return self._plan_tap(state, i, pos, -inward)
+        p_shot = {"attack": 1.0, "midfield": 0.35, "defence": 0.4, "goalie": 0.4}[spec.role]
         p_tap = 0.25 if spec.men >= 3 else 0.0
         u = rng.random()
         if u < p_shot or not forward:
             return self._plan_shot(state, i, pos)
-        if u < p_shot + p_tap:
-            return self._plan_tap(state, i, pos)
+        if u < p_shot + p_tap and room:
+            side = inward if abs(pos[1]) > 0.05 else float(rng.choice([-1.0, 1.0]))
+            return self._plan_tap(state, i, pos, side)
         return self._plan_pass(state, i, pos, forward[0])
 
     def _aim(self, state, x0, y0, x1, ys, rods) -> float:
@@ -370,14 +401,11 @@ class Team:
         speed = float(self.rng.uniform(*self.p.pass_speed))
         return self._strike(state, i, pos, "pass", y_t, spec_r.x, speed, receiver)
 
-    def _plan_tap(self, state, i, pos) -> Strike:
-        """A lateral pass to the neighbouring man: the foot's side pushes the ball along y."""
-        spec = self.table.rods[i]
-        toward = -math.copysign(1.0, pos[1]) if abs(pos[1]) > 0.05 else \
-            float(self.rng.choice([-1.0, 1.0]))
-        y_t = float(pos[1] + toward * spec.spacing)
-        return Strike(i, "tap", "tap", state.angles[i], 0.0, 0.0, toward * 1.2, None, y_t,
-                      state.t)
+    def _plan_tap(self, state, i, pos, toward: float) -> Strike:
+        """A lateral pass towards ``toward`` (+1: +y): the foot's side pushes the ball along
+        the rod to the neighbouring man, or into the side wall, off which it comes back."""
+        return Strike(i, "tap", "tap", state.angles[i], 0.0, 0.0, toward * TAP_SPEED, None,
+                      float(pos[1]), state.t)
 
     def _strike(self, state, i, pos, kind, y_t, x_t, speed, receiver) -> Strike:
         """Plan a strike that sends the ball from ``pos`` to (x_t, y_t) at ``speed`` m/s.
@@ -447,12 +475,18 @@ class Team:
         aligned = pos[1] + s.offset - tc.man_offsets(spec)[man]
         if not s.sweep:
             return RodTarget(aligned, None, spin=s.spin)
-        # pull/push: the target slides along y at the sweep speed and passes the aligned
-        # shift as the foot arrives (led by the servo's lag)
+        # pull/push: wait SWEEP_TIME of sweep before the aligned shift, then cruise through it
+        # at the sweep speed, starting when the remaining distance matches the time to go
         omega = max(abs(self._spin_estimate(state, s.rod)), 0.5 * abs(s.spin), 10.0)
-        tau = min(to_go / omega, SWEEP_TIME)  # s to contact
-        return RodTarget(aligned - s.sweep * (tau - SERVO_LAG), None, spin=s.spin,
-                         max_speed=abs(s.sweep) + 0.5 if tau < SWEEP_TIME else None)
+        tau = to_go / omega  # s to contact
+        start = aligned - s.sweep * SWEEP_TIME
+        gap = (aligned - state.shifts[s.rod]) * math.copysign(1.0, s.sweep)
+        if not s.sweeping and gap <= abs(s.sweep) * (tau + SERVO_LAG):
+            s.sweeping = True
+        if s.sweeping:
+            return RodTarget(aligned + s.sweep * 0.05, None, spin=s.spin,
+                             max_speed=abs(s.sweep))
+        return RodTarget(start, None, spin=s.spin)
 
     def _spin_estimate(self, state: TableState, i: int) -> float:
         """rad/s, rod ``i``'s spin from its angles at the last two control ticks."""
@@ -466,7 +500,7 @@ class Team:
         lift the foot, go round to the far side of the ball, lower it and push."""
         s = self.strike
         spec = self.table.rods[s.rod]
-        if state.t - s.t0 > 0.6 or abs(pos[1] - s.target_y) < 0.5 * spec.spacing:
+        if state.t - s.t0 > 0.6 or abs(pos[1] - s.target_y) > TAP_DONE:
             self.strike, self.holder = None, None
             return RodTarget(state.shifts[s.rod], nearest_turn(state.angles[s.rod], 0.0))
         side = math.copysign(1.0, s.sweep)
@@ -477,7 +511,10 @@ class Team:
         if abs(state.shifts[s.rod] - shift) > 0.006 and side * (shift - state.shifts[s.rod]) < 0:
             # still on the wrong side: go round with the foot up
             return RodTarget(shift, nearest_turn(angle, -self.d * 1.3), max_spin=25.0)
-        if abs(tc.wrap(angle + self.d * 0.35)) > 0.1:
-            return RodTarget(shift, nearest_turn(angle, -self.d * 0.35), max_spin=25.0)
-        return RodTarget(shift + side * 0.03, nearest_turn(angle, -self.d * 0.35),
-                         max_speed=abs(s.sweep))
+        # the foot beside the ball, level with its centre along x: the push is sideways
+        reach = self.table.man_reach
+        phi = math.asin(max(-0.7, min(0.7, tc.rel_x(spec, pos[0]) / reach)))
+        low = nearest_turn(angle, -self.d * phi)
+        if abs(low - angle) > 0.1:
+            return RodTarget(shift, low, max_spin=25.0)
+        return RodTarget(shift + side * 0.03, low, max_speed=abs(s.sweep))
