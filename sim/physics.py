@@ -311,6 +311,7 @@ class TablePhysics:
         self._cap = np.array(cap)
         self._two_acc = 2.0 * np.array(acc)
         self._force = np.array(force)
+        self._neg_force = -self._force
         self._spin_idx = np.array(spin_idx, dtype=int)
         self._spin_val = np.array(spin_val)
 
@@ -318,21 +319,26 @@ class TablePhysics:
         """Velocity commands that reach the targets in minimum time (full speed, then braking
         at the drive's deceleration, v = sqrt(2 a |e|), then v = e / tau), and the force that
         reaches them in about two steps, within the drive's limits."""
-        q, qd = self._q, self._qd
+        q = self._q
         error = self._target - q
         mag = np.abs(error)
-        speed = np.minimum(np.minimum(self._cap, np.sqrt(self._two_acc * mag)),
-                           mag * (1.0 / SERVO_TIME_CONSTANT))
-        cmd = np.copysign(speed, error)
+        cmd = np.sqrt(self._two_acc * mag)
+        np.minimum(cmd, self._cap, out=cmd)
+        mag *= 1.0 / SERVO_TIME_CONSTANT
+        np.minimum(cmd, mag, out=cmd)
+        np.copysign(cmd, error, out=cmd)
         if len(self._spin_idx):
             cmd[self._spin_idx] = self._spin_val
-        out = np.clip(self._gain * (cmd - qd), -self._force, self._force)
+        cmd -= self._qd
+        cmd *= self._gain
+        np.minimum(cmd, self._force, out=cmd)
+        np.maximum(cmd, self._neg_force, out=cmd)
         shift = q[0::2]
-        if np.any(np.abs(shift) > self._travel):  # the bumpers push an overshooting rod back
+        if (np.abs(shift) > self._travel).any():  # the bumpers push an overshooting rod back
             beyond = np.abs(shift) > self._travel
-            out[0::2][beyond] = -np.sign(shift[beyond]) * self.table.rod_drive.max_force
+            cmd[0::2][beyond] = -np.sign(shift[beyond]) * self.table.rod_drive.max_force
         pb.setJointMotorControlArray(self.world.rods, self._joints, pb.TORQUE_CONTROL,
-                                     forces=out.tolist(), physicsClientId=self.client)
+                                     forces=cmd.tolist(), physicsClientId=self.client)
 
     def _limit_launch(self) -> None:
         """Clip the upward speed of a ball touching anything but the playfield (see the
