@@ -9,10 +9,10 @@ of its rods a ``RodTarget``:
 - **receive/cover** (men tilted forward over the ball with a light torque: a rolling ball is
   trapped under the heel of the foot and a stopped one is held there);
 - **raise** (men turned up so a team-mate's shot passes under them);
-- **strike**: from a held ball the man rolls over it and hits it at the bottom of the swing
-  (``Strike``): a shot at the goal (straight, angled off the edge of the foot, or a pull/push
-  shot with the rod sweeping sideways through the strike) or a pass to the next own rod
-  (which receives it) or to a neighbouring man on the same rod (a lateral tap).
+- **strike** (``sim.strikes``): once a ball has been held a while, a shot at the goal
+  (straight, angled off the edge of the foot, or a pull/push shot with the rod sweeping
+  sideways through the strike), a pass to the next own rod (which receives it), or a lateral
+  tap to a neighbouring man on the same rod.
 
 All random choices come from the team's ``numpy.random.Generator``.
 """
@@ -25,34 +25,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import strikes as sk
 from sim import tactics as tc
 from sim.physics import RodTarget, nearest_turn
 from sim.state import TableState
+from sim.strikes import Strike
 from sim.table import TableSpec
 
 COVER_TORQUE = 0.3  # N m, pressing a held ball lightly
 TRAP_TILT = 0.85  # rad, a man tilted this far traps a ball rolling under it (0.15-3 m/s)
 TRAP_TORQUE = 0.5  # N m
 TRAP_GOING = 0.1  # m/s along the table: a ball rolling faster is trapped, not covered
-TAP_SPEED = 0.7  # m/s, rod speed pushing the ball sideways to a neighbouring man
-TAP_DONE = 0.04  # m the ball has moved sideways when a tap lets it go
 TRAP_KEEP = 0.2  # s a receiving man stays in the trap beyond the player's reaction time
 BLOCK_TORQUE = 1.5  # N m, holding the men down to block
 BLOCK_DEADBAND = 0.008  # m, a blocking rod ignores smaller changes of its target
 CENTRE_MISS = 0.008  # m, a ball further than this from the nearest man's centre is not held
 PIN_REL = 0.045  # m in front of the rod: a ball further out is pinned, not kicked
-SET_REL = 0.045  # m: a ball pinned further out is pressed back to here before the strike
 TRAP_SPEED = 1.5  # m/s, below this a ball in front of a rod is taken under control
 HELD_SPEED = 0.2  # m/s, a ball this slow under a covering man is held
-BALL_PER_SPIN = 0.092  # m/s of ball speed per rad/s of a striking man (measured, tests)
-STRAIGHT_ANGLE = 0.035  # rad: aims closer to straight ahead are hit square
-SWEEP_PER_SIDE_SPEED = 3.5  # m/s of rod sweep per m/s of sideways ball speed (sphere: 7/2)
-SWEEP_TIME = 0.03  # s of rod sweep before the contact of a pull or push shot
-SERVO_LAG = 0.006  # s a rod takes to reach its sweep speed (about v / a at full force)
-EDGE_START = 0.016  # m, man-ball offset where an edge hit starts to turn the ball (measured)
-EDGE_TURN = 80.0  # rad/m, how fast the ball's direction turns with the offset beyond that
-ANGLE_COST = 0.05  # m of clearance a player gives up per radian of shot angle
-MAX_EDGE_ANGLE = 0.6  # rad
 HOLD_LIMIT = {"midfield": 9.0}  # s, ITSF: 10 s on the 5-bar, 15 s elsewhere (with margin)
 HOLD_LIMIT_OTHER = 13.0
 
@@ -83,14 +73,6 @@ def _from_above(angle: float, d: int, side: int, phi: float) -> float:
     return target
 
 
-def _edge_offset(table: TableSpec, angle: float) -> float:
-    """m, man y minus ball y for an edge hit sending the ball off at ``angle`` (rad, towards
-    +y if positive): measured, the direction turns by ``EDGE_TURN`` rad per metre of offset
-    beyond ``EDGE_START``, give or take 0.15 rad (``tactics.strike_offset`` is the
-    pure-geometry value for a foot that does not turn during the contact)."""
-    return -math.copysign(EDGE_START + abs(angle) / EDGE_TURN, angle)
-
-
 def skill_params(skill: float) -> SkillParams:
     """The parameters of a skill in [0, 1] (0: beginner, 1: top player)."""
     if not 0.0 <= skill <= 1.0:
@@ -102,24 +84,6 @@ def skill_params(skill: float) -> SkillParams:
         shot_speed=(5.5 + 3.0 * s, 9.0 + 6.0 * s), pass_speed=(1.8, 2.6 + 1.2 * s),
         hold=(0.6, 1.5 + 2.0 * s), choice=0.4 + 0.55 * s,
     )
-
-
-@dataclass
-class Strike:
-    """A strike in progress on one rod."""
-
-    rod: int
-    kind: str  # "shot", "pass" or "tap"
-    style: str  # "straight", "angled", "pull", "push", "pass", "tap"
-    bottom: float | None  # rad, rod angle at which the foot meets the ball (None: set-up)
-    spin: float  # rad/s, signed
-    offset: float  # m, man y minus ball y at contact
-    sweep: float  # m/s, rod speed along y through the contact (pull/push)
-    receiver: int | None  # rod meant to receive a pass
-    target_y: float  # m, where the ball should cross the receiver or the goal line (tap: start)
-    t0: float  # s, start
-    windup: float = 1.6  # rad, back-swing of a strike from a hanging man
-    sweeping: bool = False  # a pull/push rod is on its way through the ball
 
 
 class Team:
@@ -170,7 +134,8 @@ class Team:
         out = {}
         prev = self._prev_angles
         if self.strike is not None:
-            out.update(self._continue_strike(state, pos))
+            rod = self.strike.rod
+            out[rod] = self._strike_target(state, pos)
         holder = None if self.strike else self._front_rod(pos, vel)
         if holder is not None:
             out[holder] = self._cover(state, holder, pos, vel)
@@ -358,9 +323,9 @@ class Team:
         inward = -math.copysign(1.0, pos[1])
         if wide and spec.role in ("attack", "midfield") and rng.random() < self.p.choice:
             if room and spec.men >= 2:
-                return self._plan_tap(state, i, pos, inward)
+                return sk.plan_tap(i, state, pos, inward)
             if not room:
-                return self._plan_tap(state, i, pos, -inward)
+                return sk.plan_tap(i, state, pos, -inward)
         p_shot = {"attack": 1.0, "midfield": 0.35, "defence": 0.4, "goalie": 0.4}[spec.role]
         p_tap = 0.25 if spec.men >= 3 else 0.0
         u = rng.random()
@@ -368,125 +333,43 @@ class Team:
             return self._plan_shot(state, i, pos)
         if u < p_shot + p_tap and room:
             side = inward if abs(pos[1]) > 0.05 else float(rng.choice([-1.0, 1.0]))
-            return self._plan_tap(state, i, pos, side)
+            return sk.plan_tap(i, state, pos, side)
         return self._plan_pass(state, i, pos, forward[0])
-
-    def _aim(self, state, x0, y0, x1, ys, rods) -> float:
-        """Pick an aiming y among ``ys`` on the line x = x1: the best one (open, and
-        straight rather than angled: straight shots are the accurate ones), or (with
-        probability 1 - choice) a random one."""
-        ys = np.append(ys, np.clip(y0, ys.min(), ys.max()))  # straight ahead, if it is on
-        gaps = np.array([tc.line_clearance(self.table, x0, y0, x1, y, state.shifts,
-                                           state.angles, rods) for y in ys])
-        angles = np.abs(np.arctan2(ys - y0, abs(x1 - x0)))
-        score = np.minimum(gaps, 0.03) - ANGLE_COST * angles
-        k = int(np.argmax(score)) if self.rng.random() < self.p.choice else \
-            int(self.rng.integers(len(ys)))
-        return float(ys[k])
 
     def _plan_shot(self, state, i, pos) -> Strike:
         x0, y0 = float(pos[0]), float(pos[1])
         others = [j for j in tc.rods_between(self.table, x0, self.goal_x) if j not in self.rods]
-        y_t = self._aim(state, x0, y0, self.goal_x, tc.goal_targets(self.table), others)
+        y_t = sk.aim(self.table, self.rng, self.p.choice, state, x0, y0, self.goal_x,
+                     tc.goal_targets(self.table), others)
         speed = float(self.rng.uniform(*self.p.shot_speed))
         return self._strike(state, i, pos, "shot", y_t, self.goal_x, speed, None)
 
     def _plan_pass(self, state, i, pos, receiver) -> Strike:
         spec_r = self.table.rods[receiver]
         x0, y0 = float(pos[0]), float(pos[1])
-        ys = np.clip(y0 + np.linspace(-0.12, 0.12, 9), -tc.man_reach(self.table, spec_r),
-                     tc.man_reach(self.table, spec_r))
+        reach = tc.man_reach(self.table, spec_r)
+        ys = np.clip(y0 + np.linspace(-0.12, 0.12, 9), -reach, reach)
         others = [j for j in tc.rods_between(self.table, x0, spec_r.x) if j not in self.rods]
-        y_t = self._aim(state, x0, y0, spec_r.x, ys, others)
+        y_t = sk.aim(self.table, self.rng, self.p.choice, state, x0, y0, spec_r.x, ys, others)
         speed = float(self.rng.uniform(*self.p.pass_speed))
         return self._strike(state, i, pos, "pass", y_t, spec_r.x, speed, receiver)
 
-    def _plan_tap(self, state, i, pos, toward: float) -> Strike:
-        """A lateral pass towards ``toward`` (+1: +y): the foot's side pushes the ball along
-        the rod to the neighbouring man, or into the side wall, off which it comes back."""
-        return Strike(i, "tap", "tap", state.angles[i], 0.0, 0.0, toward * TAP_SPEED, None,
-                      float(pos[1]), state.t)
-
     def _strike(self, state, i, pos, kind, y_t, x_t, speed, receiver) -> Strike:
-        """Plan a strike that sends the ball from ``pos`` to (x_t, y_t) at ``speed`` m/s.
-
-        Nearly straight: the man hits the ball square. A few degrees: the rod sweeps along
-        y through the strike (a pull or push shot: the foot's friction gives the ball about
-        2/7 of the sweep speed sideways). More: the ball is hit off the edge of the foot
-        (an angled shot), which sends it along the normal from the edge to its centre.
-        """
-        rng, p = self.rng, self.p
-        angle = math.atan2(y_t - pos[1], (x_t - pos[0]) * self.d) + rng.normal(0, p.aim_sigma)
-        drive = self.table.rod_drive
-        sweep_needed = SWEEP_PER_SIDE_SPEED * math.tan(angle) * speed
-        offset, sweep = 0.0, 0.0
-        if abs(angle) < STRAIGHT_ANGLE:
-            style = "straight"
-        elif abs(sweep_needed) <= drive.max_speed:
-            sweep = sweep_needed
-            style = "pull" if sweep * (1 if self.side == 0 else -1) < 0 else "push"
-        else:
-            angle = math.copysign(min(abs(angle), MAX_EDGE_ANGLE), angle)
-            style, offset = "angled", _edge_offset(self.table, angle)
-            speed /= 1.0 - 0.6 * abs(angle)  # an edge hit loses speed
-        offset += rng.normal(0.0, p.offset_sigma)
-        omega = min(drive.max_spin, speed / BALL_PER_SPIN)
-        windup = float(rng.uniform(1.2, 2.2)) if kind == "shot" else float(rng.uniform(0.5, 1.0))
-        return Strike(i, kind, style if kind == "shot" else "pass", None, -self.d * omega, offset,
-                      sweep, receiver, y_t, state.t, windup)
-
-    def _continue_strike(self, state, pos) -> dict[int, RodTarget]:
-        return {self.strike.rod: self._strike_target(state, pos)}
+        return sk.plan_strike(self.table, self.d, self.side, self.rng, self.p.aim_sigma,
+                              self.p.offset_sigma, state, i, pos, kind, y_t, x_t, speed,
+                              receiver)
 
     def _strike_target(self, state: TableState, pos) -> RodTarget:
-        """The striking rod: spin through the ball with the man placed for the aim."""
+        """The striking rod's target; the strike is forgotten once it is over."""
         s = self.strike
         if s.kind == "tap":
-            return self._tap_target(state, pos)
-        spec = self.table.rods[s.rod]
-        if s.bottom is None:
-            angle = state.angles[s.rod]
-            tilt = -self.d * tc.wrap(angle)
-            rel = tc.rel_x(spec, pos[0])
-            side = 1 if rel > 0 else -1
-            if side * tilt > 0.5 and abs(rel) > SET_REL and state.t - s.t0 < 0.4:
-                _, shift = tc.best_man(self.table, spec, pos[1], state.shifts[s.rod])
-                return RodTarget(shift, nearest_turn(angle, -self.d * side * 0.3),
-                                 torque=COVER_TORQUE, max_spin=3.0)  # press it in, gently
-            if side * tilt > 0.5 or side < 0:  # foot over the ball, or ball behind: roll over
-                s.bottom = tc.next_bottom(angle, int(math.copysign(1, s.spin)))
-            else:  # swing back, then through
-                windup = nearest_turn(angle, self.d * s.windup)
-                if abs(windup - angle) > 0.15 and state.t - s.t0 < 0.4:
-                    man, _ = tc.best_man(self.table, spec, pos[1] + s.offset,
-                                         state.shifts[s.rod])
-                    start = pos[1] + s.offset - tc.man_offsets(spec)[man] - s.sweep * SWEEP_TIME
-                    return RodTarget(start, windup, max_spin=60.0)
-                s.bottom = nearest_turn(angle, 0.0)
-            s.t0 = state.t
-        to_go = (s.bottom - state.angles[s.rod]) * math.copysign(1.0, s.spin)  # rad to contact
-        if to_go < -0.9 or state.t - s.t0 > 0.6:  # follow-through done: hang again
+            target, done = sk.tap_target(self.table, self.d, s, state, pos)
+        else:
+            target, done = sk.strike_target(self.table, self.d, s, state, pos,
+                                            self._spin_estimate(state, s.rod))
+        if done:
             self.strike, self.holder = None, None
-            return RodTarget(state.shifts[s.rod], s.bottom, max_spin=40.0)
-        if to_go < 0:  # through the ball: keep sweeping
-            return RodTarget(state.shifts[s.rod] + s.sweep * 0.02, None, spin=s.spin,
-                             max_speed=abs(s.sweep) or None)
-        man, _ = tc.best_man(self.table, spec, pos[1] + s.offset, state.shifts[s.rod])
-        aligned = pos[1] + s.offset - tc.man_offsets(spec)[man]
-        if not s.sweep:
-            return RodTarget(aligned, None, spin=s.spin)
-        # pull/push: wait SWEEP_TIME of sweep before the aligned shift, then cruise through it
-        # at the sweep speed, starting when the remaining distance matches the time to go
-        omega = max(abs(self._spin_estimate(state, s.rod)), 0.5 * abs(s.spin), 10.0)
-        tau = to_go / omega  # s to contact
-        start = aligned - s.sweep * SWEEP_TIME
-        gap = (aligned - state.shifts[s.rod]) * math.copysign(1.0, s.sweep)
-        if not s.sweeping and gap <= abs(s.sweep) * (tau + SERVO_LAG):
-            s.sweeping = True
-        if s.sweeping:
-            return RodTarget(aligned + s.sweep * 0.05, None, spin=s.spin,
-                             max_speed=abs(s.sweep))
-        return RodTarget(start, None, spin=s.spin)
+        return target
 
     def _spin_estimate(self, state: TableState, i: int) -> float:
         """rad/s, rod ``i``'s spin from its angles at the last two control ticks."""
@@ -494,27 +377,3 @@ class Team:
         if prev is None or state.t <= prev[0]:
             return 0.0
         return (state.angles[i] - prev[1][i]) / (state.t - prev[0])
-
-    def _tap_target(self, state, pos) -> RodTarget:
-        """Push the ball sideways with the side of the foot, then let the neighbour take it:
-        lift the foot, go round to the far side of the ball, lower it and push."""
-        s = self.strike
-        spec = self.table.rods[s.rod]
-        if state.t - s.t0 > 0.6 or abs(pos[1] - s.target_y) > TAP_DONE:
-            self.strike, self.holder = None, None
-            return RodTarget(state.shifts[s.rod], nearest_turn(state.angles[s.rod], 0.0))
-        side = math.copysign(1.0, s.sweep)
-        man, _ = tc.best_man(self.table, spec, pos[1], state.shifts[s.rod])
-        behind = pos[1] - side * (0.5 * self.table.man.foot_width + self.table.ball.radius)
-        shift = behind - tc.man_offsets(spec)[man]
-        angle = state.angles[s.rod]
-        if abs(state.shifts[s.rod] - shift) > 0.006 and side * (shift - state.shifts[s.rod]) < 0:
-            # still on the wrong side: go round with the foot up
-            return RodTarget(shift, nearest_turn(angle, -self.d * 1.3), max_spin=25.0)
-        # the foot beside the ball, level with its centre along x: the push is sideways
-        reach = self.table.man_reach
-        phi = math.asin(max(-0.7, min(0.7, tc.rel_x(spec, pos[0]) / reach)))
-        low = nearest_turn(angle, -self.d * phi)
-        if abs(low - angle) > 0.1:
-            return RodTarget(shift, low, max_spin=25.0)
-        return RodTarget(shift + side * 0.03, low, max_speed=abs(s.sweep))
