@@ -110,6 +110,7 @@ class Team:
         self._block_y: dict[int, float] = {}  # y each blocking rod covers now, m
         self._prev_angles = None  # (t, (8,) angles) at the last control tick
         self._receiving: dict[int, tuple[float, float]] = {}  # rod -> (t, shift) of a trap
+        self._stopping: dict[int, float] = {}  # rod -> y where a foot waits for a ball
 
     # ---------------------------------------------------------------------------- seeing
     def _perceive(self, state: TableState) -> tuple[np.ndarray, np.ndarray]:
@@ -126,6 +127,7 @@ class Team:
         self._seen.clear()
         self.strike, self.holder = None, None
         self._receiving.clear()
+        self._stopping.clear()
 
     # --------------------------------------------------------------------------- control
     def control(self, state: TableState, last_touch_side: int | None) -> dict[int, RodTarget]:
@@ -185,6 +187,7 @@ class Team:
         if abs(vel[1]) > 0.25 and not under:  # rolling along the rod: stop it with a foot
             self.held_since = now
             return self._stop_sideways(state, i, pos, vel)
+        self._stopping.pop(i, None)
         man, shift = tc.best_man(self.table, spec, pos[1], state.shifts[i])
         if abs(pos[1] - shift - tc.man_offsets(spec)[man]) > CENTRE_MISS:
             rel = min(rel, 0.0) if rel < PIN_REL else rel  # no man can get over it: hit it
@@ -216,10 +219,15 @@ class Team:
                          max_speed=self.p.move_speed, max_spin=spin)
 
     def _stop_sideways(self, state: TableState, i: int, pos, vel) -> RodTarget:
-        """Put a foot, level with the ball, in the way of a ball rolling along the rod."""
+        """Put a foot, level with the ball, in the way of a ball rolling along the rod, and
+        keep it there until the ball has run into it."""
         spec = self.table.rods[i]
-        ahead = float(pos[1] + vel[1] * 0.12)
-        man, shift = tc.best_man(self.table, spec, ahead, state.shifts[i])
+        direction = math.copysign(1.0, vel[1])
+        y_stop = self._stopping.get(i)
+        if y_stop is None or direction * (y_stop - pos[1]) < 0.01:
+            y_stop = float(pos[1] + direction * max(0.06, abs(vel[1]) * 0.15))
+            self._stopping[i] = y_stop
+        man, shift = tc.best_man(self.table, spec, y_stop, state.shifts[i])
         phi = math.asin(max(-0.7, min(0.7, tc.rel_x(spec, pos[0]) / self.table.man_reach)))
         return RodTarget(shift, nearest_turn(state.angles[i], -self.d * phi),
                          torque=TRAP_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
@@ -326,7 +334,7 @@ class Team:
                 return sk.plan_tap(i, state, pos, inward)
             if not room:
                 return sk.plan_tap(i, state, pos, -inward)
-        p_shot = {"attack": 1.0, "midfield": 0.35, "defence": 0.4, "goalie": 0.4}[spec.role]
+        p_shot = {"attack": 1.0, "midfield": 0.5, "defence": 0.4, "goalie": 0.4}[spec.role]
         p_tap = 0.25 if spec.men >= 3 else 0.0
         u = rng.random()
         if u < p_shot or not forward:
