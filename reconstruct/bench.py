@@ -58,9 +58,8 @@ def suite(name: str) -> tuple[BenchCase, ...]:
 
 def make_footage(case: BenchCase, cache: Path) -> Path:
     """The case's footage directory (video + truth record), made if not cached yet."""
-    from sim.simulate import simulate
-
     from sim.filming import make_shot, open_footage
+    from sim.simulate import simulate
     from sim.table import load_table
 
     out = Path(cache) / "footage" / case.key()

@@ -13,6 +13,13 @@ import os
 import sys
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``foosball simulate: error: ...`` and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message.splitlines()[0]}\n")
+
+
 def _positive(kind):
     def parse(text: str):
         try:
@@ -294,7 +301,7 @@ def _run_bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="foosball",
         description="Foosball tracker, 3D reconstruction and simulator.",
     )

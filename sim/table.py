@@ -70,6 +70,7 @@ class ManSpec:
     torso_top: float  # m, z of the shoulders
     head_radius: float  # m
     head_centre: float  # m, z of the head's centre above the axis
+    mass: float = 0.045  # kg, one man (spread uniformly over its parts for the inertia)
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,19 @@ class SurfaceSpec:
 
 @dataclass(frozen=True)
 class RodDriveSpec:
-    """Limits of a human (or motor) driving a rod."""
+    """Limits of a human (or motor) driving a rod, and what moves with it.
+
+    The ``grip_*`` figures are the rod, its handle and the hand holding it, without the men:
+    a gripped rod is much heavier to spin than its men alone, which is what lets a wrist
+    shot drive a 24 g ball at 10-15 m/s.
+    """
 
     max_speed: float  # m/s along the rod
     max_force: float  # N along the rod
     max_spin: float  # rad/s about the rod
     max_torque: float  # N m about the rod
+    grip_mass: float = 1.2  # kg, moving along the rod (rod, handle, hand), men excluded
+    grip_inertia: float = 8e-4  # kg m^2 about the rod axis (rod, handle, hand), men excluded
 
 
 @dataclass(frozen=True)
