@@ -253,6 +253,34 @@ def _run_stats(args) -> int:
     return stats_cli(args)
 
 
+def _add_replay(sub) -> None:
+    p = sub.add_parser("replay", help="replay a record in 3D: a window, or a video with "
+                       "--export (docs/replay.md)")
+    p.add_argument("record", help="a record directory (truth or reconstruction)")
+    p.add_argument("--compare", metavar="OTHER_RECORD", default=None,
+                   help="draw this record too, as a translucent ghost (truth against "
+                        "reconstruction)")
+    p.add_argument("--export", metavar="FILE.mp4", default=None,
+                   help="render headless to this video (.mp4 or .avi) instead of a window")
+    p.add_argument("--fps", type=_positive(float), default=None,
+                   help="video frame rate (default: the record's, one frame per record frame)")
+    p.add_argument("--camera", default="overhead",
+                   choices=("overhead", "side", "goal", "follow"),
+                   help="camera preset (default overhead)")
+    p.add_argument("--speed", type=_positive(float), default=1.0,
+                   help="playback speed 0.1..4 (default 1; an export below 1 is slow motion)")
+    p.add_argument("--size", default=None, metavar="WxH",
+                   help="video or window size (default 960x540 for a video, 1280x720 for "
+                        "a window)")
+    p.set_defaults(func=_run_replay)
+
+
+def _run_replay(args) -> int:
+    from reconstruct.replay_cli import replay_cli
+
+    return replay_cli(args)
+
+
 def _add_track(sub) -> None:
     p = sub.add_parser("track", help="track a video, a live camera or a folder of stills into "
                        "a game record")
@@ -312,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render_bench(sub)
     _add_track(sub)
     _add_stats(sub)
+    _add_replay(sub)
     _add_evaluate(sub)
     _add_bench(sub)
     _add_calibrate(sub)

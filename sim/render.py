@@ -106,9 +106,11 @@ class Scene:
     Args:
         model: the table's meshes and look.
         light_scale: brightness of the lamp (1: a white surface facing it reads ~1).
+        shadow_taps: softness samples of the static shadows per axis and side (3: 7x7 for
+            footage; 0: one sample, for views redrawn every frame).
     """
 
-    def __init__(self, model: TableModel, light_scale: float = 1.0):
+    def __init__(self, model: TableModel, light_scale: float = 1.0, shadow_taps: int = 3):
         gl = load_gl()
         self.gl = gl
         self.model = model
@@ -116,7 +118,8 @@ class Scene:
         table = model.table
         self.light_pos = np.array([0.0, 0.0, look.light_height])
         self.light_colour = srgb_to_linear(look.light_colour) * light_scale
-        self.static_prog = Program(shaders.SCENE_VS, shaders.scene_fs(static=True))
+        self.static_prog = Program(shaders.SCENE_VS,
+                                   shaders.scene_fs(static=True, shadow_taps=shadow_taps))
         self.scene = Program(shaders.GOURAUD_VS, shaders.GOURAUD_FS)
         self.ball_prog = Program(shaders.BALL_VS, shaders.BALL_FS)
         self.depth_only = Program(shaders.SCENE_VS, shaders.DEPTH_FS)
@@ -284,10 +287,11 @@ class Scene:
         gl.glActiveTexture(gl.GL_TEXTURE0)
 
     def draw_body_range(self, row: int, first: int, count: int,
-                        lit: float | None = None) -> None:
+                        lit: float | None = None, bodies: MeshBuffer | None = None) -> None:
         """Draw vertices ``first:first+count`` of the bodies placed by the poses in pose row
         ``row`` (``upload_poses``). With ``lit`` (0..1, the share of the lamp reaching it)
-        the vertices are the ball's impostor, ray-traced per pixel."""
+        the vertices are the ball's impostor, ray-traced per pixel. ``bodies``: another
+        model's bodies with the same body indices (a ghost in other colours)."""
         p = self.scene if lit is None else self.ball_prog
         if p is not self._current:
             p.use()
@@ -295,7 +299,7 @@ class Scene:
         if lit is not None:
             self.gl.glUniform1f(p.loc("u_lit"), lit)
         self.gl.glUniform1i(p.loc("u_pose_row"), row)
-        self.bodies.draw(first, count)
+        (bodies or self.bodies).draw(first, count)
 
     def men_shadow_rects(self, men_poses: np.ndarray) -> np.ndarray:
         """(M, 4, 6) float32: soft shadow rectangles of each man's parts over an exposure

@@ -124,13 +124,13 @@ float static_shadow(vec3 p) {
     if (q.x <= 0.0 || q.x >= 1.0 || q.y <= 0.0 || q.y >= 1.0) return 1.0;
     vec2 texel = 1.0 / vec2(textureSize(u_shadow_map, 0));
     float sum = 0.0;
-    for (int i = -3; i <= 3; i++) {
-        for (int j = -3; j <= 3; j++) {
-            vec2 o = vec2(i, j) / 3.0 * u_shadow_radius * texel;
+    for (int i = -TAPS; i <= TAPS; i++) {
+        for (int j = -TAPS; j <= TAPS; j++) {
+            vec2 o = vec2(i, j) / float(max(TAPS, 1)) * u_shadow_radius * texel;
             sum += texture(u_shadow_map, vec3(q.xy + o, q.z - 0.0015));
         }
     }
-    return sum / 49.0;
+    return sum / float((2 * TAPS + 1) * (2 * TAPS + 1));
 }
 #endif
 
@@ -247,11 +247,13 @@ void main() {
 """
 
 
-def scene_fs(static: bool = False, cover: bool = False) -> str:
+def scene_fs(static: bool = False, cover: bool = False, shadow_taps: int = 3) -> str:
     """The scene's fragment shader: the fixed parts (``static``) or the bodies, shadowed by
-    the coverage map or not (``cover``)."""
+    the coverage map or not (``cover``). The static shadows average (2 taps + 1)^2 samples
+    of the shadow map (``shadow_taps`` 0: one bilinear sample, harder edges, ~5x faster on
+    llvmpipe)."""
     return (f"#version 330 core\n#define STATIC {int(static)}\n#define COVER {int(cover)}\n"
-            + SCENE_FS)
+            f"#define TAPS {int(shadow_taps)}\n" + SCENE_FS)
 
 
 DEPTH_FS = """#version 330 core
