@@ -51,6 +51,6 @@ def replay_cli(args) -> int:
     print(f"wrote {result.path}: {result.frames} frames, {result.width}x{result.height} at "
           f"{result.fps:g} fps, camera {args.camera}"
           + (f", ghost {ghost.name}" if ghost else "")
-          + f"; rendered at {result.render_fps:.1f} frames/s "
-          f"(+{result.setup_seconds:.1f} s setup)")
+          + f"; rendered at {result.render_fps:.1f} frames/s, {result.cpu_fps:.1f} per CPU "
+          f"second (+{result.setup_seconds:.1f} s setup)")
     return 0

@@ -30,7 +30,9 @@ def _text(img: np.ndarray, text: str, org, scale: float, colour=WHITE, anchor: s
         x -= w // 2
     elif anchor == "right":
         x -= w
-    cv2.putText(img, text, (x, y), FONT, scale, SHADOW, thick + 2, cv2.LINE_AA)
+    d = thick // 2 + 1  # an outline: the same strokes shifted (a thicker stroke would
+    for dx, dy in ((-d, -d), (d, -d), (-d, d), (d, d)):  # advance further per letter)
+        cv2.putText(img, text, (x + dx, y + dy), FONT, scale, SHADOW, thick, cv2.LINE_AA)
     cv2.putText(img, text, (x, y), FONT, scale, colour, thick, cv2.LINE_AA)
     return w
 
@@ -73,7 +75,7 @@ def draw_overlay(img: np.ndarray, info: OverlayInfo, team_rgb=((0.8, 0.1, 0.1),
     y1 = h - pad
     x0, x1 = pad, w - pad
     cv2.rectangle(img, (x0, y1 - bar_h), (x1, y1), (70, 70, 70), -1)
-    frac = float(np.clip(info.t / info.duration, 0, 1)) if info.duration > 0 else 0.0
+    frac = min(max(info.t / info.duration, 0.0), 1.0) if info.duration > 0 else 0.0
     cv2.rectangle(img, (x0, y1 - bar_h), (int(x0 + frac * (x1 - x0)), y1), (230, 230, 230), -1)
     for g in goal_times:
         gx = int(x0 + np.clip(g / info.duration, 0, 1) * (x1 - x0)) if info.duration > 0 else x0

@@ -160,14 +160,15 @@ class Timeline:
 
     def frame_at(self, t: float) -> int:
         """Index of the last frame at or before ``t`` (0 before the first)."""
-        return int(np.clip(np.searchsorted(self.t, t, side="right") - 1, 0, self.n_frames - 1))
+        i = int(np.searchsorted(self.t, t, side="right")) - 1
+        return min(max(i, 0), self.n_frames - 1)  # (scalars: np.clip is slow)
 
     def _bracket(self, t: float) -> tuple[int, int, float]:
         i = self.frame_at(t)
         j = min(i + 1, self.n_frames - 1)
         if j == i:
             return i, j, 0.0
-        w = float(np.clip((t - self.t[i]) / (self.t[j] - self.t[i]), 0.0, 1.0))
+        w = min(max(float((t - self.t[i]) / (self.t[j] - self.t[i])), 0.0), 1.0)
         return i, j, w
 
     # ------------------------------------------------------------------ states
