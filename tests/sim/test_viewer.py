@@ -218,3 +218,24 @@ def test_viewer_draws(viewer):
                     buf.ctypes.data_as(ctypes.c_void_p))
     middle = buf[h // 3: 2 * h // 3, w // 3: 2 * w // 3, :3].astype(int)
     assert (middle[..., 1] > middle[..., 0] + 20).mean() > 0.3  # the green field
+
+
+def test_export_interrupted_keeps_the_frames_written(tmp_path, records):
+    def stop_after_five(done, total):
+        if done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_replay(records["truth"], tmp_path / "cut.mp4", size=SIZE,
+                      progress=stop_after_five)
+    size, _, n = video_facts(tmp_path / "cut.mp4")
+    assert size == SIZE and n == 5
+
+
+def test_ghost_needs_the_same_men_per_rod(tmp_path, records, tornado):
+    from sim.replay import check_ghost
+
+    other = load_replay(write_record(tmp_path / "tornado", tornado, frames=4))
+    check_ghost(records["truth"], records["estimate"])
+    with pytest.raises(ValueError, match="different numbers of men"):
+        check_ghost(records["truth"], other)
