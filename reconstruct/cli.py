@@ -328,6 +328,23 @@ def _run_bench(args) -> int:
     return bench_cli(args)
 
 
+def _add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="the whole story on an embedded default: simulate, film, "
+                       "track, score, replay, statistics")
+    p.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
+    p.add_argument("--seed", type=int, default=7, help="match seed (default 7)")
+    p.add_argument("--duration", type=_positive(float), default=15.0,
+                   help="match length, s (default 15)")
+    p.add_argument("--scenario", default="clean", help="filming scenario (default clean)")
+    p.set_defaults(func=_run_demo)
+
+
+def _run_demo(args) -> int:
+    from reconstruct.demo import demo_cli
+
+    return demo_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="foosball",
@@ -335,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    _add_demo(sub)
     _add_simulate(sub)
     _add_footage(sub)
     _add_render_bench(sub)

@@ -21,8 +21,9 @@ def lift_candidates(uv: np.ndarray, score: np.ndarray, camera: Camera, table: Ta
                     margin: float = 0.03) -> Candidates:
     """Ball candidates in pixels (K, 2) -> candidates on the table (the ball-centre plane).
 
-    Candidates that land off the playfield (more than ``margin`` m beyond it, the goal
-    mouths excepted) are dropped: they are hands, shoes and reflections.
+    Candidates that land off the playfield (more than ``margin`` m beyond the side walls)
+    are dropped: they are hands, shoes and reflections; so are balls past a goal line:
+    they are in the goal, out of play.
     """
     if len(uv) == 0:
         return Candidates.empty()
@@ -30,9 +31,8 @@ def lift_candidates(uv: np.ndarray, score: np.ndarray, camera: Camera, table: Ta
     xy = xyz[:, :2]
     ok = np.isfinite(xy).all(axis=1)
     ok &= np.abs(xy[:, 1]) < table.half_width + margin
-    in_mouth = np.abs(xy[:, 1]) < 0.5 * table.goal.width
-    ok &= (np.abs(xy[:, 0]) < table.half_length + margin) | (
-        in_mouth & (np.abs(xy[:, 0]) < table.half_length + table.goal.depth))
+    # a ball past the goal line is in the goal: out of play, not a candidate
+    ok &= np.abs(xy[:, 0]) < table.half_length
     return Candidates(xy[ok], np.asarray(score)[ok])
 
 

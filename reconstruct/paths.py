@@ -49,8 +49,8 @@ class PathSettings:
     jump_cost_contact: float = 3.0  # a velocity change at a man or a wall
     jump_cost_open: float = 14.0  # a velocity change in open field
     miss_cost_open: float = 2.5  # not seeing a ball in the open, per frame
-    miss_cost_hidden: float = 0.15  # not seeing a ball a man can hide, per frame
-    out_cost: float = 0.3  # per frame out of play
+    miss_cost_hidden: float = 0.05  # not seeing a ball a man can hide, per frame
+    out_cost: float = 0.05  # per frame out of play
     enter_out_cost: float = 6.0  # leaving play anywhere but through a goal
     serve_cost: float = 5.0  # a ball appearing out of nowhere
     catch_cost: float = 1.0  # a man stopping the ball and holding it
@@ -135,7 +135,7 @@ class BallPathTracker:
         r = table.ball.radius
         self._x_wall = table.half_length - r
         self._y_wall = table.half_width - r
-        self._goal_half = 0.5 * table.goal.width - r
+        self._goal_half = 0.5 * table.goal.width  # a ball grazing a post may still go in
         dt = self.dt
         self._R = s_.meas_sigma ** 2
         self._area = table.length * table.width  # clutter is anywhere on the field

@@ -72,7 +72,9 @@ class RodPathTracker:
         self._pv = np.clip(vi, 0, len(v) - 1) + 0 * self._pb
         self._pen = (self.s.accel_weight * dv.astype(float) ** 2)[None, None, :] + np.where(
             self._pv_ok, 0.0, np.inf)
-        self._vpen = self.s.turn_weight * v.astype(float) ** 2
+        self._flat_idx = self._pb * len(v) + self._pv  # (nb, V, A), into (nb * V)
+        self._vpen = (self.s.turn_weight * v.astype(float) ** 2).astype(np.float32)
+        self._pen = self._pen.astype(np.float32)
         bins = angle_bins()[:: self.COARSE]
         self._prior = np.where(np.abs(bins) > np.radians(100), self.s.hang_prior, 0.0)
         self._cost: np.ndarray | None = None  # (n, nb, len(v))
@@ -88,7 +90,7 @@ class RodPathTracker:
     def _data(self, reading: RodReading) -> np.ndarray:
         """(n, nb) data cost of each coarse bin: its best fine bin."""
         c = reading.angle_cost.reshape(self.n, self._nb, self.COARSE).min(axis=2)
-        return self.s.data_weight * c + self._prior[None]
+        return (self.s.data_weight * c + self._prior[None]).astype(np.float32)
 
     def update(self, reading: RodReading) -> tuple[np.ndarray, np.ndarray]:
         """Take one frame's reading; return the online (zero-lag) shifts and wrapped
@@ -98,7 +100,9 @@ class RodPathTracker:
             self._cost = data[:, :, None] + self._vpen[None, None, :]
             back = np.zeros(self._cost.shape, np.int8)
         else:
-            tot = self._cost[:, self._pb, self._pv] + self._pen  # (n, nb, V, A)
+            flat = self._cost.reshape(self.n, -1)
+            tot = np.take(flat, self._flat_idx, axis=1)  # (n, nb, V, A)
+            tot += self._pen
             back = np.argmin(tot, axis=3).astype(np.int8)
             cost = np.take_along_axis(tot, back[..., None].astype(np.intp), 3)[..., 0]
             cost += data[:, :, None] + self._vpen[None, None, :]
@@ -130,9 +134,13 @@ class RodPathTracker:
             self._unwrapped = self._unwrapped + step
         self._last_bin = b
         # refine within the coarse bin on the fine cost curve
-        fine = b * self.COARSE + np.argmin(
-            reading.angle_cost.reshape(self.n, self._nb, self.COARSE)[r, b], axis=1)
-        frac = _parabolic(reading.angle_cost, fine) + (fine - b * self.COARSE)
+        # (the coarse bin and half a coarse bin each side)
+        c = self.COARSE
+        offs = np.arange(-(c // 2), c + c // 2)
+        idx = (b[:, None] * c + offs[None, :]) % N_ANGLES
+        k = np.argmin(reading.angle_cost[r[:, None], idx], axis=1)
+        fine = idx[r, k]
+        frac = _parabolic(reading.angle_cost, fine) + offs[k]
         angle = (self._unwrapped * self.COARSE + frac) * BIN
         self._buf.append((self._next_commit, reading.shift, angle))
         self._next_commit += 1

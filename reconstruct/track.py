@@ -187,6 +187,7 @@ class VideoTracker:
                 self._since_full = 0
             else:
                 self._since_full += 1
+        cands = _unique(cands, 0.5 * float(np.median(cands.radius_px)) if len(cands) else 1.0)
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
         reading = self.rods.read(image)
         shifts, angles = self.rod_paths.update(reading)
@@ -221,6 +222,19 @@ class VideoTracker:
             self._rod_frames[rf.frame] = (rf.shift, rf.angle)
         points = self.smoother.push(self.path.finish()) + self.smoother.finish()
         return self._join(points)
+
+
+def _unique(cands, tol: float):
+    """The candidates without repeats (overlapping windows find a ball twice): of those
+    within ``tol`` px of a better one, only the best is kept."""
+    if len(cands) < 2:
+        return cands
+    order = np.argsort(-cands.score, kind="stable")
+    keep: list[int] = []
+    for i in order:
+        if all(np.hypot(cands.u[i] - cands.u[j], cands.v[i] - cands.v[j]) > tol for j in keep):
+            keep.append(int(i))
+    return cands[np.array(keep)]
 
 
 def _disc_mask(shape, centre, radius) -> np.ndarray:

@@ -116,7 +116,7 @@ def simulate(table: TableSpec, out_dir, seed: int = 0, duration: float = 60.0,
             "teams": teams_meta(team_names, [c[:3] for c in _team_rgba(team_names)]),
             "skills": {team_names[0]: skills[0], team_names[1]: skills[1]}}
     if filmer is not None:
-        meta["camera"] = filmer.meta()
+        meta.update(filmer.meta())  # camera, video, exposure: as the footage docs say
     physics = TablePhysics(table, rate_hz=rate_hz, visual=False)
     match = Match(physics, skills, team_names, np.random.default_rng(seed), duration, goals)
     stats = {"frames": 0, "in_play": 0, "off": 0}
