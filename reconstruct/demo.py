@@ -29,14 +29,13 @@ def _say(text: str) -> None:
 
 def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = None) -> dict:
     """Run the whole story; returns the paths written and the headline figures."""
-    from sim.replay import export_replay, load_replay
-
     from reconstruct.evaluate import evaluate, write_report_json
     from reconstruct.plots import plot_report
     from reconstruct.sources import VideoSource
     from reconstruct.stats_report import summary_text, write_stats
     from reconstruct.track import load_or_calibrate, track_video
     from sim.filming import make_shot, open_footage
+    from sim.replay import export_replay, load_replay
     from sim.simulate import simulate
     from sim.table import load_table
 
