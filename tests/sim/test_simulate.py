@@ -92,8 +92,8 @@ class FakeFilmer:
         return {"ball_u": 100.0 + frame, "ball_v": 50.0, "ball_visibility": 0.5,
                 "ball_state": "hidden" if frame % 2 else None}
 
-    def meta(self):
-        return {"width": 640, "height": 480}
+    def meta(self):  # meta.json entries, as sim.footage.Footage gives them
+        return {"camera": {"width": 640, "height": 480}, "video": {"file": "none"}}
 
     def close(self):
         self.closed = True
@@ -111,6 +111,7 @@ def test_a_filmer_gets_the_exposure_and_fills_in_columns(german, tmp_path):
             assert np.all(np.diff(times) > 0) and len(times) >= 4
     rec = read_record(tmp_path / "f")
     assert rec.meta["camera"] == {"width": 640, "height": 480}
+    assert rec.meta["video"] == {"file": "none"}
     np.testing.assert_allclose(rec.ball_uv[:, 0], 100.0 + np.arange(50))
     assert rec.ball_state[1] == "hidden" and rec.ball_state[2] == "visible"
 
