@@ -1,0 +1,512 @@
+"""Physics replay: a game record lifted into the simulator's pybullet table.
+
+``physics_replay`` replays a record (truth or reconstruction) in a fresh pybullet world built
+from the record's own table (``sim.world``) and returns a new record of the same frames:
+
+- **Rods** are kinematic: every physics step each joint is reset to the record's shift and
+  angle, with the velocity that carries it to the next step's value (a cubic Hermite curve
+  through the frames, tangents by central differences; unknown values hold the last known).
+  A rod's mass dwarfs the ball's, so the ball cannot push it, and a moving man hits the ball
+  with the rod's recorded speed.
+- **Seen ball** (``ball_state`` ``visible`` with a position): guided. Before each step the
+  ball's velocity is set to the one that lands it on the track (linear between frames) at
+  the end of the step; the contact solver then acts on that velocity, so a track that cuts
+  through a man or a wall is stopped at its surface instead of passing through it.
+  The spin is set to rolling (no slip on the playfield).
+- **Hidden span** (frames in play without a seen position, between the last seen frame
+  ``a`` and the next seen frame ``b``): filled by the physics in two passes.
+
+  1. *Shooting*: from the ball's state at ``a`` the world is run freely (rods as recorded,
+     gravity, friction, walls) to ``b`` for a trial initial velocity ``v0`` (horizontal,
+     rolling). The arrival error ``r(v0) = p(t_b) - p_b`` (x, y) is driven towards 0 by
+     Gauss-Newton with a finite-difference Jacobian and step halving, starting from the
+     better of the velocity seen just before the span and the chord velocity
+     ``(p_b - p_a) / (t_b - t_a)``. The best trial is kept.
+  2. *Corrected guided pass*: the best free path ``P(t)`` (per physics step) still misses
+     ``p_b`` by ``e`` (a few mm when the shooting converged, more when the span hides
+     something the record cannot tell, e.g. a kick by a man the replay's ball never met).
+     The span is run again with the ball guided (as above, contacts acting) along
+     ``P(t) - w(t) e``, ``w`` rising smoothly from 0 at ``a`` to 1 at ``b``
+     (``3s^2 - 2s^3``). So the fill arrives where the ball reappeared, and the contacts keep
+     it out of men and walls even where the correction would push it in.
+
+  A span at the start of a run of play (no seen frame before it) holds the first seen
+  position (guided, so a man sweeping through it pushes it aside); a span at the end (no
+  seen frame after it, e.g. a goal) runs freely from the last seen state.
+- **Out of play** frames (and runs with no seen frame) are copied unchanged.
+
+Upward speed: as in ``sim.physics`` (``_limit_launch``), after a free step in which the ball
+touches anything but the playfield its upward speed is clipped to ``LAUNCH_MARGIN``, so the
+fill behaves like the simulator that made the truth.
+
+The physics runs ``substeps`` steps per frame (the least integer giving at least
+``rate_hz``), on a uniform grid ``frame / fps``. Deterministic: the same record and settings
+give the same output, byte for byte.
+
+The output record keeps every column of the input except the truth-only ball velocity
+(``ball_vx/vy/vz``, which the new ball no longer matches); ``ball_x/y/z`` are the replay's,
+``ball_state`` is kept, and a column ``ball_fill`` says how each frame's ball was made:
+``seen``, ``shot`` (shooting converged within ``tolerance``), ``blend`` (corrected),
+``free`` (trailing span), ``hold`` (leading span) or empty (copied). ``meta.json`` gets
+``source: physics-replay`` and ``physics_replay`` (settings and one entry per hidden span).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pybullet as pb
+
+from sim.physics import LAUNCH_MARGIN, LAUNCH_MEMORY, SOLVER_ITERATIONS
+from sim.playback import hold_last
+from sim.record import N_RODS, Record, RecordError
+from sim.table import TableSpec, table_from_dict
+from sim.world import build_world
+
+DROPPED_COLUMNS = ("ball_vx", "ball_vy", "ball_vz")  # truth of the old ball, not the new one
+FILL_COLUMN = "ball_fill"
+PUSH_SLOP = 0.0005  # m, overlap of a guided ball with a solid left alone (contact slop)
+PUSH_ROUNDS = 3
+STEER_TIME = 0.01  # s, time constant of the steering towards a corrected hidden path
+
+
+@dataclass(frozen=True)
+class PhysReplaySettings:
+    """How the replay runs.
+
+    Attributes:
+        rate_hz: least physics rate, Hz (steps per frame = ceil(rate_hz / fps)).
+        tolerance: m, arrival error (x, y) at which the shooting stops.
+        max_iterations: Gauss-Newton iterations of the shooting per span.
+        fd_step: m/s, finite-difference step of the shooting's Jacobian.
+        max_speed: m/s, the fastest initial velocity the shooting tries.
+        max_guide_speed: m/s, cap on the guiding velocity (a far target is reached over
+            several steps rather than in one huge one).
+        max_steer: m/s^2, cap on the steering of a hidden span's corrected pass.
+    """
+
+    rate_hz: float = 1000.0
+    tolerance: float = 0.002
+    max_iterations: int = 8
+    fd_step: float = 0.02
+    max_speed: float = 15.0
+    max_guide_speed: float = 25.0
+    max_steer: float = 200.0
+
+
+@dataclass(frozen=True)
+class SpanFill:
+    """How one hidden span was filled.
+
+    Attributes:
+        first, last: the span's first and last hidden frame.
+        method: ``shot``, ``blend``, ``free`` or ``hold`` (see the module docstring).
+        arrival_error: m, how far the best free run missed the reappearance (x, y);
+            NaN for ``free`` and ``hold``.
+        speed: m/s, the initial speed used (NaN for ``hold``).
+        runs: free runs the shooting made.
+    """
+
+    first: int
+    last: int
+    method: str
+    arrival_error: float
+    speed: float
+    runs: int
+
+
+@dataclass(frozen=True)
+class PhysReplayResult:
+    """The replayed record, how its spans were filled, and the work it took."""
+
+    record: Record
+    spans: tuple[SpanFill, ...]
+    steps: int  # physics steps run (all passes)
+    cpu_seconds: float
+
+
+def _hermite(values: np.ndarray, sub: int) -> np.ndarray:
+    """(N, K) samples at frames -> ((N - 1) * sub + 1, K) on the step grid: a cubic Hermite
+    curve through the samples, tangents by central differences (one-sided at the ends)."""
+    n = len(values)
+    if n == 1:
+        return values.copy()
+    tan = np.empty_like(values)
+    tan[1:-1] = 0.5 * (values[2:] - values[:-2])
+    tan[0], tan[-1] = values[1] - values[0], values[-1] - values[-2]
+    s = np.arange(sub) / sub
+    h00, h10 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s
+    h01, h11 = -2 * s**3 + 3 * s**2, s**3 - s**2
+    p0, p1, m0, m1 = values[:-1, None], values[1:, None], tan[:-1, None], tan[1:, None]
+    inner = (h00[None, :, None] * p0 + h10[None, :, None] * m0 + h01[None, :, None] * p1
+             + h11[None, :, None] * m1)
+    return np.concatenate([inner.reshape(-1, values.shape[1]), values[-1:]], axis=0)
+
+
+def _rolling_spin(vel: np.ndarray, radius: float) -> list[float]:
+    """rad/s: the spin of a ball rolling without slip at ``vel`` (3,) m/s on the playfield."""
+    return [-float(vel[1]) / radius, float(vel[0]) / radius, 0.0]
+
+
+class _Stage:
+    """The pybullet world of one replay and its per-step motions."""
+
+    def __init__(self, table: TableSpec, shifts: np.ndarray, angles: np.ndarray, fps: float,
+                 settings: PhysReplaySettings):
+        self.table, self.settings = table, settings
+        self.sub = max(1, math.ceil(settings.rate_hz / fps - 1e-9))
+        self.dt = 1.0 / (fps * self.sub)
+        self.radius = table.ball.radius
+        self.client = pb.connect(pb.DIRECT)
+        c = self.client
+        pb.setPhysicsEngineParameter(fixedTimeStep=self.dt, numSolverIterations=SOLVER_ITERATIONS,
+                                     numSubSteps=0, deterministicOverlappingPairs=1,
+                                     physicsClientId=c)
+        pb.setGravity(0.0, 0.0, -9.81, physicsClientId=c)
+        self.world = build_world(table, c, visual=False)
+        self.ball = self.world.ball
+        self.joints = list(self.world.rod_links.movable)  # slide 0, turn 0, slide 1, ...
+        q = np.empty((len(shifts), 2 * N_RODS))
+        q[:, 0::2], q[:, 1::2] = shifts, angles
+        self.q = _hermite(q, self.sub)  # (steps + 1, 16) joint values on the step grid
+        qd = np.zeros_like(self.q)
+        qd[:-1] = np.diff(self.q, axis=0) / self.dt
+        self.qd = qd
+        self._solids = (self.world.rods, self.world.walls, self.world.goals, self.world.floor,
+                        *self.world.ramps)
+        self.steps = 0
+        self.pushes = 0  # guided steps after which the ball was pushed out of a solid
+        self._touch = -10**9
+        self._memory = LAUNCH_MEMORY / self.dt
+
+    def close(self) -> None:
+        pb.disconnect(physicsClientId=self.client)
+
+    # ------------------------------------------------------------------------ ball state
+    def ball_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        c = self.client
+        pos, _ = pb.getBasePositionAndOrientation(self.ball, physicsClientId=c)
+        lin, ang = pb.getBaseVelocity(self.ball, physicsClientId=c)
+        return np.array(pos), np.array(lin), np.array(ang)
+
+    def set_ball(self, pos, vel, spin=None) -> None:
+        c = self.client
+        spin = _rolling_spin(vel, self.radius) if spin is None else list(spin)
+        pb.resetBasePositionAndOrientation(self.ball, [float(v) for v in pos], (0, 0, 0, 1),
+                                           physicsClientId=c)
+        pb.resetBaseVelocity(self.ball, [float(v) for v in vel], spin, physicsClientId=c)
+        self._touch = -10**9
+
+    # ------------------------------------------------------------------------- stepping
+    def _rods(self, k: int) -> None:
+        k = min(k, len(self.q) - 1)
+        pb.resetJointStatesMultiDof(self.world.rods, self.joints,
+                                    targetValues=[[v] for v in self.q[k]],
+                                    targetVelocities=[[v] for v in self.qd[k]],
+                                    physicsClientId=self.client)
+
+    def step_free(self, k: int) -> np.ndarray:
+        """One free step from grid step ``k``; returns the ball position (3,) after it."""
+        c = self.client
+        self._rods(k)
+        pb.stepSimulation(physicsClientId=c)
+        self.steps += 1
+        if any(cp[2] != self.world.floor
+               for cp in pb.getContactPoints(bodyA=self.ball, physicsClientId=c)):
+            self._touch = k
+        pos, vel, spin = self.ball_state()
+        if k - self._touch <= self._memory and vel[2] > LAUNCH_MARGIN:
+            vel[2] = LAUNCH_MARGIN
+            pb.resetBaseVelocity(self.ball, vel.tolist(), spin.tolist(), physicsClientId=c)
+        return pos
+
+    def step_guided(self, k: int, target: np.ndarray) -> np.ndarray:
+        """One step from grid step ``k`` with the ball guided to ``target`` (3,) m at its
+        end; returns the ball position (3,) after it."""
+        c = self.client
+        pos, _, _ = self.ball_state()
+        vel = (np.asarray(target) - pos) / self.dt
+        speed = float(np.linalg.norm(vel))
+        cap = self.settings.max_guide_speed
+        if speed > cap:
+            vel *= cap / speed
+        pb.resetBaseVelocity(self.ball, vel.tolist(), _rolling_spin(vel, self.radius),
+                             physicsClientId=c)
+        self._rods(k)
+        pb.stepSimulation(physicsClientId=c)
+        self.steps += 1
+        return self._push_out()
+
+    def step_steered(self, k: int, target: np.ndarray, target_vel: np.ndarray) -> np.ndarray:
+        """One free step from grid step ``k`` with a bounded steering push towards
+        ``target`` (3,) m moving at ``target_vel`` (3,) m/s: the velocity change per step is
+        capped at ``max_steer`` * dt, so contacts always win over it. Returns the ball
+        position (3,) after the step."""
+        c = self.client
+        pos, vel, spin = self.ball_state()
+        want = target_vel + (target - pos) / STEER_TIME
+        dv = want - vel
+        mag = float(np.linalg.norm(dv))
+        cap = self.settings.max_steer * self.dt
+        if mag > cap:
+            dv *= cap / mag
+        pb.resetBaseVelocity(self.ball, (vel + dv).tolist(), spin.tolist(), physicsClientId=c)
+        return self.step_free(k)
+
+    def run_steered(self, k0: int, targets: np.ndarray) -> np.ndarray:
+        """Steer the ball along ``targets`` (n + 1, 3) at grid steps k0 .. k0 + n; returns
+        (n + 1, 3) positions at k0 .. k0 + n."""
+        vel = np.zeros_like(targets)
+        vel[:-1] = np.diff(targets, axis=0) / self.dt
+        vel[-1] = vel[-2] if len(vel) > 1 else 0.0
+        out = np.empty_like(targets)
+        out[0] = self.ball_state()[0]
+        for j in range(len(targets) - 1):
+            out[j + 1] = self.step_steered(k0 + j, targets[j], vel[j])
+        return out
+
+    def _push_out(self) -> np.ndarray:
+        """Move the ball out of any solid it overlaps by more than ``PUSH_SLOP`` (along the
+        contact normals, a few rounds for a ball wedged between two); returns its position.
+
+        A guided ball is driven by velocity, not force: where its target lies inside a man
+        or a wall the solver stops it at the surface only after it has sunk in a little, and
+        it is driven in again every step. The guided ball is kinematic, so putting it back
+        on the surface changes no physics."""
+        c = self.client
+        pos = np.array(pb.getBasePositionAndOrientation(self.ball, physicsClientId=c)[0])
+        moved = False
+        for _ in range(PUSH_ROUNDS):
+            shift = np.zeros(3)
+            for body in self._solids:
+                for cp in pb.getClosestPoints(self.ball, body, 0.0, physicsClientId=c):
+                    if cp[8] < -PUSH_SLOP:
+                        shift -= cp[8] * np.asarray(cp[7])  # normal on B points at the ball
+            if not shift.any():
+                break
+            pos += shift
+            moved = True
+            pb.resetBasePositionAndOrientation(self.ball, pos.tolist(), (0, 0, 0, 1),
+                                               physicsClientId=c)
+        if moved:
+            self.pushes += 1
+        return pos
+
+    def run_free(self, k0: int, n: int) -> np.ndarray:
+        """(n + 1, 3) ball positions at grid steps k0 .. k0 + n, running freely."""
+        out = np.empty((n + 1, 3))
+        out[0] = self.ball_state()[0]
+        for j in range(n):
+            out[j + 1] = self.step_free(k0 + j)
+        return out
+
+    def run_guided(self, k0: int, targets: np.ndarray) -> np.ndarray:
+        """Guide the ball through ``targets`` (n, 3) at grid steps k0 + 1 .. k0 + n;
+        returns (n + 1, 3) positions at k0 .. k0 + n."""
+        out = np.empty((len(targets) + 1, 3))
+        out[0] = self.ball_state()[0]
+        for j, target in enumerate(targets):
+            out[j + 1] = self.step_guided(k0 + j, target)
+        return out
+
+
+def _track(p0: np.ndarray, p1: np.ndarray, sub: int) -> np.ndarray:
+    """(sub, 3): linear targets from p0 to p1 at steps 1 .. sub."""
+    s = (np.arange(1, sub + 1) / sub)[:, None]
+    return p0 + s * (p1 - p0)
+
+
+def _smoothstep(n: int) -> np.ndarray:
+    s = np.arange(1, n + 1) / n
+    return 3 * s**2 - 2 * s**3
+
+
+def _seen_mask(rec: Record) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) bool each: frames whose ball was seen; frames in play."""
+    state = rec.ball_state
+    finite = np.all(np.isfinite(rec.ball_xyz), axis=1)
+    seen = finite & ((state == "visible") | (state == ""))
+    in_play = (state == "visible") | (state == "hidden") | ((state == "") & finite)
+    return seen, in_play
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Maximal runs of True as (first, last) inclusive."""
+    idx = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    return [(int(a), int(b) - 1) for a, b in zip(idx[0::2], idx[1::2])]
+
+
+class _Replayer:
+    def __init__(self, stage: _Stage, xyz: np.ndarray, seen: np.ndarray, fps: float):
+        self.st, self.xyz, self.seen, self.fps = stage, xyz, seen, fps
+        self.sub = stage.sub
+        self.out = np.full_like(xyz, np.nan)
+        self.fill = np.full(len(xyz), "", dtype=object)
+        self.spans: list[SpanFill] = []
+
+    def run(self, first: int, last: int) -> None:
+        """Replay one run of play, frames first..last."""
+        st, sub, xyz = self.st, self.sub, self.xyz
+        seen_idx = np.flatnonzero(self.seen[first:last + 1]) + first
+        if len(seen_idx) == 0:
+            return
+        f0 = int(seen_idx[0])
+        st.set_ball(xyz[f0], np.zeros(3))
+        if f0 > first:  # leading span: hold the first sighting, from the run's start
+            self.out[first], self.fill[first] = xyz[f0], "hold"
+            for i in range(first, f0):
+                path = st.run_guided(i * sub, np.repeat(xyz[f0][None], sub, axis=0))
+                self.out[i + 1] = path[-1]
+                self.fill[i + 1] = "hold" if i + 1 < f0 else "seen"
+            self.spans.append(SpanFill(first, f0 - 1, "hold", math.nan, math.nan, 0))
+        else:
+            self.out[f0], self.fill[f0] = xyz[f0], "seen"
+        i = f0
+        while i < last:
+            if self.seen[i + 1]:
+                path = st.run_guided(i * sub, _track(self.out[i], xyz[i + 1], sub))
+                self.out[i + 1], self.fill[i + 1] = path[-1], "seen"
+                i += 1
+                continue
+            later = seen_idx[seen_idx > i]
+            if len(later) == 0:
+                self._trailing(i, last)
+                return
+            b = int(later[0])
+            self._span(i, b)
+            i = b
+
+    def _velocity_before(self, a: int) -> np.ndarray:
+        """m/s (3,), horizontal: the seen velocity into frame ``a``."""
+        if a > 0 and self.seen[a - 1]:
+            v = (self.xyz[a] - self.xyz[a - 1]) * self.fps
+            v[2] = 0.0
+            return v
+        return np.zeros(3)
+
+    def _trailing(self, a: int, last: int) -> None:
+        st, sub = self.st, self.sub
+        v0 = self._velocity_before(a)
+        pos = st.ball_state()[0]
+        st.set_ball(pos, v0)
+        path = st.run_free(a * sub, (last - a) * sub)
+        self.out[a + 1:last + 1] = path[sub::sub]
+        self.fill[a + 1:last + 1] = "free"
+        self.spans.append(SpanFill(a + 1, last, "free", math.nan, float(np.linalg.norm(v0)), 1))
+
+    def _span(self, a: int, b: int) -> None:
+        """Fill hidden frames a+1..b-1 between seen frames a and b (see the module
+        docstring); leaves the ball at frame b."""
+        st, sub, s = self.st, self.sub, self.st.settings
+        k0, n = a * sub, (b - a) * sub
+        start = st.ball_state()[0]
+        target = self.xyz[b]
+        saved = pb.saveState(physicsClientId=st.client)
+        runs = 0
+        cache: dict[tuple[float, float], np.ndarray] = {}
+
+        def shoot(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            nonlocal runs
+            key = (round(float(v[0]), 9), round(float(v[1]), 9))
+            if key not in cache:
+                pb.restoreState(saved, physicsClientId=st.client)
+                st.set_ball(start, np.array([v[0], v[1], 0.0]))
+                cache[key] = st.run_free(k0, n)
+                runs += 1
+            path = cache[key]
+            return path, path[-1, :2] - target[:2]
+
+        def clip(v: np.ndarray) -> np.ndarray:
+            speed = float(np.linalg.norm(v))
+            return v * (s.max_speed / speed) if speed > s.max_speed else v
+
+        chord = (target[:2] - start[:2]) * self.fps / (b - a)
+        guesses = [clip(self._velocity_before(a)[:2]), clip(chord)]
+        best_v, best_r = None, None
+        for g in guesses:
+            _, r = shoot(g)
+            if best_r is None or np.linalg.norm(r) < np.linalg.norm(best_r):
+                best_v, best_r = g, r
+        for _ in range(s.max_iterations):
+            if np.linalg.norm(best_r) <= s.tolerance:
+                break
+            jac = np.empty((2, 2))
+            for axis in range(2):
+                dv = np.zeros(2)
+                dv[axis] = s.fd_step
+                jac[:, axis] = (shoot(best_v + dv)[1] - best_r) / s.fd_step
+            step, *_ = np.linalg.lstsq(jac, -best_r, rcond=None)
+            cap = max(1.0, float(np.linalg.norm(best_v)))
+            if np.linalg.norm(step) > cap:
+                step *= cap / np.linalg.norm(step)
+            improved = False
+            for scale in (1.0, 0.5, 0.25):
+                v = clip(best_v + scale * step)
+                _, r = shoot(v)
+                if np.linalg.norm(r) < np.linalg.norm(best_r):
+                    best_v, best_r, improved = v, r, True
+                    break
+            if not improved:
+                break
+        path, r = shoot(best_v)
+        error = np.zeros(3)
+        error[:2] = r
+        error[2] = path[-1, 2] - target[2]
+        corrected = path - np.concatenate([[0.0], _smoothstep(n)])[:, None] * error
+        pb.restoreState(saved, physicsClientId=st.client)
+        pb.removeState(saved, physicsClientId=st.client)
+        st.set_ball(start, np.array([best_v[0], best_v[1], 0.0]))
+        final = st.run_steered(k0, corrected)
+        self.out[a + 1:b + 1] = final[sub::sub]
+        converged = float(np.linalg.norm(r)) <= s.tolerance
+        self.fill[a + 1:b] = "shot" if converged else "blend"
+        self.fill[b] = "seen"
+        self.spans.append(SpanFill(a + 1, b - 1, "shot" if converged else "blend",
+                                   float(np.linalg.norm(r)), float(np.linalg.norm(best_v)),
+                                   runs))
+
+
+def physics_replay(rec: Record, settings: PhysReplaySettings | None = None) -> PhysReplayResult:
+    """Replay ``rec`` in the pybullet table (see the module docstring).
+
+    Raises:
+        RecordError: no table in the record's ``meta.json``, or no frames.
+    """
+    settings = settings or PhysReplaySettings()
+    if "table" not in rec.meta:
+        raise RecordError(f"{rec.path}: meta.json has no table: the physics replay needs the "
+                          "table the record was made on")
+    if rec.n_frames == 0:
+        raise RecordError(f"{rec.path}: the record has no frames")
+    cpu0 = time.process_time()
+    table = table_from_dict(rec.meta["table"])
+    shifts = np.nan_to_num(hold_last(rec.rod_shifts))
+    angles = np.nan_to_num(hold_last(rec.rod_angles))
+    seen, in_play = _seen_mask(rec)
+    stage = _Stage(table, shifts, angles, rec.fps, settings)
+    try:
+        rp = _Replayer(stage, rec.ball_xyz, seen, rec.fps)
+        for first, last in _runs(in_play):
+            rp.run(first, last)
+        steps = stage.steps
+    finally:
+        stage.close()
+    frames = {k: v.copy() for k, v in rec.frames.items() if k not in DROPPED_COLUMNS}
+    done = np.all(np.isfinite(rp.out), axis=1)
+    for axis, col in enumerate(("ball_x", "ball_y", "ball_z")):
+        frames[col] = np.where(done, rp.out[:, axis], rec.ball_xyz[:, axis])
+    frames[FILL_COLUMN] = rp.fill.astype(str)
+    meta = {k: v for k, v in rec.meta.items() if k != "columns"}
+    meta["source"] = "physics-replay"
+    meta["physics_replay"] = {
+        "input_source": rec.meta.get("source", ""),
+        "settings": asdict(settings),
+        "physics_rate": stage.sub * rec.fps,
+        "spans": [{k: (None if isinstance(v, float) and math.isnan(v) else v)
+                   for k, v in asdict(sp).items()} for sp in rp.spans],
+    }
+    out = replace(rec, path=None, meta=meta, frames=frames, events=list(rec.events))
+    return PhysReplayResult(out, tuple(rp.spans), steps, time.process_time() - cpu0)
