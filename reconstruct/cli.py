@@ -272,6 +272,10 @@ def _add_replay(sub) -> None:
     p.add_argument("--size", default=None, metavar="WxH",
                    help="video or window size (default 960x540 for a video, 1280x720 for "
                         "a window)")
+    p.add_argument("--physics", action="store_true",
+                   help="replay the record lifted into the simulator's physics: hidden spans "
+                        "filled by the physics, the ball kept out of men and walls "
+                        "(docs/physreplay.md)")
     p.set_defaults(func=_run_replay)
 
 
@@ -279,6 +283,20 @@ def _run_replay(args) -> int:
     from reconstruct.replay_cli import replay_cli
 
     return replay_cli(args)
+
+
+def _add_physics_replay(sub) -> None:
+    p = sub.add_parser("physics-replay", help="lift a record into the simulator's physics and "
+                       "write the replayed record (docs/physreplay.md)")
+    p.add_argument("record", help="a record directory (truth or reconstruction)")
+    p.add_argument("--out", required=True, help="output record directory")
+    p.set_defaults(func=_run_physics_replay)
+
+
+def _run_physics_replay(args) -> int:
+    from reconstruct.replay_cli import physics_replay_cli
+
+    return physics_replay_cli(args)
 
 
 def _add_track(sub) -> None:
@@ -359,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_track(sub)
     _add_stats(sub)
     _add_replay(sub)
+    _add_physics_replay(sub)
     _add_evaluate(sub)
     _add_bench(sub)
     _add_calibrate(sub)

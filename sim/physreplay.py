@@ -12,7 +12,9 @@ from the record's own table (``sim.world``) and returns a new record of the same
   ball's velocity is set to the one that lands it on the track (linear between frames) at
   the end of the step; the contact solver then acts on that velocity, so a track that cuts
   through a man or a wall is stopped at its surface instead of passing through it.
-  The spin is set to rolling (no slip on the playfield).
+  The guided ball is driven by velocity, so it can sink into a solid before the solver
+  stops it; after each guided step it is pushed back out along the contact normals
+  (``_push_out``). The spin is set to rolling (no slip on the playfield).
 - **Hidden span** (frames in play without a seen position, between the last seen frame
   ``a`` and the next seen frame ``b``): filled by the physics in two passes.
 
@@ -22,13 +24,17 @@ from the record's own table (``sim.world``) and returns a new record of the same
      Gauss-Newton with a finite-difference Jacobian and step halving, starting from the
      better of the velocity seen just before the span and the chord velocity
      ``(p_b - p_a) / (t_b - t_a)``. The best trial is kept.
-  2. *Corrected guided pass*: the best free path ``P(t)`` (per physics step) still misses
-     ``p_b`` by ``e`` (a few mm when the shooting converged, more when the span hides
-     something the record cannot tell, e.g. a kick by a man the replay's ball never met).
-     The span is run again with the ball guided (as above, contacts acting) along
-     ``P(t) - w(t) e``, ``w`` rising smoothly from 0 at ``a`` to 1 at ``b``
-     (``3s^2 - 2s^3``). So the fill arrives where the ball reappeared, and the contacts keep
-     it out of men and walls even where the correction would push it in.
+  2. *Corrected steered pass*: the best free path ``P(t)`` (per physics step) still misses
+     ``p_b`` by ``e`` (well under a millimetre when the shooting converged, more when the
+     span hides something the record cannot tell, e.g. a kick by a man the replay's ball
+     never met). The span is run again from the same state, the ball free (contacts,
+     friction, men striking it) but steered towards ``P(t) - w(t) e``, ``w`` rising smoothly
+     from 0 at ``a`` to 1 at ``b`` (``3s^2 - 2s^3``): each step its velocity is nudged
+     towards the target's velocity plus the position error over ``STEER_TIME``, the nudge
+     capped at ``max_steer`` * dt. A bounded nudge never overpowers a contact, so the fill
+     stays out of men and walls even where the correction would push it in, and arrives
+     where the ball reappeared unless a man stands in the way (then the guided ball of
+     the next seen frames catches up around him).
 
   A span at the start of a run of play (no seen frame before it) holds the first seen
   position (guided, so a man sweeping through it pushes it aside); a span at the end (no
