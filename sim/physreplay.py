@@ -14,16 +14,20 @@ from the record's own table (``sim.world``) and returns a new record of the same
   through a man or a wall is stopped at its surface instead of passing through it.
   The guided ball is driven by velocity, so it can sink into a solid before the solver
   stops it; after each guided step it is pushed back out along the contact normals
-  (``_push_out``). The spin is set to rolling (no slip on the playfield).
+  (``_push_out``; the steered pass below too). The spin is set to rolling (no slip on the
+  playfield).
 - **Hidden span** (frames in play without a seen position, between the last seen frame
   ``a`` and the next seen frame ``b``): filled by the physics in two passes.
 
   1. *Shooting*: from the ball's state at ``a`` the world is run freely (rods as recorded,
      gravity, friction, walls) to ``b`` for a trial initial velocity ``v0`` (horizontal,
      rolling). The arrival error ``r(v0) = p(t_b) - p_b`` (x, y) is driven towards 0 by
-     Gauss-Newton with a finite-difference Jacobian and step halving, starting from the
-     better of the velocity seen just before the span and the chord velocity
-     ``(p_b - p_a) / (t_b - t_a)``. The best trial is kept.
+     Gauss-Newton with a finite-difference Jacobian and step halving, once from the
+     velocity seen just before the span and once from the chord velocity
+     ``(p_b - p_a) / (t_b - t_a)``. Of the two results, a converged one wins over one
+     that is not (then the smaller miss wins), and of two converged ones the one nearer
+     the velocity seen before the span (several initial velocities can reach the same
+     point, e.g. straight or off a wall; the ball most likely went on as it came).
   2. *Corrected steered pass*: the best free path ``P(t)`` (per physics step) still misses
      ``p_b`` by ``e`` (well under a millimetre when the shooting converged, more when the
      span hides something the record cannot tell, e.g. a kick by a man the replay's ball
@@ -31,10 +35,12 @@ from the record's own table (``sim.world``) and returns a new record of the same
      friction, men striking it) but steered towards ``P(t) - w(t) e``, ``w`` rising smoothly
      from 0 at ``a`` to 1 at ``b`` (``3s^2 - 2s^3``): each step its velocity is nudged
      towards the target's velocity plus the position error over ``STEER_TIME``, the nudge
-     capped at ``max_steer`` * dt. A bounded nudge never overpowers a contact, so the fill
-     stays out of men and walls even where the correction would push it in, and arrives
-     where the ball reappeared unless a man stands in the way (then the guided ball of
-     the next seen frames catches up around him).
+     capped at ``max_steer`` * dt. A bounded nudge does not overpower a contact, so the
+     fill stays out of men and walls even where the correction would push it in. A pass
+     that still misses the reappearance by more than ``ARRIVAL_SLACK`` (the steered ball
+     met a man the free run did not, and went elsewhere) is run again with the cap 4 and
+     16 times higher; if it still misses (a man stands between the fill and the sighting),
+     the guided ball of the next seen frames catches up around him.
 
   A span at the start of a run of play (no seen frame before it) holds the first seen
   position (guided, so a man sweeping through it pushes it aside); a span at the end (no
@@ -77,6 +83,8 @@ FILL_COLUMN = "ball_fill"
 PUSH_SLOP = 0.0005  # m, overlap of a guided ball with a solid left alone (contact slop)
 PUSH_ROUNDS = 3
 STEER_TIME = 0.01  # s, time constant of the steering towards a corrected hidden path
+STEER_ESCALATION = (1.0, 4.0, 16.0)  # steering caps tried, times ``max_steer``
+ARRIVAL_SLACK = 0.005  # m, arrival error of a steered pass that needs no stronger steering
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ class SpanFill:
             NaN for ``free`` and ``hold``.
         speed: m/s, the initial speed used (NaN for ``hold``).
         runs: free runs the shooting made.
+        steer: m/s^2, the steering cap of the corrected pass (0 for ``free`` and ``hold``).
     """
 
     first: int
@@ -122,6 +131,7 @@ class SpanFill:
     arrival_error: float
     speed: float
     runs: int
+    steer: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -246,23 +256,25 @@ class _Stage:
         self.steps += 1
         return self._push_out()
 
-    def step_steered(self, k: int, target: np.ndarray, target_vel: np.ndarray) -> np.ndarray:
+    def step_steered(self, k: int, target: np.ndarray, target_vel: np.ndarray,
+                     max_steer: float) -> np.ndarray:
         """One free step from grid step ``k`` with a bounded steering push towards
         ``target`` (3,) m moving at ``target_vel`` (3,) m/s: the velocity change per step is
-        capped at ``max_steer`` * dt, so contacts always win over it. Returns the ball
+        capped at ``max_steer`` (m/s^2) * dt, so contacts win over it. Returns the ball
         position (3,) after the step."""
         c = self.client
         pos, vel, spin = self.ball_state()
         want = target_vel + (target - pos) / STEER_TIME
         dv = want - vel
         mag = float(np.linalg.norm(dv))
-        cap = self.settings.max_steer * self.dt
+        cap = max_steer * self.dt
         if mag > cap:
             dv *= cap / mag
         pb.resetBaseVelocity(self.ball, (vel + dv).tolist(), spin.tolist(), physicsClientId=c)
-        return self.step_free(k)
+        self.step_free(k)
+        return self._push_out()
 
-    def run_steered(self, k0: int, targets: np.ndarray) -> np.ndarray:
+    def run_steered(self, k0: int, targets: np.ndarray, max_steer: float) -> np.ndarray:
         """Steer the ball along ``targets`` (n + 1, 3) at grid steps k0 .. k0 + n; returns
         (n + 1, 3) positions at k0 .. k0 + n."""
         vel = np.zeros_like(targets)
@@ -271,7 +283,7 @@ class _Stage:
         out = np.empty_like(targets)
         out[0] = self.ball_state()[0]
         for j in range(len(targets) - 1):
-            out[j + 1] = self.step_steered(k0 + j, targets[j], vel[j])
+            out[j + 1] = self.step_steered(k0 + j, targets[j], vel[j], max_steer)
         return out
 
     def _push_out(self) -> np.ndarray:
@@ -280,8 +292,9 @@ class _Stage:
 
         A guided ball is driven by velocity, not force: where its target lies inside a man
         or a wall the solver stops it at the surface only after it has sunk in a little, and
-        it is driven in again every step. The guided ball is kinematic, so putting it back
-        on the surface changes no physics."""
+        it is driven in again every step; a steered ball is pushed by a strong nudge. Both
+        follow a target, not the physics alone, so putting them back on the surface
+        takes nothing from a free flight."""
         c = self.client
         pos = np.array(pb.getBasePositionAndOrientation(self.ball, physicsClientId=c)[0])
         moved = False
@@ -429,50 +442,65 @@ class _Replayer:
             speed = float(np.linalg.norm(v))
             return v * (s.max_speed / speed) if speed > s.max_speed else v
 
-        chord = (target[:2] - start[:2]) * self.fps / (b - a)
-        guesses = [clip(self._velocity_before(a)[:2]), clip(chord)]
-        best_v, best_r = None, None
-        for g in guesses:
-            _, r = shoot(g)
-            if best_r is None or np.linalg.norm(r) < np.linalg.norm(best_r):
-                best_v, best_r = g, r
-        for _ in range(s.max_iterations):
-            if np.linalg.norm(best_r) <= s.tolerance:
-                break
-            jac = np.empty((2, 2))
-            for axis in range(2):
-                dv = np.zeros(2)
-                dv[axis] = s.fd_step
-                jac[:, axis] = (shoot(best_v + dv)[1] - best_r) / s.fd_step
-            step, *_ = np.linalg.lstsq(jac, -best_r, rcond=None)
-            cap = max(1.0, float(np.linalg.norm(best_v)))
-            if np.linalg.norm(step) > cap:
-                step *= cap / np.linalg.norm(step)
-            improved = False
-            for scale in (1.0, 0.5, 0.25):
-                v = clip(best_v + scale * step)
-                _, r = shoot(v)
-                if np.linalg.norm(r) < np.linalg.norm(best_r):
-                    best_v, best_r, improved = v, r, True
+        def solve(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """Gauss-Newton on the arrival error from ``v``: the best (v0, r) found."""
+            r = shoot(v)[1]
+            for _ in range(s.max_iterations):
+                if np.linalg.norm(r) <= s.tolerance:
                     break
-            if not improved:
-                break
+                jac = np.empty((2, 2))
+                for axis in range(2):
+                    dv = np.zeros(2)
+                    dv[axis] = s.fd_step
+                    jac[:, axis] = (shoot(v + dv)[1] - r) / s.fd_step
+                step, *_ = np.linalg.lstsq(jac, -r, rcond=None)
+                cap = max(1.0, float(np.linalg.norm(v)))
+                if np.linalg.norm(step) > cap:
+                    step *= cap / np.linalg.norm(step)
+                for scale in (1.0, 0.5, 0.25):
+                    trial = clip(v + scale * step)
+                    r_trial = shoot(trial)[1]
+                    if np.linalg.norm(r_trial) < np.linalg.norm(r):
+                        v, r = trial, r_trial
+                        break
+                else:
+                    break
+            return v, r
+
+        chord = (target[:2] - start[:2]) * self.fps / (b - a)
+        before = self._velocity_before(a)[:2]
+        solutions = [solve(clip(before)), solve(clip(chord))]
+
+        def rank(sol) -> tuple:
+            """Converged first; among them the one nearest the velocity seen before the
+            span (the ball went on as it came), else the smallest miss."""
+            v, r = sol
+            miss = float(np.linalg.norm(r))
+            if miss > s.tolerance:
+                return (1, miss)
+            return (0, float(np.linalg.norm(v - before)))
+
+        best_v, best_r = min(solutions, key=rank)
         path, r = shoot(best_v)
         error = np.zeros(3)
         error[:2] = r
         error[2] = path[-1, 2] - target[2]
         corrected = path - np.concatenate([[0.0], _smoothstep(n)])[:, None] * error
-        pb.restoreState(saved, physicsClientId=st.client)
+        final, steer = None, 0.0
+        for steer in STEER_ESCALATION:
+            pb.restoreState(saved, physicsClientId=st.client)
+            st.set_ball(start, np.array([best_v[0], best_v[1], 0.0]))
+            final = st.run_steered(k0, corrected, steer * s.max_steer)
+            if np.linalg.norm(final[-1, :2] - target[:2]) <= ARRIVAL_SLACK:
+                break
         pb.removeState(saved, physicsClientId=st.client)
-        st.set_ball(start, np.array([best_v[0], best_v[1], 0.0]))
-        final = st.run_steered(k0, corrected)
         self.out[a + 1:b + 1] = final[sub::sub]
         converged = float(np.linalg.norm(r)) <= s.tolerance
         self.fill[a + 1:b] = "shot" if converged else "blend"
         self.fill[b] = "seen"
         self.spans.append(SpanFill(a + 1, b - 1, "shot" if converged else "blend",
                                    float(np.linalg.norm(r)), float(np.linalg.norm(best_v)),
-                                   runs))
+                                   runs, steer * s.max_steer))
 
 
 def physics_replay(rec: Record, settings: PhysReplaySettings | None = None) -> PhysReplayResult:
