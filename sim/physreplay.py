@@ -14,7 +14,8 @@ from the record's own table (``sim.world``) and returns a new record of the same
   through a man or a wall is stopped at its surface instead of passing through it.
   The guided ball is driven by velocity, so it can sink into a solid before the solver
   stops it; after each guided step it is pushed back out along the contact normals
-  (``_push_out``; the steered pass below too). The spin is set to rolling (no slip on the
+  (``_push_out``; the steered pass below too; a ball wedged between two solids more than
+  ``ESCAPE_DEPTH`` deep goes to the nearest free spot). The spin is set to rolling (no slip on the
   playfield).
 - **Hidden span** (frames in play without a seen position, between the last seen frame
   ``a`` and the next seen frame ``b``): filled by the physics in two passes.
@@ -82,6 +83,8 @@ DROPPED_COLUMNS = ("ball_vx", "ball_vy", "ball_vz")  # truth of the old ball, no
 FILL_COLUMN = "ball_fill"
 PUSH_SLOP = 0.0005  # m, overlap of a guided ball with a solid left alone (contact slop)
 PUSH_ROUNDS = 3
+ESCAPE_DEPTH = 0.002  # m, overlap of a wedged ball above which it is moved to a free spot
+ESCAPE_STEPS = (0.003, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04)  # m, see ``_Stage._escape``
 STEER_TIME = 0.01  # s, time constant of the steering towards a corrected hidden path
 STEER_ESCALATION = (1.0, 4.0, 16.0)  # steering caps tried, times ``max_steer``
 ARRIVAL_SLACK = 0.005  # m, arrival error of a steered pass that needs no stronger steering
@@ -297,21 +300,53 @@ class _Stage:
         takes nothing from a free flight."""
         c = self.client
         pos = np.array(pb.getBasePositionAndOrientation(self.ball, physicsClientId=c)[0])
-        moved = False
+        shift = self._overlap_push()
+        if not shift.any():
+            return pos
+        self.pushes += 1
         for _ in range(PUSH_ROUNDS):
-            shift = np.zeros(3)
-            for body in self._solids:
-                for cp in pb.getClosestPoints(self.ball, body, 0.0, physicsClientId=c):
-                    if cp[8] < -PUSH_SLOP:
-                        shift -= cp[8] * np.asarray(cp[7])  # normal on B points at the ball
-            if not shift.any():
-                break
             pos += shift
-            moved = True
-            pb.resetBasePositionAndOrientation(self.ball, pos.tolist(), (0, 0, 0, 1),
-                                               physicsClientId=c)
-        if moved:
-            self.pushes += 1
+            self._place(pos)
+            shift = self._overlap_push()
+            if not shift.any():
+                return pos
+        if self._deepest() < ESCAPE_DEPTH:  # pinned: a man pressing it on a wall, as in play
+            return pos
+        return self._escape(pos)
+
+    def _deepest(self) -> float:
+        """m: the ball's deepest overlap with any solid (0 if none)."""
+        depth = 0.0
+        for body in self._solids:
+            for cp in pb.getClosestPoints(self.ball, body, 0.0, physicsClientId=self.client):
+                depth = max(depth, -cp[8])
+        return depth
+
+    def _place(self, pos: np.ndarray) -> None:
+        pb.resetBasePositionAndOrientation(self.ball, pos.tolist(), (0, 0, 0, 1),
+                                           physicsClientId=self.client)
+
+    def _overlap_push(self) -> np.ndarray:
+        """(3,) m: the sum over the ball's overlaps deeper than ``PUSH_SLOP`` of depth times
+        normal (zero when it overlaps nothing)."""
+        shift = np.zeros(3)
+        for body in self._solids:
+            for cp in pb.getClosestPoints(self.ball, body, 0.0, physicsClientId=self.client):
+                if cp[8] < -PUSH_SLOP:
+                    shift -= cp[8] * np.asarray(cp[7])  # normal on B points at the ball
+        return shift
+
+    def _escape(self, pos: np.ndarray) -> np.ndarray:
+        """A ball wedged (between a man and a wall, or two men): the nearest free spot on a
+        fixed pattern of horizontal moves (``ESCAPE_STEPS`` in 16 directions) at the same
+        height; the wedged spot if none is free."""
+        for dist in ESCAPE_STEPS:
+            for angle in np.arange(16) * (np.pi / 8):
+                trial = pos + dist * np.array([np.cos(angle), np.sin(angle), 0.0])
+                self._place(trial)
+                if not self._overlap_push().any():
+                    return trial
+        self._place(pos)
         return pos
 
     def run_free(self, k0: int, n: int) -> np.ndarray:

@@ -119,8 +119,14 @@ def straight_fill(est: Record) -> np.ndarray:
     return xyz
 
 
-def clearance(rec: Record, table: TableSpec | None = None) -> dict[str, np.ndarray]:
+def clearance(rec: Record, table: TableSpec | None = None,
+              between: int = 0) -> dict[str, np.ndarray]:
     """The ball's clearance, frame by frame.
+
+    Args:
+        between: also sample this many instants between each frame and the next (ball and
+            rods interpolated linearly, as the replay draws them); the frame's value is
+            then the least over the frame and the instants after it.
 
     Returns:
         ``men`` and ``walls``: (N,) float64, m, the least surface-to-surface distance from
@@ -139,18 +145,26 @@ def clearance(rec: Record, table: TableSpec | None = None) -> dict[str, np.ndarr
         men = np.full(rec.n_frames, np.nan)
         walls = np.full(rec.n_frames, np.nan)
         reach = 0.05
-        for i in np.flatnonzero(ok):
-            pb.resetJointStatesMultiDof(world.rods, joints, targetValues=[[v] for v in q[i]],
+
+        def probe(ball, rods) -> tuple[float, float]:
+            pb.resetJointStatesMultiDof(world.rods, joints, targetValues=[[v] for v in rods],
                                         physicsClientId=c)
-            pb.resetBasePositionAndOrientation(world.ball, xyz[i].tolist(), (0, 0, 0, 1),
+            pb.resetBasePositionAndOrientation(world.ball, ball.tolist(), (0, 0, 0, 1),
                                                physicsClientId=c)
             pts = pb.getClosestPoints(world.ball, world.rods, reach, physicsClientId=c)
-            men[i] = min([p[8] for p in pts], default=reach)
-            d = reach
+            m = min([p[8] for p in pts], default=reach)
+            w = reach
             for body in (world.walls, world.goals, *world.ramps):
                 pts = pb.getClosestPoints(world.ball, body, reach, physicsClientId=c)
-                d = min([d, *[p[8] for p in pts]])
-            walls[i] = d
+                w = min([w, *[p[8] for p in pts]])
+            return m, w
+
+        for i in np.flatnonzero(ok):
+            men[i], walls[i] = probe(xyz[i], q[i])
+            if between and i + 1 < rec.n_frames and ok[i + 1]:
+                for s in np.arange(1, between + 1) / (between + 1):
+                    m, w = probe(xyz[i] + s * (xyz[i + 1] - xyz[i]), q[i] + s * (q[i + 1] - q[i]))
+                    men[i], walls[i] = min(men[i], m), min(walls[i], w)
     finally:
         pb.disconnect(physicsClientId=c)
     return {"men": men, "walls": walls}
@@ -170,13 +184,17 @@ class FillScore:
     min_clear_walls: float
     truth_min_clear_men: float  # the truth's own, for scale (the solver's softness)
     truth_min_clear_walls: float
+    between_clear_men: float  # least clearance to men/rods with 3 instants between frames
+    truth_between_clear_men: float
     seen_rms: float  # RMS (x, y) of the replay against the truth on seen frames
     methods: dict  # span fill method -> count
     cpu_seconds: float  # of the replay
 
 
-def evaluate(truth: Record, est: Record, result: PhysReplayResult) -> FillScore:
-    """Score a replay of ``est`` (made from ``truth`` by ``hide_ball``)."""
+def evaluate(truth: Record, est: Record, result: PhysReplayResult,
+             between_frames: bool = False) -> FillScore:
+    """Score a replay of ``est`` (made from ``truth`` by ``hide_ball``); ``between_frames``:
+    also the clearance to men between frames (``between_clear_men``, else NaN)."""
     spans = bracketed_spans(est)
     idx = np.concatenate([np.arange(a, b + 1) for a, b in spans]) if spans else np.zeros(0, int)
     true_xy = truth.ball_xyz[:, :2]
@@ -187,6 +205,8 @@ def evaluate(truth: Record, est: Record, result: PhysReplayResult) -> FillScore:
     table = table_from_dict(truth.meta["table"])
     clear = clearance(result.record, table)
     tclear = clearance(truth, table)
+    between = clearance(result.record, table, 3)["men"] if between_frames else [np.nan]
+    tbetween = clearance(truth, table, 3)["men"] if between_frames else [np.nan]
     methods: dict[str, int] = {}
     for sp in result.spans:
         methods[sp.method] = methods.get(sp.method, 0) + 1
@@ -198,6 +218,7 @@ def evaluate(truth: Record, est: Record, result: PhysReplayResult) -> FillScore:
                      float(phys.max(initial=0.0)), float(line.max(initial=0.0)),
                      float(np.nanmin(clear["men"])), float(np.nanmin(clear["walls"])),
                      float(np.nanmin(tclear["men"])), float(np.nanmin(tclear["walls"])),
+                     float(np.nanmin(between)), float(np.nanmin(tbetween)),
                      rms(seen_err), methods, result.cpu_seconds)
 
 
@@ -259,7 +280,7 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         result = physics_replay(est)
         wall = time.perf_counter() - t0
-        score = evaluate(truth, est, result)
+        score = evaluate(truth, est, result, between_frames=True)
         plot_spans(truth, est, result, out / f"spans-{seed}.png")
         rows.append({"seed": seed, "wall_seconds": wall, **score.__dict__})
         print(f"seed {seed}: {score.spans} spans, {score.hidden_frames} hidden frames; RMS "
@@ -267,7 +288,9 @@ def main(argv=None) -> int:
               f" mm; max {1e3 * score.max_physics:.0f} / {1e3 * score.max_straight:.0f} mm; "
               f"clearance men {1e3 * score.min_clear_men:+.2f} mm (truth "
               f"{1e3 * score.truth_min_clear_men:+.2f}), walls {1e3 * score.min_clear_walls:+.2f}"
-              f" mm (truth {1e3 * score.truth_min_clear_walls:+.2f}); seen RMS "
+              f" mm (truth {1e3 * score.truth_min_clear_walls:+.2f}); men between frames "
+              f"{1e3 * score.between_clear_men:+.2f} mm (truth "
+              f"{1e3 * score.truth_between_clear_men:+.2f}); seen RMS "
               f"{1e3 * score.seen_rms:.2f} mm; {score.methods}; {score.cpu_seconds:.1f} CPU s",
               flush=True)
     (out / "physreplay.json").write_text(json.dumps(rows, indent=2) + "\n")
