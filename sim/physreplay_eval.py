@@ -205,8 +205,10 @@ def evaluate(truth: Record, est: Record, result: PhysReplayResult,
     table = table_from_dict(truth.meta["table"])
     clear = clearance(result.record, table)
     tclear = clearance(truth, table)
-    between = clearance(result.record, table, 3)["men"] if between_frames else [np.nan]
-    tbetween = clearance(truth, table, 3)["men"] if between_frames else [np.nan]
+    between = tbetween = float("nan")
+    if between_frames:
+        between = float(np.nanmin(clearance(result.record, table, 3)["men"]))
+        tbetween = float(np.nanmin(clearance(truth, table, 3)["men"]))
     methods: dict[str, int] = {}
     for sp in result.spans:
         methods[sp.method] = methods.get(sp.method, 0) + 1
@@ -218,7 +220,7 @@ def evaluate(truth: Record, est: Record, result: PhysReplayResult,
                      float(phys.max(initial=0.0)), float(line.max(initial=0.0)),
                      float(np.nanmin(clear["men"])), float(np.nanmin(clear["walls"])),
                      float(np.nanmin(tclear["men"])), float(np.nanmin(tclear["walls"])),
-                     float(np.nanmin(between)), float(np.nanmin(tbetween)),
+                     between, tbetween,
                      rms(seen_err), methods, result.cpu_seconds)
 
 
@@ -293,6 +295,17 @@ def main(argv=None) -> int:
               f"{1e3 * score.truth_between_clear_men:+.2f}); seen RMS "
               f"{1e3 * score.seen_rms:.2f} mm; {score.methods}; {score.cpu_seconds:.1f} CPU s",
               flush=True)
+    n = np.array([r["hidden_frames"] for r in rows], float)
+
+    def pooled(key):
+        return 1e3 * float(np.sqrt(np.sum(n * np.array([r[key] for r in rows]) ** 2) / n.sum()))
+
+    print(f"all seeds: {int(n.sum())} hidden frames; RMS physics {pooled('rms_physics'):.1f} mm, "
+          f"straight {pooled('rms_straight'):.1f} mm; least clearance men "
+          f"{1e3 * min(r['min_clear_men'] for r in rows):+.2f} mm (truth "
+          f"{1e3 * min(r['truth_min_clear_men'] for r in rows):+.2f}), walls "
+          f"{1e3 * min(r['min_clear_walls'] for r in rows):+.2f} mm (truth "
+          f"{1e3 * min(r['truth_min_clear_walls'] for r in rows):+.2f})")
     (out / "physreplay.json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0
 
