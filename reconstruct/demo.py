@@ -60,8 +60,27 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
 
     _say("2/5 calibrating the camera from the footage and tracking it ...")
     source = VideoSource(video)
-    cal = load_or_calibrate(source, table, None, track_dir,
-                            side_colours=tuple(shot.look.teams))
+    try:
+        cal = load_or_calibrate(source, table, None, track_dir,
+                                side_colours=tuple(shot.look.teams))
+        calibration = f"automatic, {cal.reprojection_error:.2f} px"
+    except ValueError as exc:
+        # The story goes on with the camera the clip was filmed with, and says so loudly:
+        # a refused calibration is a finding, not a reason to show nothing.
+        import cv2
+
+        from reconstruct.bench import truth_calibration
+        from reconstruct.calibrate import draw_overlay
+
+        _say(f"    WARNING: automatic calibration failed ({exc}); tracking with the camera "
+             "saved with the clip instead")
+        frames = source.sample(30)
+        cal = truth_calibration(truth_dir, table, frames)
+        track_dir.mkdir(parents=True, exist_ok=True)
+        cal.save(track_dir / "calibration.json")
+        cv2.imwrite(str(track_dir / "calibration.png"), draw_overlay(frames[0], cal, table))
+        calibration = f"FAILED ({exc}); the clip's own camera used"
+    _say(f"    calibration: {calibration}")
     summary = track_video(VideoSource(video), track_dir, table, cal, progress=True)
     _say(f"    {summary.text()}")
 
@@ -86,7 +105,8 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
         "calibration_overlay": str(track_dir / "calibration.png"),
         "evaluation": str(out / "evaluation.json"), "plots": str(out / "evaluation"),
         "replay": str(replay.path), "stats_report": str(paths["html"]),
-        "stats_json": str(paths["json"]), "seconds": time.perf_counter() - t0,
+        "stats_json": str(paths["json"]), "calibration": calibration,
+        "seconds": time.perf_counter() - t0,
         "headline": report.headline(s.scenario).to_dict(),
     }
     (out / "demo.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
