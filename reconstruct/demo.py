@@ -32,9 +32,11 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
     from reconstruct.evaluate import evaluate, write_report_json
     from reconstruct.plots import plot_report
     from reconstruct.sources import VideoSource
+    from reconstruct.stats import game_stats, stats_agreement
     from reconstruct.stats_report import summary_text, write_stats
     from reconstruct.track import load_or_calibrate, track_video
     from sim.filming import make_shot, open_footage
+    from sim.record import read_record
     from sim.replay import export_replay, load_replay
     from sim.simulate import simulate
     from sim.table import load_table
@@ -99,6 +101,8 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
     _say("5/5 game statistics of the tracked game ...")
     stats, paths = write_stats(track_dir, out / "stats")
     print(summary_text(stats))
+    agreement = stats_agreement(game_stats(read_record(truth_dir)), stats)
+    print(f"against the truth's statistics: {agreement.text()}")
 
     result = {
         "truth": str(truth_dir), "video": str(video), "tracked": str(track_dir),
@@ -108,6 +112,7 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
         "stats_json": str(paths["json"]), "calibration": calibration,
         "seconds": time.perf_counter() - t0,
         "headline": report.headline(s.scenario).to_dict(),
+        "stats_agreement": agreement.text(),
     }
     (out / "demo.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
     return result
