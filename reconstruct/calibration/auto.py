@@ -192,7 +192,7 @@ def _select_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
 
 def _orient(med: np.ndarray, field: Field, table: TableSpec):
     """Which pair of the outline's sides are the goal lines: the one across which the rods'
-    pattern shows. Returns the rods' guess, the quad in table-corner order and the
+    pattern shows most strongly. Returns the rods' guess, the quad in table-corner order and the
     playfield-plane homography (table x, y in m -> px)."""
     corners = table.playfield_corners()[:, :2].astype(np.float32)
     hyps = []
@@ -200,7 +200,7 @@ def _orient(med: np.ndarray, field: Field, table: TableSpec):
         quad = np.roll(field.quad, -shift, axis=0)
         H = cv2.getPerspectiveTransform(corners, quad.astype(np.float32))
         hyps.append((find_rods(med, H, table), quad, H))
-    guess, quad, H = max(hyps, key=lambda t: t[0].score)
+    guess, quad, H = max(hyps, key=lambda t: t[0].strength)
     if guess.score < MIN_ROD_CONTRAST:
         raise ValueError(
             "no rods found across the playfield (rod pattern contrast "

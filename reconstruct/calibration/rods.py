@@ -30,10 +30,14 @@ class RodGuess:
         x_plane: (8,) float64, m: where each rod appears on the playfield plane.
         score: contrast of the rods' pattern (mean profile at the rods over the median
             profile): above about 2 when the rods are really there.
+        strength: the mean profile at the rods (colour gradient, 8-bit levels per px):
+            compares hypotheses on one image (a noise-free rendering's median profile can
+            be near zero, which makes ``score`` meaningless across hypotheses).
     """
 
     x_plane: np.ndarray
     score: float
+    strength: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -128,8 +132,8 @@ def find_rods(image: np.ndarray, table_to_image: np.ndarray, table: TableSpec) -
             j = j + (0.5 * (y0 - y2) / den if den < 0 else 0.0)
         refined.append(x0 + j / RECT_PX_PER_M)
     x_plane = np.array(refined)
-    contrast = float(np.interp(x_plane, xs, profile).mean() / base)
-    return RodGuess(x_plane, contrast)
+    strength = float(np.interp(x_plane, xs, profile).mean())
+    return RodGuess(x_plane, strength / base, strength)
 
 
 def trace_rod(gu: np.ndarray, gv: np.ndarray, rod: int, curve: np.ndarray, width_px: float,
