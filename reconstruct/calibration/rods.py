@@ -20,6 +20,7 @@ RECT_PX_PER_M = 500.0  # resolution of the rectified top view
 MARGIN = 0.2  # the rectified view reaches this share of the length beyond each goal line
 PARALLAX = (0.85, 1.6)  # range of the rods' stretch in the field-plane rectification
 ROW_PERCENTILE = 25  # profile statistic over the rows of the rectified view
+TEMPLATE_PERCENTILE = 25  # edge strength statistic over a rod's aligned samples
 
 
 @dataclass(frozen=True)
@@ -222,8 +223,13 @@ def trace_rod(gu: np.ndarray, gv: np.ndarray, rod: int, curve: np.ndarray, width
     # Where the rod's centre is in the template: find the window of the rod's width holding
     # the most edge strength, then take halfway between the outermost points in it where
     # the strength reaches a sixth of its peak (the silhouette's two edges: weaker than the
-    # highlights inside a chrome rod, but further out).
-    td = np.abs(template).sum(axis=1)
+    # highlights inside a chrome rod, but further out). The strength is a low percentile
+    # over the aligned samples, not the template's: a marking running beside the rod along
+    # part of its length (a penalty area's line) shows in the median, not in every sample.
+    good = best > 0.5
+    aligned = np.abs(g[rows[good, None], np.clip(j[good], lo, hi)[:, None] + u[None, :], :])
+    td = np.percentile(aligned.sum(axis=2), TEMPLATE_PERCENTILE, axis=0) if good.sum() >= 5 \
+        else np.abs(template).sum(axis=1)
     half_w = 0.5 * width_px / dt
     box = int(round(1.2 * half_w))
     energy = np.convolve(td, np.ones(2 * box + 1), mode="same")
