@@ -206,7 +206,16 @@ def find_field(image: np.ndarray, seed: int = 0) -> Field:
     # Full resolution: pixels of the field's colour, near the low-resolution region.
     near = cv2.resize(cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)), (w, h),
                       interpolation=cv2.INTER_NEAREST).astype(bool)
-    raw = colour.mask(image, 3.5) & near
+    # A pixel is the field's if it has its colour and no other cluster is nearer (a pale
+    # wall next to a pale field may be within the field's spread, not nearest to it).
+    full = bgr_to_lab(image).reshape(-1, 3) * CLUSTER_WEIGHTS
+    nearest = np.full(len(full), np.inf)
+    for c in centres:
+        nearest = np.minimum(nearest, ((full - c) ** 2).sum(axis=1))
+    own = np.full(len(full), np.inf)
+    for c in centres[members]:
+        own = np.minimum(own, ((full - c) ** 2).sum(axis=1))
+    raw = colour.mask(image, 3.5) & near & (own <= nearest).reshape(h, w)
     mask = _largest_filled_component(_close(raw, round(close_px / scale)))
     area_fraction = float(mask.mean())
     if area_fraction < MIN_AREA:
