@@ -292,13 +292,16 @@ def _fit_lens(fun, p: np.ndarray, scale: float, k1_starts=(None,)) -> np.ndarray
             start[7:][~free[7:]] = 0.0
             if k1 is not None:
                 start[7] = k1
+            for _ in range(6):  # a lens the model rejects (k2 dropped): weaken it
+                if np.all(np.isfinite(fun(start))):
+                    break
+                start[7:] *= 0.5
             q, cost = solve.robust_lm(fun, start, free, scale, iters=30, prior=prior)
             if best is None or cost < best[1]:
                 best = (q, cost)
+        # Every model is tried: a strong barrel lens may need k2 before k1 helps at all.
         if chosen is None or best[1] < _LENS_GAIN * chosen_cost:
             chosen, chosen_cost = best
-        else:
-            break
     return chosen
 
 
