@@ -187,7 +187,7 @@ def find_field(image: np.ndarray, seed: int = 0) -> Field:
     labels = labels.reshape(small.shape[:2])
     close_px = round(0.05 * max(small.shape[:2]))
     best = None
-    for j, members in enumerate(_shade_groups(centres / CLUSTER_WEIGHTS)):
+    for members in _shade_groups(centres / CLUSTER_WEIGHTS):
         raw = np.isin(labels, members)
         raw = cv2.morphologyEx(raw.astype(np.uint8), cv2.MORPH_OPEN,
                                np.ones((2, 2), np.uint8)).astype(bool)

@@ -126,6 +126,9 @@ def find_rods(image: np.ndarray, table_to_image: np.ndarray, table: TableSpec) -
     refined = []
     for x in x_plane:
         sel = np.abs(xs - x) <= reach
+        if not sel.any():  # predicted outside the rectified view: no rod to refine on
+            refined.append(x)
+            continue
         j = np.flatnonzero(sel)[np.argmax(profile[sel])]
         if 0 < j < len(profile) - 1:  # parabolic peak
             y0, y1, y2 = profile[j - 1:j + 2]
