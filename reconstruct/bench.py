@@ -192,4 +192,21 @@ def bench_cli(args) -> int:
     except Exception as exc:  # plots are a convenience: never lose the numbers for them
         print(f"plots skipped: {exc}", file=sys.stderr)
     print(f"figures: {js}")
-    return 0 if all(r.error is None for r in results) else 1
+    status = 0 if all(r.error is None for r in results) else 1
+    if args.write_baseline or args.check_baseline:
+        from reconstruct.bench_baseline import baseline_document, read_json, regressions
+
+        doc = json.loads(js.read_text())
+        if args.write_baseline:
+            if args.suite != "quick" or args.scenario:
+                raise ValueError("--write-baseline needs the whole quick suite (no --scenario)")
+            BASELINE.parent.mkdir(parents=True, exist_ok=True)
+            BASELINE.write_text(json.dumps(baseline_document(doc), indent=1) + "\n")
+            print(f"baseline written: {BASELINE}")
+        else:
+            found = regressions(doc, read_json(BASELINE))
+            for line in found:
+                print(f"regression: {line}")
+            print(f"baseline check: {len(found)} regression(s) against {BASELINE.name}")
+            status = status or (1 if found else 0)
+    return status

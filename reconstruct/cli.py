@@ -337,6 +337,12 @@ def _add_bench(sub) -> None:
     p.add_argument("--cache", default="cache", help="footage cache (default ./cache)")
     p.add_argument("--json", default=None, help="full figures (default OUT/bench.json)")
     p.add_argument("--quiet", action="store_true", help="no progress")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--check-baseline", action="store_true",
+                       help="compare with the committed quick-suite baseline; exit 1 on a "
+                       "regression")
+    group.add_argument("--write-baseline", action="store_true",
+                       help="make this run (whole quick suite) the committed baseline")
     p.set_defaults(func=_run_bench)
 
 

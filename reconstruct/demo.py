@@ -32,9 +32,11 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
     from reconstruct.evaluate import evaluate, write_report_json
     from reconstruct.plots import plot_report
     from reconstruct.sources import VideoSource
+    from reconstruct.stats import game_stats, stats_agreement
     from reconstruct.stats_report import summary_text, write_stats
     from reconstruct.track import load_or_calibrate, track_video
     from sim.filming import make_shot, open_footage
+    from sim.record import read_record
     from sim.replay import export_replay, load_replay
     from sim.simulate import simulate
     from sim.table import load_table
@@ -60,8 +62,27 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
 
     _say("2/5 calibrating the camera from the footage and tracking it ...")
     source = VideoSource(video)
-    cal = load_or_calibrate(source, table, None, track_dir,
-                            side_colours=tuple(shot.look.teams))
+    try:
+        cal = load_or_calibrate(source, table, None, track_dir,
+                                side_colours=tuple(shot.look.teams))
+        calibration = f"automatic, {cal.reprojection_error:.2f} px"
+    except ValueError as exc:
+        # The story goes on with the camera the clip was filmed with, and says so loudly:
+        # a refused calibration is a finding, not a reason to show nothing.
+        import cv2
+
+        from reconstruct.bench import truth_calibration
+        from reconstruct.calibrate import draw_overlay
+
+        _say(f"    WARNING: automatic calibration failed ({exc}); tracking with the camera "
+             "saved with the clip instead")
+        frames = source.sample(30)
+        cal = truth_calibration(truth_dir, table, frames)
+        track_dir.mkdir(parents=True, exist_ok=True)
+        cal.save(track_dir / "calibration.json")
+        cv2.imwrite(str(track_dir / "calibration.png"), draw_overlay(frames[0], cal, table))
+        calibration = f"FAILED ({exc}); the clip's own camera used"
+    _say(f"    calibration: {calibration}")
     summary = track_video(VideoSource(video), track_dir, table, cal, progress=True)
     _say(f"    {summary.text()}")
 
@@ -80,14 +101,18 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
     _say("5/5 game statistics of the tracked game ...")
     stats, paths = write_stats(track_dir, out / "stats")
     print(summary_text(stats))
+    agreement = stats_agreement(game_stats(read_record(truth_dir)), stats)
+    print(f"against the truth's statistics: {agreement.text()}")
 
     result = {
         "truth": str(truth_dir), "video": str(video), "tracked": str(track_dir),
         "calibration_overlay": str(track_dir / "calibration.png"),
         "evaluation": str(out / "evaluation.json"), "plots": str(out / "evaluation"),
         "replay": str(replay.path), "stats_report": str(paths["html"]),
-        "stats_json": str(paths["json"]), "seconds": time.perf_counter() - t0,
+        "stats_json": str(paths["json"]), "calibration": calibration,
+        "seconds": time.perf_counter() - t0,
         "headline": report.headline(s.scenario).to_dict(),
+        "stats_agreement": agreement.text(),
     }
     (out / "demo.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
     return result

@@ -302,3 +302,53 @@ def _spin_violations(rec, kicks, s: StatsSettings) -> list:
                                  f"rod {k.rod} turned {np.degrees(a.max() - a.min()):.0f} "
                                  "degrees around its strike"))
     return out
+
+
+@dataclass(frozen=True)
+class StatsAgreement:
+    """How well the statistics of a reconstruction agree with those of its truth.
+
+    Attributes:
+        goals_equal: the same score, team by team.
+        kicks: (truth, estimate) touch counts, both teams.
+        shots: (truth, estimate) shot counts, both teams.
+        kicks_rel, shots_rel: |estimate - truth| / truth (NaN when the truth has none).
+        possession_diff: largest |estimate - truth| possession share over the teams, as a
+            fraction of in-play time (0.05 = five percentage points).
+    """
+
+    goals_equal: bool
+    kicks: tuple[int, int]
+    shots: tuple[int, int]
+    kicks_rel: float
+    shots_rel: float
+    possession_diff: float
+
+    def within(self, count_rel: float = 0.10, possession: float = 0.05) -> bool:
+        """The bar of the statistics: goals exactly, counts and possession within bounds."""
+        rel_ok = all(not np.isfinite(r) or r <= count_rel
+                     for r in (self.kicks_rel, self.shots_rel))
+        return self.goals_equal and rel_ok and self.possession_diff <= possession
+
+    def text(self) -> str:
+        def rel(r):
+            return "-" if not np.isfinite(r) else f"{100 * r:.0f} %"
+        return (f"goals {'equal' if self.goals_equal else 'DIFFER'}; kicks {self.kicks[1]} "
+                f"vs {self.kicks[0]} true ({rel(self.kicks_rel)}); shots {self.shots[1]} vs "
+                f"{self.shots[0]} true ({rel(self.shots_rel)}); possession within "
+                f"{100 * self.possession_diff:.1f} points")
+
+
+def stats_agreement(truth: GameStats, estimate: GameStats) -> StatsAgreement:
+    """Compare the statistics of a reconstruction with those of its truth (same teams)."""
+    def rel(t: int, e: int) -> float:
+        return abs(e - t) / t if t else (0.0 if e == 0 else float("inf"))
+
+    kicks = (sum(truth.touches.values()), sum(estimate.touches.values()))
+    shots = (len(truth.shots), len(estimate.shots))
+    poss = max((abs(estimate.possession.get(t, 0.0) - truth.possession.get(t, 0.0))
+                for t in truth.teams), default=0.0)
+    return StatsAgreement(
+        goals_equal=all(truth.score.get(t, 0) == estimate.score.get(t, 0) for t in truth.teams),
+        kicks=kicks, shots=shots, kicks_rel=rel(*kicks) if kicks[0] else float("nan"),
+        shots_rel=rel(*shots) if shots[0] else float("nan"), possession_diff=float(poss))

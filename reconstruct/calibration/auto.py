@@ -160,10 +160,14 @@ NEAR_EDGE_WEIGHT = 0.2  # a rod's points where it runs along a playfield edge (e
 # the other's measurement)
 
 
-def _evidence_fun(table, size, ev_rods, outline, gate, p):
+def _evidence_fun(table, size, ev_rods, outline, gate, p, drop=()):
     """The evidence for parameters ``p`` (rods, and outline points assigned to edges), and
-    its weighted residual function."""
+    its weighted residual function. Lines in ``drop`` (indices of ``_segments``) are left
+    out."""
     edges = associate_outline(p, size, table, outline, gate)
+    if len(drop):
+        edges = edges.subset(~np.isin(edges.line, list(drop)))
+        ev_rods = ev_rods.subset(~np.isin(ev_rods.line, list(drop)))
     segs = _segments(table, p, size)
     if len(ev_rods):
         cam = solve.params_to_camera(p, *size)
@@ -192,7 +196,7 @@ def _select_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
 
 def _orient(med: np.ndarray, field: Field, table: TableSpec):
     """Which pair of the outline's sides are the goal lines: the one across which the rods'
-    pattern shows. Returns the rods' guess, the quad in table-corner order and the
+    pattern shows most strongly. Returns the rods' guess, the quad in table-corner order and the
     playfield-plane homography (table x, y in m -> px)."""
     corners = table.playfield_corners()[:, :2].astype(np.float32)
     hyps = []
@@ -200,7 +204,7 @@ def _orient(med: np.ndarray, field: Field, table: TableSpec):
         quad = np.roll(field.quad, -shift, axis=0)
         H = cv2.getPerspectiveTransform(corners, quad.astype(np.float32))
         hyps.append((find_rods(med, H, table), quad, H))
-    guess, quad, H = max(hyps, key=lambda t: t[0].score)
+    guess, quad, H = max(hyps, key=lambda t: t[0].strength)
     if guess.score < MIN_ROD_CONTRAST:
         raise ValueError(
             "no rods found across the playfield (rod pattern contrast "
@@ -288,14 +292,41 @@ def _fit_lens(fun, p: np.ndarray, scale: float, k1_starts=(None,)) -> np.ndarray
             start[7:][~free[7:]] = 0.0
             if k1 is not None:
                 start[7] = k1
+            for _ in range(6):  # a lens the model rejects (k2 dropped): weaken it
+                if np.all(np.isfinite(fun(start))):
+                    break
+                start[7:] *= 0.5
             q, cost = solve.robust_lm(fun, start, free, scale, iters=30, prior=prior)
             if best is None or cost < best[1]:
                 best = (q, cost)
+        # Every model is tried: a strong barrel lens may need k2 before k1 helps at all.
         if chosen is None or best[1] < _LENS_GAIN * chosen_cost:
             chosen, chosen_cost = best
-        else:
-            break
     return chosen
+
+
+BIASED_LINE = 0.6  # a line is dropped when its evidence's median offset exceeds this many
+# times the fit's scale (and is a clear outlier among the lines)
+MAX_DROPPED_RODS = 2
+
+
+def _biased_lines(p: np.ndarray, size, table: TableSpec, ev: LineEvidence,
+                  scale: float) -> tuple[int, ...]:
+    """Lines (indices of ``_segments``) whose evidence is offset from the fitted model as a
+    whole: their median signed residual is far beyond the scale and the other lines'."""
+    segs = _segments(table, p, size)
+    r = solve.line_residuals(p, size, segs, ev)
+    lines = [i for i in np.unique(ev.line) if np.count_nonzero(ev.line == i) >= 10]
+    if len(lines) < 4:
+        return ()
+    off = {i: abs(float(np.median(r[ev.line == i]))) for i in lines}
+    typical = float(np.median(list(off.values())))
+    bad = sorted((i for i in lines if off[i] > max(BIASED_LINE * scale, 4 * typical)),
+                 key=lambda i: -off[i])
+    rods = [i for i in bad if i < 8][:MAX_DROPPED_RODS]
+    edges = [i for i in bad if i >= 8]
+    kept_edges = sum(1 for i in lines if i >= 8) - len(edges)
+    return tuple(sorted(rods + (edges if kept_edges >= 2 else [])))
 
 
 def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
@@ -338,9 +369,18 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
         if log is not None:
             log.append(("refine", p, ev))
 
+    # Lines whose evidence sits off the model as a whole (a rod traced along its lit half,
+    # an outline that bleeds into a shaded wall) pull the fit: drop them and fit again.
+    drop = _biased_lines(p, size, table, ev, scale)
+    if drop:
+        ev, fun = _evidence_fun(table, size, ev_rods, outline, 3 * scale, p, drop)
+        p = _fit_lens(fun, p, scale)
+        if log is not None:
+            log.append(("unbiased", p, ev))
+
     cam = solve.params_to_camera(p, w, h)
     segs = _segments(table, p, size)
-    ev, _ = _evidence_fun(table, size, ev_rods, outline, 0.01 * diag, p)
+    ev, _ = _evidence_fun(table, size, ev_rods, outline, 0.01 * diag, p, drop)
     dist = solve.pixel_distances(p, size, segs, ev)
     inl = dist < INLIER_PX * max(1.0, diag / 1500)
     rms = float(np.sqrt(np.mean(dist[inl] ** 2))) if inl.any() else float("inf")

@@ -1,16 +1,21 @@
-"""Measure calibration: against exact truth on sketched synthetic views, and against the
-labelled men of real footage.
+"""Measure calibration: against exact truth on sketched synthetic views and on rendered
+footage, and against the labelled men of real footage.
 
-``python -m reconstruct.calibration.evaluate [--synthetic] [--real DIR]`` prints, for each
-synthetic view, the pose error (mm, degrees), focal error (%), k1 error, reprojection error
-and time; for a real folder (``frames/*.jpg`` and YOLO ``labels/*.txt``, class 1 = a man),
-how far the labelled men's box centres lie from the projected rods and from the projected
-centres of hanging men.
+``python -m reconstruct.calibration.evaluate [--synthetic] [--footage DIR ...] [--real DIR]``
+prints, for each synthetic view, the pose error (mm, degrees), focal error (%), k1 error,
+reprojection error and time; for each rendered clip (a ``foosball simulate --video`` or
+``foosball footage`` folder: ``video.*`` and ``meta.json`` with the true camera), how far the
+calibrated camera puts the table's corners and rods from where the true one does (px) and how
+far it lifts field points seen by the true camera (mm), and whether the teams were named as
+filmed; for a real folder (``frames/*.jpg`` and YOLO ``labels/*.txt``, class 1 = a man), how
+far the labelled men's box centres lie from the projected rods and from the projected centres
+of hanging men.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +91,84 @@ def evaluate_synthetic(n_frames: int = 12, seed: int = 0) -> list[dict]:
                      "reprojection_px": cal.reprojection_error, "seconds": dt,
                      "teams": cal.team_names})
     return rows
+
+
+def table_check_points(table: TableSpec, per_rod: int = 9) -> np.ndarray:
+    """(4 + 8 per_rod, 3) m: the playfield's corners, then points along each rod's axis from
+    one side wall to the other: where a calibration must put the table."""
+    ys = np.linspace(-table.half_width, table.half_width, per_rod)
+    rods = np.array([[x, y, table.rod_height] for x in table.rod_x for y in ys])
+    return np.concatenate([table.playfield_corners(), rods])
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How closely a calibrated camera agrees with the true one where it matters.
+
+    Attributes:
+        reprojection_mean_px, reprojection_max_px: image distance between the table's check
+            points (``table_check_points``) projected by the two cameras.
+        lift_mean_mm, lift_max_mm: field points at ball-centre height seen by the true
+            camera, lifted back to that plane through the calibrated one: the error a
+            tracker makes from the calibration alone.
+    """
+
+    reprojection_mean_px: float
+    reprojection_max_px: float
+    lift_mean_mm: float
+    lift_max_mm: float
+
+
+def camera_agreement(estimate: Camera, truth: Camera, table: TableSpec) -> Agreement:
+    """Compare a calibrated camera with the true one (same image size) over the table."""
+    pts = table_check_points(table)
+    d = np.linalg.norm(estimate.table_to_pixel(pts) - truth.table_to_pixel(pts), axis=1)
+    xs, ys = np.meshgrid(np.linspace(-0.95, 0.95, 13) * table.half_length,
+                         np.linspace(-0.9, 0.9, 7) * table.half_width)
+    z = table.ball.radius
+    field = np.column_stack([xs.ravel(), ys.ravel(), np.full(xs.size, z)])
+    lifted = estimate.pixel_to_table(truth.table_to_pixel(field), z)
+    mm = 1000 * np.linalg.norm(lifted[:, :2] - field[:, :2], axis=1)
+    return Agreement(float(d.mean()), float(d.max()), float(np.mean(mm)), float(np.max(mm)))
+
+
+def evaluate_footage(folder: str | Path, n_frames: int = 30) -> dict:
+    """Calibrate a rendered clip and compare with the true camera in its ``meta.json``.
+
+    The teams' colours are not given to the calibration: it must find and name them (the
+    filmed names are returned beside them), and the +x goal follows the image convention;
+    the comparison is made with whichever of the two 180-degree turns of the truth that
+    convention picked.
+    """
+    from reconstruct.calibrate import calibrate_auto, turned_around
+    from reconstruct.calibration.sources import sample_frames
+
+    folder = Path(folder)
+    meta_file = folder / "meta.json"
+    if not meta_file.is_file():
+        raise ValueError(f"{folder} is not a rendered clip (no meta.json)")
+    meta = json.loads(meta_file.read_text())
+    videos = sorted(folder.glob("video.*"))
+    if not videos or "camera" not in meta:
+        raise ValueError(f"{folder} holds no video or no true camera")
+    truth = Camera.from_dict(meta["camera"])
+    table = load_table(meta["table"]["name"])
+    frames = sample_frames(videos[0], n_frames)
+    t0 = time.process_time()
+    cal = calibrate_auto(frames, table)
+    cpu = time.process_time() - t0
+    turned = turned_around(truth)
+    agreements = [camera_agreement(cal.camera, t, table) for t in (truth, turned)]
+    k = int(np.argmin([a.reprojection_mean_px for a in agreements]))
+    filmed = {t["side"]: t["name"] for t in meta.get("teams", [])}
+    names = cal.team_names
+    if names is not None and k == 1:  # the truth turned: its sides swap
+        names = names[::-1]
+    return {"agreement": agreements[k], "pose": pose_error(cal.camera, (truth, turned)[k]),
+            "k1": cal.camera.dist[0], "k1_true": truth.dist[0],
+            "reprojection_px": cal.reprojection_error, "inliers": cal.inlier_fraction,
+            "teams": names, "teams_filmed": (filmed.get(0), filmed.get(1)),
+            "cpu_seconds": cpu, "frames": len(frames), "calibration": cal}
 
 
 def man_centre_curves(camera: Camera, table: TableSpec, n: int = 60) -> list[np.ndarray]:
@@ -193,6 +276,8 @@ def evaluate_real(folder: Path, table: TableSpec, n_frames: int = 30) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic", action="store_true", help="run the synthetic views")
+    parser.add_argument("--footage", type=Path, nargs="+", default=[],
+                        help="rendered clips (folders with video.* and meta.json)")
     parser.add_argument("--real", type=Path, default=None, help="a real folder to check")
     parser.add_argument("--table", default="german", help="table of the real folder")
     parser.add_argument("--frames", type=int, default=30, help="frames to calibrate from")
@@ -207,6 +292,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['case']:18s} {r['position_mm']:7.1f} {r['rotation_deg']:7.3f} "
                   f"{r['focal_percent']:+6.2f} {r['k1_error']:+7.3f} "
                   f"{r['reprojection_px']:6.2f} {r['seconds']:5.1f}  {r['teams']}")
+    if args.footage:
+        print(f"{'clip':16s} {'mean px':>7s} {'max px':>6s} {'lift mm':>7s} {'max mm':>6s} "
+              f"{'pos mm':>6s} {'rot deg':>7s} {'f %':>6s} {'k1':>15s} {'rms px':>6s} "
+              f"{'cpu s':>5s}  teams (filmed)")
+        for folder in args.footage:
+            try:
+                r = evaluate_footage(folder, args.frames)
+            except ValueError as exc:
+                print(f"{folder.name:16s} FAILED: {exc}")
+                continue
+            a, e = r["agreement"], r["pose"]
+            print(f"{folder.name:16s} {a.reprojection_mean_px:7.2f} {a.reprojection_max_px:6.2f} "
+                  f"{a.lift_mean_mm:7.2f} {a.lift_max_mm:6.2f} {e.position_mm:6.1f} "
+                  f"{e.rotation_deg:7.3f} {e.focal_percent:+6.2f} "
+                  f"{r['k1']:+7.3f}/{r['k1_true']:+7.3f} {r['reprojection_px']:6.2f} "
+                  f"{r['cpu_seconds']:5.1f}  {r['teams']} ({r['teams_filmed']})")
     if args.real is not None:
         r = evaluate_real(args.real, load_table(args.table), args.frames)
         for k, v in r.items():

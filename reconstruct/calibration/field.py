@@ -131,6 +131,22 @@ def _close(mask: np.ndarray, size: int) -> np.ndarray:
     return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
 
 
+SHADE_CHROMA = 7.0  # Lab a, b: clusters this close in chroma may be shades of one surface
+SHADE_LIGHTNESS = 60.0  # Lab L: ... if no further apart than this in lightness
+
+
+def _shade_groups(centres: np.ndarray) -> list[np.ndarray]:
+    """For each colour cluster (centres (K, 3) Lab), the clusters that may be the same
+    surface under uneven light (a lamp's fall-off, vignetting): near it in chroma, not too
+    far in lightness. The cluster itself comes first."""
+    groups = []
+    for c in centres:
+        near = (np.linalg.norm(centres[:, 1:] - c[1:], axis=1) < SHADE_CHROMA) & \
+            (np.abs(centres[:, 0] - c[0]) < SHADE_LIGHTNESS)
+        groups.append(np.flatnonzero(near))
+    return groups
+
+
 def _region_score(region: np.ndarray) -> tuple[float, float, float]:
     """(score, area fraction, solidity) of a candidate playfield region."""
     area = float(region.sum())
@@ -171,27 +187,35 @@ def find_field(image: np.ndarray, seed: int = 0) -> Field:
     labels = labels.reshape(small.shape[:2])
     close_px = round(0.05 * max(small.shape[:2]))
     best = None
-    for j in range(N_CLUSTERS):
-        raw = labels == j
+    for members in _shade_groups(centres / CLUSTER_WEIGHTS):
+        raw = np.isin(labels, members)
         raw = cv2.morphologyEx(raw.astype(np.uint8), cv2.MORPH_OPEN,
                                np.ones((2, 2), np.uint8)).astype(bool)
         region = _largest_component(_close(raw, close_px))
         score, frac, solidity = _region_score(region)
-        #print(j, score, frac, solidity, bgr_to_lab(small)[labels==j].mean(0))
         if best is None or score > best[0]:
-            best = (score, j, region, frac, solidity)
-    score, j, region, frac, solidity = best
+            best = (score, members, region, frac, solidity)
+    score, members, region, frac, solidity = best
     region = _fill_holes(region)
     if frac < MIN_AREA or solidity < MIN_SOLIDITY:
         raise ValueError(
             "no playfield found in the image (no large convex region of one colour): "
             "check that the camera sees the whole table, or give a calibration points file")
     colour = ColourModel.from_lab_samples("field", lab.reshape(*small.shape[:2], 3)[
-        region & (labels == j)])
+        region & np.isin(labels, members)])
     # Full resolution: pixels of the field's colour, near the low-resolution region.
     near = cv2.resize(cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)), (w, h),
                       interpolation=cv2.INTER_NEAREST).astype(bool)
-    raw = colour.mask(image, 3.5) & near
+    # A pixel is the field's if it has its colour and no other cluster is nearer (a pale
+    # wall next to a pale field may be within the field's spread, not nearest to it).
+    full = bgr_to_lab(image).reshape(-1, 3) * CLUSTER_WEIGHTS
+    nearest = np.full(len(full), np.inf)
+    for c in centres:
+        nearest = np.minimum(nearest, ((full - c) ** 2).sum(axis=1))
+    own = np.full(len(full), np.inf)
+    for c in centres[members]:
+        own = np.minimum(own, ((full - c) ** 2).sum(axis=1))
+    raw = colour.mask(image, 3.5) & near & (own <= nearest).reshape(h, w)
     mask = _largest_filled_component(_close(raw, round(close_px / scale)))
     area_fraction = float(mask.mean())
     if area_fraction < MIN_AREA:

@@ -20,6 +20,7 @@ RECT_PX_PER_M = 500.0  # resolution of the rectified top view
 MARGIN = 0.2  # the rectified view reaches this share of the length beyond each goal line
 PARALLAX = (0.85, 1.6)  # range of the rods' stretch in the field-plane rectification
 ROW_PERCENTILE = 25  # profile statistic over the rows of the rectified view
+TEMPLATE_PERCENTILE = 25  # edge strength statistic over a rod's aligned samples
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,14 @@ class RodGuess:
         x_plane: (8,) float64, m: where each rod appears on the playfield plane.
         score: contrast of the rods' pattern (mean profile at the rods over the median
             profile): above about 2 when the rods are really there.
+        strength: the mean profile at the rods (colour gradient, 8-bit levels per px):
+            compares hypotheses on one image (a noise-free rendering's median profile can
+            be near zero, which makes ``score`` meaningless across hypotheses).
     """
 
     x_plane: np.ndarray
     score: float
+    strength: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,9 @@ def find_rods(image: np.ndarray, table_to_image: np.ndarray, table: TableSpec) -
     refined = []
     for x in x_plane:
         sel = np.abs(xs - x) <= reach
+        if not sel.any():  # predicted outside the rectified view: no rod to refine on
+            refined.append(x)
+            continue
         j = np.flatnonzero(sel)[np.argmax(profile[sel])]
         if 0 < j < len(profile) - 1:  # parabolic peak
             y0, y1, y2 = profile[j - 1:j + 2]
@@ -128,8 +136,8 @@ def find_rods(image: np.ndarray, table_to_image: np.ndarray, table: TableSpec) -
             j = j + (0.5 * (y0 - y2) / den if den < 0 else 0.0)
         refined.append(x0 + j / RECT_PX_PER_M)
     x_plane = np.array(refined)
-    contrast = float(np.interp(x_plane, xs, profile).mean() / base)
-    return RodGuess(x_plane, contrast)
+    strength = float(np.interp(x_plane, xs, profile).mean())
+    return RodGuess(x_plane, strength / base, strength)
 
 
 def trace_rod(gu: np.ndarray, gv: np.ndarray, rod: int, curve: np.ndarray, width_px: float,
@@ -218,8 +226,13 @@ def trace_rod(gu: np.ndarray, gv: np.ndarray, rod: int, curve: np.ndarray, width
     # Where the rod's centre is in the template: find the window of the rod's width holding
     # the most edge strength, then take halfway between the outermost points in it where
     # the strength reaches a sixth of its peak (the silhouette's two edges: weaker than the
-    # highlights inside a chrome rod, but further out).
-    td = np.abs(template).sum(axis=1)
+    # highlights inside a chrome rod, but further out). The strength is a low percentile
+    # over the aligned samples, not the template's: a marking running beside the rod along
+    # part of its length (a penalty area's line) shows in the median, not in every sample.
+    good = best > 0.5
+    aligned = np.abs(g[rows[good, None], np.clip(j[good], lo, hi)[:, None] + u[None, :], :])
+    td = np.percentile(aligned.sum(axis=2), TEMPLATE_PERCENTILE, axis=0) if good.sum() >= 5 \
+        else np.abs(template).sum(axis=1)
     half_w = 0.5 * width_px / dt
     box = int(round(1.2 * half_w))
     energy = np.convolve(td, np.ones(2 * box + 1), mode="same")

@@ -2,6 +2,7 @@
 file, the overlay, the teams' colours, failures, and the CLI."""
 
 import json
+import os
 from pathlib import Path
 
 import cv2
@@ -241,7 +242,13 @@ def test_cli_reports_a_missing_input(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- real stills
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real" / "leonhart-02"
+# The stills live beside the checkout (``shared/data/real``, one or two levels up: a git
+# worktree sits deeper) or where FOOSBALL_REAL_DATA points; nothing from them is committed.
+_REPO = Path(__file__).resolve().parents[2]
+_ROOTS = ([Path(os.environ["FOOSBALL_REAL_DATA"])] if "FOOSBALL_REAL_DATA" in os.environ else []) \
+    + [p / "shared" / "data" / "real" for p in (_REPO.parent, _REPO.parent.parent)]
+REAL = next((r / "leonhart-02" for r in _ROOTS if (r / "leonhart-02" / "frames").is_dir()),
+            _ROOTS[-1] / "leonhart-02")
 
 
 @pytest.mark.slow

@@ -119,3 +119,25 @@ def test_stats_command_writes_report_and_figures(tmp_path, german, capsys):
 def test_stats_of_a_missing_record_is_a_clear_error(tmp_path, capsys):
     assert main(["stats", str(tmp_path / "nothing")]) == 2
     assert "not a record directory" in capsys.readouterr().err
+
+
+def test_stats_agreement_of_a_reconstruction(tmp_path, german):
+    from reconstruct.stats import stats_agreement
+
+    n = 240
+    ball = np.tile([0.0, 0.0], (n, 1)).astype(float)
+    ev = [Event(0, 0.0, "serve"), Event(10, 10 / FPS, "kick", "red", 3, 2, 0.5, 0.0, 0.0),
+          Event(120, 2.0, "kick", "blue", 4, 1, 0.5, 0.0, 0.0)]
+    truth = game_stats(_record(tmp_path, german, n, ball, ev, name="truth"))
+    same = game_stats(_record(tmp_path, german, n, ball, ev, name="same"))
+    a = stats_agreement(truth, same)
+    assert a.goals_equal and a.kicks == (2, 2) and a.possession_diff == 0.0 and a.within()
+    # the estimate finds blue's touch 30 frames late: possession off by 30/230 of play
+    late = ev[:2] + [Event(150, 2.5, "kick", "blue", 4, 1, 0.5, 0.0, 0.0)]
+    b = stats_agreement(truth, game_stats(_record(tmp_path, german, n, ball, late, name="l")))
+    assert b.kicks_rel == 0.0 and b.possession_diff == pytest.approx(30 / 230, abs=0.01)
+    assert not b.within()
+    # an extra goal for red
+    goal = ev + [Event(200, 200 / FPS, "goal", "red", x=0.6, y=0.0)]
+    c = stats_agreement(truth, game_stats(_record(tmp_path, german, n, ball, goal, name="g")))
+    assert not c.goals_equal and not c.within()

@@ -1,0 +1,58 @@
+"""The quick benchmark against its committed baseline, and the comparison itself."""
+
+import copy
+
+from reconstruct.bench_baseline import regressions
+
+
+def _doc(**headline):
+    row = {"f1": 0.95, "median_mm": 2.0, "amodal_median_mm": 12.0, "shift_mae_mm": 1.0,
+           "angle_mae_deg": 3.0, "goal_precision": 1.0, "goal_recall": 1.0,
+           "kick_precision": 0.8, "kick_recall": 0.7, "fps": 200.0}
+    row.update(headline)
+    return {"suite": "quick", "calibration": "auto",
+            "cases": [{"case": "clean@1-s11-6s", "error": None, "headline": row}]}
+
+
+def test_equal_runs_have_no_regression():
+    assert regressions(_doc(), _doc()) == []
+
+
+def test_better_figures_and_slower_speed_are_no_regression():
+    new = _doc(f1=0.99, median_mm=1.0, fps=10.0)
+    assert regressions(new, _doc()) == []
+
+
+def test_lower_f1_beyond_tolerance_is_a_regression():
+    found = regressions(_doc(f1=0.90), _doc())
+    assert len(found) == 1 and "f1" in found[0]
+    assert regressions(_doc(f1=0.94), _doc()) == []  # within 0.02
+
+
+def test_larger_error_beyond_relative_tolerance_is_a_regression():
+    # median 2.0 mm: limit 2.0 + 0.3 + 0.15 * 2.0 = 2.6 mm
+    assert regressions(_doc(median_mm=2.55), _doc()) == []
+    assert any("median_mm" in f for f in regressions(_doc(median_mm=2.7), _doc()))
+
+
+def test_a_lost_goal_is_a_regression():
+    assert any("goal_recall" in f for f in regressions(_doc(goal_recall=0.5), _doc()))
+
+
+def test_undefined_baseline_figure_is_skipped_and_undefined_new_figure_is_not():
+    assert regressions(_doc(goal_recall=None), _doc(goal_recall=None)) == []
+    assert any("undefined" in f for f in regressions(_doc(goal_recall=None), _doc()))
+
+
+def test_failed_or_missing_case_is_a_regression_unless_it_failed_in_the_baseline():
+    failed = copy.deepcopy(_doc())
+    failed["cases"][0].update(error="calibration failed: x", headline=None)
+    assert any("calibration failed" in f for f in regressions(failed, _doc()))
+    assert regressions(failed, failed) == []
+    empty = dict(_doc(), cases=[])
+    assert any("not run" in f for f in regressions(empty, _doc()))
+
+
+def test_different_calibration_modes_are_not_compared():
+    other = dict(_doc(), calibration="truth")
+    assert regressions(other, _doc()) and "calibration" in regressions(other, _doc())[0]

@@ -1,0 +1,76 @@
+"""Automatic calibration on the project's own rendered footage, against the true camera the
+renderer saved in ``meta.json`` (``reconstruct.calibration.evaluate.evaluate_footage``)."""
+
+import pytest
+
+from reconstruct.calibrate import calibrate_auto
+from reconstruct.calibration.evaluate import evaluate_footage
+from reconstruct.calibration.sources import sample_frames
+from sim.filming import film_scripted, make_shot
+from sim.table import load_table
+
+SECONDS = 0.1  # 12 frames at 120 fps: enough for the median, a few seconds to render
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """Rendered clips by scenario name, made on first use."""
+    made = {}
+
+    def clip(scenario):
+        if scenario not in made:
+            out = tmp_path_factory.mktemp(scenario)
+            try:
+                made[scenario] = film_scripted(make_shot(scenario), out, "match", SECONDS,
+                                               seed=1)
+            except RuntimeError as exc:
+                pytest.skip(f"no offscreen OpenGL: {exc}")
+        return made[scenario]
+
+    return clip
+
+
+@pytest.fixture(scope="module")
+def results(clips):
+    """``evaluate_footage`` of a scenario's clip, made on first use."""
+    done = {}
+
+    def result(scenario):
+        if scenario not in done:
+            done[scenario] = evaluate_footage(clips(scenario))
+        return done[scenario]
+
+    return result
+
+
+# Limits per scenario: mean and max px over the table's corners and rods, mean mm lifted.
+LIMITS = {"clean": (0.8, 2.0, 1.5), "wide_angle": (1.0, 2.5, 2.0), "tilted": (0.8, 2.0, 1.5)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", LIMITS)
+def test_rendered_footage_calibrates_close_to_the_true_camera(results, scenario):
+    r = results(scenario)
+    a = r["agreement"]
+    mean_px, max_px, lift_mm = LIMITS[scenario]
+    assert a.reprojection_mean_px < mean_px, a
+    assert a.reprojection_max_px < max_px, a
+    assert a.lift_mean_mm < lift_mm, a
+    # The teams are found by the colour of their men and named as they were filmed.
+    assert r["teams"] == r["teams_filmed"], r
+
+
+@pytest.mark.slow
+def test_the_wide_angle_lens_distortion_is_recovered(results):
+    r = results("wide_angle")
+    assert r["k1_true"] < -0.2  # the scenario's barrel distortion is strong
+    assert abs(r["k1"] - r["k1_true"]) < 0.05, r
+    assert abs(r["pose"].focal_percent) < 4.0, r
+
+
+@pytest.mark.slow
+def test_part_of_a_rendered_table_is_refused_not_miscalibrated(clips):
+    frames = sample_frames(next(clips("clean").glob("video.*")), 6)
+    quarter = [f[: f.shape[0] // 2, : f.shape[1] // 2].copy() for f in frames]
+    with pytest.raises(ValueError, match="does not fit|no rods|no playfield|not a quadrilateral"):
+        calibrate_auto(quarter, load_table("german"))
