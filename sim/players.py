@@ -46,6 +46,15 @@ TRAP_SPEED = 1.5  # m/s, below this a ball in front of a rod is taken under cont
 HELD_SPEED = 0.2  # m/s, a ball this slow under a covering man is held
 HOLD_LIMIT = {"midfield": 9.0}  # s, ITSF: 10 s on the 5-bar, 15 s elsewhere (with margin)
 HOLD_LIMIT_OTHER = 13.0
+SETTLE_TIME = 0.15  # s at most a rod takes, after a strike, to swing back to hanging
+SETTLE_ANGLE = 0.6  # rad from hanging where it is left to the player again
+STOP_SPEED = 1.5  # m/s, the most a rod moves to put a foot in the way of a sideways ball
+UNDER_REL = 0.03  # m: a ball this close to a rod's axis is within its hanging feet
+OVER_TILT = 0.95  # rad: a foot tilted this far towards the ball is above it (slides onto it)
+STEP_MARGIN = 0.004  # m between foot and ball when a rod steps aside
+DRAG_ROLES = ("attack",)  # rods that drag the ball sideways before a shot (pull/push shots)
+DRAG_SHARE = 0.5  # of their shots
+DRAG_LENGTH = (0.05, 0.13)  # m
 
 
 @dataclass(frozen=True)
@@ -63,15 +72,11 @@ class SkillParams:
     choice: float  # probability of choosing the best-looking target
 
 
-def _from_above(angle: float, d: int, side: int, phi: float) -> float:
-    """rad: the tilt ``phi`` towards a ball in front (``side`` +1) or behind (-1) of a rod
-    of attack direction ``d``, reached by turning the foot over the top, so that it comes
-    down on the ball from above instead of sweeping into it along the table."""
-    target = nearest_turn(angle, -d * side * phi)
-    turn = d * side  # the direction that brings the foot over the top towards the ball
-    if (target - angle) * turn < -0.5:  # (a foot resting on the ball a little past is fine)
-        target += turn * 2.0 * math.pi
-    return target
+def _pose(angle: float, phi: float) -> float:
+    """rad: the tilt ``phi`` (|phi| < pi) from the hanging position nearest to ``angle``:
+    a man leaning forward or back is brought there through the bottom of its swing, never
+    round over the top (a rod is never spun round)."""
+    return nearest_turn(angle, 0.0) + phi
 
 
 def skill_params(skill: float) -> SkillParams:
@@ -112,6 +117,8 @@ class Team:
         self._prev_angles = None  # (t, (8,) angles) at the last control tick
         self._receiving: dict[int, tuple[float, float]] = {}  # rod -> (t, shift) of a trap
         self._stopping: dict[int, float] = {}  # rod -> y where a foot waits for a ball
+        self._seen_vel = np.zeros(3)  # m/s, the ball's velocity as seen at this tick
+        self._settling: dict[int, tuple[float, RodTarget]] = {}  # rod -> (until, target)
 
     # ---------------------------------------------------------------------------- seeing
     def _perceive(self, state: TableState) -> tuple[np.ndarray, np.ndarray]:
@@ -129,18 +136,27 @@ class Team:
         self.strike, self.holder = None, None
         self._receiving.clear()
         self._stopping.clear()
+        self._settling.clear()
 
     # --------------------------------------------------------------------------- control
     def control(self, state: TableState, last_touch_side: int | None) -> dict[int, RodTarget]:
         """Targets for this team's rods now."""
         pos, vel = self._perceive(state)
+        self._seen_vel = vel
         out = {}
         prev = self._prev_angles
         if self.strike is not None:
             rod = self.strike.rod
             out[rod] = self._strike_target(state, pos)
+            if self.strike is None:  # just over: the rod swings back to hanging first
+                self._settling[rod] = (state.t + SETTLE_TIME, out[rod])
+        for rod, (until, target) in list(self._settling.items()):
+            if state.t >= until or abs(state.angles[rod] - target.angle) < SETTLE_ANGLE:
+                del self._settling[rod]
+            else:
+                out[rod] = target
         holder = None if self.strike else self._front_rod(pos, vel)
-        if holder is not None:
+        if holder is not None and holder not in out:
             out[holder] = self._cover(state, holder, pos, vel)
         else:
             self.holder = None
@@ -206,16 +222,25 @@ class Team:
             self.strike = self._plan(state, i, pos)
             return self._strike_target(state, pos)
         spin = 4.0
-        if off > 0.012 and not under:  # lift the foot away from the ball, then slide
-            target, spin = nearest_turn(angle, self.d * side * 1.3), 25.0
-            if tilt > -1.0 and abs(rel) < 0.07:
-                shift = state.shifts[i]
-        elif under:  # trapped under the foot: keep it there
-            target = nearest_turn(angle, -self.d * side * max(TRAP_TILT, min(tilt, 1.05)))
-        else:  # come down on it from above: cover it, or pin it if it is far out
+        step = 0.5 * self.table.man.foot_width + self.table.ball.radius + STEP_MARGIN
+        here = state.shifts[i]
+        sign = 1.0 if here >= shift else -1.0  # step aside on the side the foot is on
+        crossing = abs(shift + sign * step) > spec.travel  # no room there: past the ball
+        aside = shift - sign * step if crossing else shift + sign * step
+        if under:  # trapped under the foot: keep it there
+            target = _pose(angle, -self.d * side * max(TRAP_TILT, min(tilt, 1.05)))
+        elif tilt >= OVER_TILT:  # the foot is up over the ball's height: onto it, from above
             phi = 1.05 if abs(rel) > PIN_REL else 0.9
-            target = _from_above(angle, self.d, side, phi)
+            target = _pose(angle, -self.d * side * phi)
             spin = 4.0 if abs(target - angle) < 0.4 else 15.0
+        elif abs(here - shift) < step - STEP_MARGIN or crossing:  # the foot is on the
+            # ball's line (or must pass it): lift it away from the ball and step aside (the
+            # foot is never swung into the ball, nor round over the top)
+            target, spin = _pose(angle, self.d * side * 1.3), 25.0
+            shift = aside if -tilt > 0.5 or (tilt < 0.3 and abs(rel) > 0.035) else here
+        else:  # beside the ball: tilt the foot over, then slide onto it
+            target, spin = _pose(angle, -self.d * side * 1.05), 25.0
+            shift = aside if abs(rel) < 0.07 else shift
         return RodTarget(shift, target, torque=COVER_TORQUE,
                          max_speed=self.p.move_speed, max_spin=spin)
 
@@ -228,10 +253,18 @@ class Team:
         if y_stop is None or direction * (y_stop - pos[1]) < 0.01:
             y_stop = float(pos[1] + direction * max(0.06, abs(vel[1]) * 0.15))
             self._stopping[i] = y_stop
-        man, shift = tc.best_man(self.table, spec, y_stop, state.shifts[i])
+        step = 0.5 * self.table.man.foot_width + self.table.ball.radius
+        shift, best = state.shifts[i], None  # a man ahead of the ball: none crosses it
+        for off in tc.man_offsets(spec):
+            if direction * (off + state.shifts[i] - pos[1]) < step:
+                continue
+            s = max(-spec.travel, min(spec.travel, y_stop - off))
+            move = abs(s - state.shifts[i])
+            if direction * (off + s - pos[1]) >= step and (best is None or move < best):
+                best, shift = move, s
         phi = math.asin(max(-0.7, min(0.7, tc.rel_x(spec, pos[0]) / self.table.man_reach)))
-        return RodTarget(shift, nearest_turn(state.angles[i], -self.d * phi),
-                         torque=TRAP_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
+        return RodTarget(shift, _pose(state.angles[i], -self.d * phi), torque=TRAP_TORQUE,
+                         max_speed=min(self.p.move_speed, STOP_SPEED), max_spin=20.0)
 
     def _trap(self, state: TableState, i: int, pos, vel, dest: int) -> RodTarget:
         """Tilt a man towards the side ``dest`` (+1 front, -1 behind) the ball is rolling to,
@@ -242,7 +275,7 @@ class Team:
         man, shift = tc.best_man(self.table, spec, y, state.shifts[i])
         if abs(y - shift - tc.man_offsets(spec)[man]) > CENTRE_MISS:  # (by a wall) block it
             return self._block(state, i, y)
-        return RodTarget(shift, nearest_turn(state.angles[i], -self.d * dest * TRAP_TILT),
+        return RodTarget(shift, _pose(state.angles[i], -self.d * dest * TRAP_TILT),
                          torque=TRAP_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
 
     def _position(self, state: TableState, i: int, pos, vel, last_touch) -> RodTarget:
@@ -259,6 +292,9 @@ class Team:
             short = s.receiver is None or (spec.x - self.table.rods[s.receiver].x) * self.d < 0
             if ahead and short:
                 return self._raise(state, i)
+        if abs(rel) < UNDER_REL and abs(vel[1]) > 0.4 and abs(vel[0]) < 0.3:
+            # the ball runs along right under the rod: men still, or they would bat it
+            return RodTarget(state.shifts[i], _pose(state.angles[i], 0.0), max_speed=0.3)
         if rel < tc.FOOT_REACH_X and along > 0.3 and last_touch == self.side:
             if speed >= 5.0:
                 return self._raise(state, i)
@@ -270,7 +306,7 @@ class Team:
         if i in self._receiving:  # a trap just set: keep it until the player sees the result
             t0, shift = self._receiving[i]
             if state.t - t0 < self.p.reaction + TRAP_KEEP:
-                return RodTarget(shift, nearest_turn(state.angles[i], -self.d * TRAP_TILT),
+                return RodTarget(shift, _pose(state.angles[i], -self.d * TRAP_TILT),
                                  torque=TRAP_TORQUE, max_speed=self.p.move_speed)
             del self._receiving[i]
         if rel > 0 and along < -0.3:
@@ -299,7 +335,7 @@ class Team:
             y = last
         self._block_y[i] = y
         _, shift = tc.best_man(self.table, spec, y, state.shifts[i])
-        return RodTarget(shift, nearest_turn(state.angles[i], 0.0), torque=BLOCK_TORQUE,
+        return RodTarget(shift, _pose(state.angles[i], 0.0), torque=BLOCK_TORQUE,
                          max_speed=self.p.move_speed)
 
     def _receive(self, state, i, y) -> RodTarget:
@@ -308,12 +344,14 @@ class Team:
         spec = self.table.rods[i]
         _, shift = tc.best_man(self.table, spec, y, state.shifts[i])
         self._receiving[i] = (state.t, shift)
-        return RodTarget(shift, nearest_turn(state.angles[i], -self.d * TRAP_TILT),
+        return RodTarget(shift, _pose(state.angles[i], -self.d * TRAP_TILT),
                          torque=TRAP_TORQUE, max_speed=self.p.move_speed, max_spin=20.0)
 
     def _raise(self, state, i) -> RodTarget:
-        return RodTarget(state.shifts[i], nearest_turn(state.angles[i], self.d * 1.45),
-                         max_spin=40.0)
+        """Men turned up, to the side they lean to."""
+        angle = state.angles[i]
+        lean = 1.0 if angle - nearest_turn(angle, 0.0) >= 0 else -1.0
+        return RodTarget(state.shifts[i], _pose(angle, lean * 1.45), max_spin=40.0)
 
     # --------------------------------------------------------------------------- strikes
     def _plan(self, state: TableState, i: int, pos) -> Strike:
@@ -347,11 +385,35 @@ class Team:
 
     def _plan_shot(self, state, i, pos) -> Strike:
         x0, y0 = float(pos[0]), float(pos[1])
+        drag, man = self._drag(i, y0)
         others = [j for j in tc.rods_between(self.table, x0, self.goal_x) if j not in self.rods]
-        y_t = sk.aim(self.table, self.rng, self.p.choice, state, x0, y0, self.goal_x,
+        y_t = sk.aim(self.table, self.rng, self.p.choice, state, x0, y0 + drag, self.goal_x,
                      tc.goal_targets(self.table), others)
         speed = float(self.rng.uniform(*self.p.shot_speed))
-        return self._strike(state, i, pos, "shot", y_t, self.goal_x, speed, None)
+        return self._strike(state, i, pos, "shot", y_t, self.goal_x, speed, None, drag, man)
+
+    def _drag(self, i: int, y0: float) -> tuple[float, int | None]:
+        """m along y the attack rod pushes the ball before it shoots (a pull or push shot),
+        0 for a shot from where the ball is. The ball is taken across the goal mouth, to a
+        lane the man pushing it can reach. Returns the drag (m) and the man that drags and
+        shoots (None: no drag)."""
+        spec, rng = self.table.rods[i], self.rng
+        if spec.role not in DRAG_ROLES or rng.random() > DRAG_SHARE:
+            return 0.0, None
+        half = 0.5 * self.table.goal.width
+        direction = -math.copysign(1.0, y0) if abs(y0) > 0.3 * half else \
+            float(rng.choice([-1.0, 1.0]))
+        end = y0 + direction * float(rng.uniform(*DRAG_LENGTH))
+        end = max(-half, min(half, end))
+        beside = 0.5 * self.table.man.foot_width + self.table.ball.radius
+        man, _ = tc.best_man(self.table, spec, end, 0.0)  # the man that pushes and shoots
+        off = tc.man_offsets(spec)[man]
+        lo, hi = off - spec.travel, off + spec.travel  # the y that man reaches
+        end = max(lo + direction * beside, min(hi + direction * beside, end))
+        if not lo <= y0 - direction * beside <= hi:  # it cannot get behind the ball
+            return 0.0, None
+        drag = end - y0
+        return (drag, man) if drag * direction > 0.03 else (0.0, None)
 
     def _plan_pass(self, state, i, pos, receiver) -> Strike:
         spec_r = self.table.rods[receiver]
@@ -363,10 +425,11 @@ class Team:
         speed = float(self.rng.uniform(*self.p.pass_speed))
         return self._strike(state, i, pos, "pass", y_t, spec_r.x, speed, receiver)
 
-    def _strike(self, state, i, pos, kind, y_t, x_t, speed, receiver) -> Strike:
+    def _strike(self, state, i, pos, kind, y_t, x_t, speed, receiver, drag=0.0,
+                man=None) -> Strike:
         return sk.plan_strike(self.table, self.d, self.side, self.rng, self.p.aim_sigma,
                               self.p.offset_sigma, state, i, pos, kind, y_t, x_t, speed,
-                              receiver)
+                              receiver, drag, man)
 
     def _strike_target(self, state: TableState, pos) -> RodTarget:
         """The striking rod's target; the strike is forgotten once it is over."""
@@ -375,7 +438,7 @@ class Team:
             target, done = sk.tap_target(self.table, self.d, s, state, pos)
         else:
             target, done = sk.strike_target(self.table, self.d, s, state, pos,
-                                            self._spin_estimate(state, s.rod))
+                                            self._seen_vel, self._spin_estimate(state, s.rod))
         if done:
             self.strike, self.holder = None, None
         return target
