@@ -50,7 +50,7 @@ SETTLE_TIME = 0.15  # s at most a rod takes, after a strike, to swing back to ha
 SETTLE_ANGLE = 0.6  # rad from hanging where it is left to the player again
 STOP_SPEED = 1.5  # m/s, the most a rod moves to put a foot in the way of a sideways ball
 UNDER_REL = 0.03  # m: a ball this close to a rod's axis is within its hanging feet
-OVER_TILT = 0.95  # rad: a foot tilted this far towards the ball is above it (slides onto it)
+OVER_TILT = 1.0  # rad: a foot tilted this far towards the ball is above it (slides onto it)
 STEP_MARGIN = 0.004  # m between foot and ball when a rod steps aside
 DRAG_ROLES = ("attack",)  # rods that drag the ball sideways before a shot (pull/push shots)
 DRAG_SHARE = 0.5  # of their shots
@@ -197,7 +197,9 @@ class Team:
             self.hold_for = float(self.rng.uniform(*self.p.hold))
         angle = state.angles[i]
         tilt = -self.d * side * tc.wrap(angle)  # tilt towards the ball, rad
-        under = abs(rel) <= PIN_REL and tilt > 0.7  # the foot is over the ball
+        man, shift = tc.best_man(self.table, spec, pos[1], state.shifts[i])
+        on_line = abs(state.shifts[i] - shift) < 0.012  # the man is on the ball's line
+        under = abs(rel) <= PIN_REL and tilt > 0.7 and on_line  # the foot is over the ball
         if abs(going) > TRAP_GOING and not (under and abs(going) < 0.6):
             self.held_since = now
             return self._trap(state, i, pos, vel, 1 if going > 0 else -1)
@@ -205,7 +207,6 @@ class Team:
             self.held_since = now
             return self._stop_sideways(state, i, pos, vel)
         self._stopping.pop(i, None)
-        man, shift = tc.best_man(self.table, spec, pos[1], state.shifts[i])
         if abs(pos[1] - shift - tc.man_offsets(spec)[man]) > CENTRE_MISS:
             rel = min(rel, 0.0) if rel < PIN_REL else rel  # no man can get over it: hit it
         off = abs(state.shifts[i] - shift)
@@ -239,7 +240,7 @@ class Team:
             target, spin = _pose(angle, self.d * side * 1.3), 25.0
             shift = aside if -tilt > 0.5 or (tilt < 0.3 and abs(rel) > 0.035) else here
         else:  # beside the ball: tilt the foot over, then slide onto it
-            target, spin = _pose(angle, -self.d * side * 1.05), 25.0
+            target, spin = _pose(angle, -self.d * side * (OVER_TILT + 0.1)), 25.0
             shift = aside if abs(rel) < 0.07 else shift
         return RodTarget(shift, target, torque=COVER_TORQUE,
                          max_speed=self.p.move_speed, max_spin=spin)

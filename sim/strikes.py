@@ -50,9 +50,10 @@ MAX_FINISH = 2.6  # rad in front of hanging: the servo stops a swing by here (< 
 BEHIND_REL = 0.015  # m behind the rod: a swing meets such a ball with the foot tilted back
 CLEAR_REL = 0.028  # m: a ball this far in front of a hanging foot is clear of its back-swing
 STEP_MARGIN = 0.004  # m between foot and ball when the rod steps aside
-DRAG_SPEED = 0.8  # m/s, the rod pushing the ball sideways in a pull/push set-up
+DRAG_SPEED = 0.6  # m/s, the rod pushing the ball sideways in a pull/push set-up
 DRAG_TIMEOUT = 0.6  # s
-DRAG_WINDUP_TIME = 0.09  # s a dragging rod takes to wind up: the ball rolls on meanwhile
+DRAG_WINDUP = 1.3  # rad, the most back-swing of a pull or push shot
+DRAG_WINDUP_TIME = 0.1  # s a dragging rod takes to wind up: the ball rolls on meanwhile
 STRIKE_TIMEOUT = 1.2  # s, a strike not over by then is given up
 SWING_TIMEOUT = 0.3  # s
 
@@ -159,6 +160,8 @@ def plan_strike(table: TableSpec, d: int, side: int, rng: np.random.Generator,
     omega = min(omega, top)
     finish = max(MIN_FINISH, CONTACT_ANGLE + brake_angle(table, rod, omega))
     windup = float(rng.uniform(1.2, 2.2)) if kind == "shot" else float(rng.uniform(0.5, 1.0))
+    if drag:  # a short back-swing: the ball is rolling
+        windup = min(windup, DRAG_WINDUP)
     if tc.rel_x(table.rods[rod], pos[0]) < -BEHIND_REL:  # the foot meets it tilted back
         windup = float(rng.uniform(2.3, 2.7)) if kind == "shot" else 1.6
     if man is None:
