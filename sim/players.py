@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -46,7 +46,8 @@ TRAP_SPEED = 1.5  # m/s, below this a ball in front of a rod is taken under cont
 HELD_SPEED = 0.2  # m/s, a ball this slow under a covering man is held
 HOLD_LIMIT = {"midfield": 9.0}  # s, ITSF: 10 s on the 5-bar, 15 s elsewhere (with margin)
 HOLD_LIMIT_OTHER = 13.0
-SETTLE_TIME = 0.15  # s at most a rod takes, after a strike, to swing back to hanging
+HOME_RANGE = 2.9  # rad either side of a rod's hanging angle its targets stay within
+SETTLE_TIME = 0.3  # s at most a rod takes, after a strike, to swing back to hanging
 SETTLE_ANGLE = 0.6  # rad from hanging where it is left to the player again
 STOP_SPEED = 1.5  # m/s, the most a rod moves to put a foot in the way of a sideways ball
 UNDER_REL = 0.03  # m: a ball this close to a rod's axis is within its hanging feet
@@ -119,6 +120,7 @@ class Team:
         self._stopping: dict[int, float] = {}  # rod -> y where a foot waits for a ball
         self._seen_vel = np.zeros(3)  # m/s, the ball's velocity as seen at this tick
         self._settling: dict[int, tuple[float, RodTarget]] = {}  # rod -> (until, target)
+        self._home: dict[int, float] = {}  # rod -> its hanging angle (a multiple of 2 pi)
 
     # ---------------------------------------------------------------------------- seeing
     def _perceive(self, state: TableState) -> tuple[np.ndarray, np.ndarray]:
@@ -137,6 +139,7 @@ class Team:
         self._receiving.clear()
         self._stopping.clear()
         self._settling.clear()
+        self._home.clear()
 
     # --------------------------------------------------------------------------- control
     def control(self, state: TableState, last_touch_side: int | None) -> dict[int, RodTarget]:
@@ -165,7 +168,20 @@ class Team:
                 out[i] = self._position(state, i, pos, vel, last_touch_side)
         if prev is self._prev_angles:
             self._prev_angles = (state.t, state.angles.copy())
-        return out
+        return {i: self._at_home(state, i, target) for i, target in out.items()}
+
+    def _at_home(self, state: TableState, i: int, target: RodTarget) -> RodTarget:
+        """The target with its angle taken into the rod's home turn: within ``HOME_RANGE``
+        rad of the hanging angle the rod started at. However a target was worked out, a
+        rod never turns round (ITSF: no spinning)."""
+        home = self._home.get(i)
+        if home is None:
+            home = self._home[i] = nearest_turn(state.angles[i], 0.0)
+        if target.angle is None:
+            return target
+        angle = home + math.remainder(target.angle - home, 2.0 * math.pi)
+        angle = max(home - HOME_RANGE, min(home + HOME_RANGE, angle))
+        return target if angle == target.angle else replace(target, angle=angle)
 
     def _front_rod(self, pos, vel) -> int | None:
         """The own rod with the ball under its control range, if the ball is slow enough."""
@@ -396,23 +412,28 @@ class Team:
     def _drag(self, i: int, y0: float) -> tuple[float, int | None]:
         """m along y the attack rod pushes the ball before it shoots (a pull or push shot),
         0 for a shot from where the ball is. The ball is taken across the goal mouth, to a
-        lane the man pushing it can reach. Returns the drag (m) and the man that drags and
-        shoots (None: no drag)."""
+        lane the man pushing it can reach (a ball out wide is always brought in). Returns
+        the drag (m) and the man that drags and shoots (None: no drag)."""
         spec, rng = self.table.rods[i], self.rng
-        if spec.role not in DRAG_ROLES or rng.random() > DRAG_SHARE:
-            return 0.0, None
         half = 0.5 * self.table.goal.width
+        wide = abs(y0) > half  # out wide: always brought in front of the goal first
+        if spec.role not in DRAG_ROLES or (not wide and rng.random() > DRAG_SHARE):
+            return 0.0, None
         direction = -math.copysign(1.0, y0) if abs(y0) > 0.3 * half else \
             float(rng.choice([-1.0, 1.0]))
-        end = y0 + direction * float(rng.uniform(*DRAG_LENGTH))
+        if wide:
+            end = math.copysign(float(rng.uniform(0.0, 0.6 * half)), y0)
+        else:
+            end = y0 + direction * float(rng.uniform(*DRAG_LENGTH))
         end = max(-half, min(half, end))
         beside = 0.5 * self.table.man.foot_width + self.table.ball.radius
-        man, _ = tc.best_man(self.table, spec, end, 0.0)  # the man that pushes and shoots
+        start = y0 - direction * beside  # where the pushing foot starts
+        man, _ = tc.best_man(self.table, spec, start, 0.0)  # the man that pushes and shoots
         off = tc.man_offsets(spec)[man]
         lo, hi = off - spec.travel, off + spec.travel  # the y that man reaches
-        end = max(lo + direction * beside, min(hi + direction * beside, end))
-        if not lo <= y0 - direction * beside <= hi:  # it cannot get behind the ball
+        if not lo - 1e-4 <= start <= hi + 1e-4:  # it cannot get behind the ball
             return 0.0, None
+        end = max(lo + direction * beside, min(hi + direction * beside, end))
         drag = end - y0
         return (drag, man) if drag * direction > 0.03 else (0.0, None)
 

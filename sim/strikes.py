@@ -11,8 +11,8 @@ Contact mechanics, measured in this physics (``tests/sim/test_players.py``,
   sphere's rolling constraint), so a pull or push shot needs ``SWEEP_PER_SIDE_SPEED`` m/s of
   rod sweep per m/s of sideways ball speed;
 - a hit off the edge of the foot sends the ball along the normal from the edge to its centre:
-  the direction turns by ``EDGE_TURN`` rad per metre of man-ball offset beyond
-  ``EDGE_START``, give or take 0.15 rad.
+  the direction turns with the man-ball offset as in ``EDGE_OFFSETS``/``EDGE_ANGLES``
+  (steeply: about 50 rad per metre of offset beyond the foot's half width).
 
 Sign conventions (``sim.tactics``): a rod of attack direction ``d`` strikes forward with a
 spin of sign ``-d`` and tilts its feet forward at ``-d * phi``.
@@ -32,15 +32,19 @@ from sim.table import TableSpec
 from sim.world import rod_inertia
 
 BALL_PER_SPIN = 0.092  # m/s of ball speed per rad/s of a striking man
-STRAIGHT_ANGLE = 0.035  # rad: aims closer to straight ahead are hit square
+STRAIGHT_ANGLE = 0.08  # rad: aims closer to straight ahead are hit square (the aim is good enough)
 SWEEP_PER_SIDE_SPEED = 3.5  # m/s of rod sweep per m/s of sideways ball speed (sphere: 7/2)
 SWING_ACCEL = 0.8  # of the drive's torque / inertia: a swing's mean angular acceleration
-MAX_SWEEP = 2.0  # m/s, the fastest sweep of a pull or push shot
+MAX_SWEEP = 3.0  # m/s, the fastest sweep of a pull or push shot
 SERVO_LAG = 0.006  # s a rod takes to reach its sweep speed (about v / a at full force)
-EDGE_START = 0.016  # m, man-ball offset where an edge hit starts to turn the ball
-EDGE_TURN = 80.0  # rad/m, how fast the ball's direction turns with the offset beyond that
-MAX_EDGE_ANGLE = 0.6  # rad
-ANGLE_COST = 0.05  # m of clearance a player gives up per radian of shot angle
+# an edge hit: man-ball offset (m) -> the ball's direction (rad), measured with a swing
+# from 1.8 rad back at 70-120 rad/s on a ball 35 mm in front of the rod (the foot is 28 mm
+# wide: a hit within 14 mm of its middle goes straight)
+EDGE_OFFSETS = (0.0142, 0.015, 0.02, 0.025)
+EDGE_ANGLES = (0.0, 0.12, 0.38, 0.62)
+EDGE_NOISE = 0.25  # of the player's contact noise on an edge hit (a player aims those)
+MAX_EDGE_ANGLE = 0.55  # rad
+ANGLE_COST = 0.15  # m of clearance a player gives up per radian of shot angle
 TAP_SPEED = 0.7  # m/s, rod speed pushing the ball sideways
 TAP_DONE = 0.04  # m the ball has moved sideways when a tap lets it go
 CONTACT_ANGLE = 0.35  # rad in front of hanging by which a forward swing has met the ball
@@ -92,9 +96,9 @@ class Strike:
 
 def edge_offset(angle: float) -> float:
     """m, man y minus ball y for an edge hit sending the ball off at ``angle`` (rad, towards
-    +y if positive); ``tactics.strike_offset`` is the pure-geometry value for a foot that
-    does not turn during the contact."""
-    return -math.copysign(EDGE_START + abs(angle) / EDGE_TURN, angle)
+    +y if positive), interpolated in ``EDGE_OFFSETS`` / ``EDGE_ANGLES``."""
+    off = float(np.interp(abs(angle), EDGE_ANGLES, EDGE_OFFSETS))
+    return -math.copysign(off, angle)
 
 
 def aim(table: TableSpec, rng: np.random.Generator, choice: float, state: TableState,
@@ -150,6 +154,7 @@ def plan_strike(table: TableSpec, d: int, side: int, rng: np.random.Generator,
         angle = math.copysign(min(abs(angle), MAX_EDGE_ANGLE), angle)
         style, offset = "angled", edge_offset(angle)
         speed /= 1.0 - 0.6 * abs(angle)  # an edge hit loses speed
+        offset_sigma *= EDGE_NOISE
     if drag:  # the ball rolls sideways as it is hit: that is the sweep
         style = "pull" if drag * (1 if side == 0 else -1) < 0 else "push"
         sweep, offset = 0.0, 0.0
@@ -163,7 +168,7 @@ def plan_strike(table: TableSpec, d: int, side: int, rng: np.random.Generator,
     if drag:  # a short back-swing: the ball is rolling
         windup = min(windup, DRAG_WINDUP)
     if tc.rel_x(table.rods[rod], pos[0]) < -BEHIND_REL:  # the foot meets it tilted back
-        windup = float(rng.uniform(2.3, 2.7)) if kind == "shot" else 1.6
+        windup = float(rng.uniform(1.9, 2.2)) if kind == "shot" else 1.6
     if man is None:
         man, _ = tc.best_man(table, table.rods[rod], y0 + offset, state.shifts[rod])
     beside = 0.5 * table.man.foot_width + table.ball.radius + STEP_MARGIN
