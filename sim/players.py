@@ -7,12 +7,20 @@ of its rods a ``RodTarget``:
 - **block** (men down, a man on the line the ball will take or the line from the ball to the
   own goal; the goalie covers the middle of the goal, the defence the far side);
 - **receive/cover** (men tilted forward over the ball with a light torque: a rolling ball is
-  trapped under the heel of the foot and a stopped one is held there);
+  trapped under the heel of the foot and a stopped one is held there; to get over a ball at
+  rest the foot is lifted away from it, the rod steps aside, the foot is tilted over beside
+  the ball and slid onto it);
 - **raise** (men turned up so a team-mate's shot passes under them);
 - **strike** (``sim.strikes``): once a ball has been held a while, a shot at the goal
-  (straight, angled off the edge of the foot, or a pull/push shot with the rod sweeping
-  sideways through the strike), a pass to the next own rod (which receives it), or a lateral
-  tap to a neighbouring man on the same rod.
+  (straight, angled off the edge of the foot, or a pull/push shot: on the attack rod the
+  foot drags the ball along the rod first, elsewhere the rod sweeps sideways through the
+  strike), a pass to the next own rod (which receives it), or a lateral tap to a
+  neighbouring man on the same rod. A struck rod swings back to hanging before the player
+  takes it again.
+
+No rod ever spins: every target angle is taken into the rod's home turn, within
+``HOME_RANGE`` of the hanging angle it started at (ITSF forbids turning a rod more than
+360 degrees around a strike).
 
 All random choices come from the team's ``numpy.random.Generator``.
 """
@@ -88,7 +96,7 @@ def skill_params(skill: float) -> SkillParams:
     return SkillParams(
         reaction=0.14 - 0.09 * s, anticipation=0.3 + 0.6 * s, move_speed=1.6 + 2.2 * s,
         aim_sigma=0.12 - 0.09 * s, offset_sigma=0.008 - 0.005 * s,
-        shot_speed=(5.5 + 3.0 * s, 9.0 + 6.0 * s), pass_speed=(1.8, 2.6 + 1.2 * s),
+        shot_speed=(6.0 + 3.0 * s, 10.0 + 5.0 * s), pass_speed=(1.8, 2.6 + 1.2 * s),
         hold=(0.6, 1.5 + 2.0 * s), choice=0.4 + 0.55 * s,
     )
 

@@ -3,6 +3,15 @@
 A strike is planned once (``plan_strike``, ``plan_tap``) and then driven tick by tick
 (``strike_target``, ``tap_target``), which return the rod's target and whether it is over.
 
+A shot or pass is a back-swing and a forward swing, never a spin (ITSF: a rod may not turn
+more than 360 degrees around a strike): the man swings back ``windup`` rad (1.2-2.2 for a
+shot) and forward through the ball to ``finish`` rad in front of hanging, where the servo
+brakes it to a stop (``MAX_FINISH`` < pi caps the swing speed accordingly); then it swings
+back to hanging. A foot over the ball, or on the wrong side of it, is first lifted off and
+the rod steps aside so that the back-swing passes beside the ball. Pull and push shots on
+the attack rod first drag the ball sideways with the side of the foot (``drag``), then
+strike it as it rolls.
+
 Contact mechanics, measured in this physics (``tests/sim/test_players.py``,
 ``tests/sim/test_physics.py``):
 
