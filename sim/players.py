@@ -48,7 +48,7 @@ TRAP_KEEP = 0.2  # s a receiving man stays in the trap beyond the player's react
 BLOCK_TORQUE = 1.5  # N m, holding the men down to block
 BLOCK_DEADBAND = 0.008  # m, a blocking rod ignores smaller changes of its target
 CENTRE_MISS = 0.008  # m, a ball further than this from the nearest man's centre is not held
-TAP_WIDE_ROLES = ("midfield",)  # rods that tap an out-wide ball inwards before acting
+TAP_WIDE_ROLES = ("midfield", "attack")  # rods that bring an out-wide ball in first
 PIN_REL = 0.045  # m in front of the rod: a ball further out is pinned, not kicked
 TRAP_SPEED = 1.5  # m/s, below this a ball in front of a rod is taken under control
 HELD_SPEED = 0.2  # m/s, a ball this slow under a covering man is held
@@ -394,11 +394,11 @@ class Team:
             tc.man_reach(self.table, spec)  # a man can get to the outside of the ball
         inward = -math.copysign(1.0, pos[1])
         if wide and spec.role in TAP_WIDE_ROLES and rng.random() < self.p.choice:
-            if room and spec.men >= 2:
+            if room and spec.men >= 2 and spec.role not in DRAG_ROLES:  # (those drag it in)
                 return sk.plan_tap(i, state, pos, inward)
             if not room:
                 return sk.plan_tap(i, state, pos, -inward)
-        p_shot = {"attack": 1.0, "midfield": 0.5, "defence": 0.4, "goalie": 0.4}[spec.role]
+        p_shot = {"attack": 1.0, "midfield": 0.3, "defence": 0.4, "goalie": 0.4}[spec.role]
         p_tap = 0.25 if spec.men >= 3 else 0.0
         u = rng.random()
         if u < p_shot or not forward:
