@@ -54,6 +54,8 @@ TRAP_SPEED = 1.5  # m/s, below this a ball in front of a rod is taken under cont
 HELD_SPEED = 0.2  # m/s, a ball this slow under a covering man is held
 HOLD_LIMIT = {"midfield": 9.0}  # s, ITSF: 10 s on the 5-bar, 15 s elsewhere (with margin)
 HOLD_LIMIT_OTHER = 13.0
+WALL_GAP = 0.003  # m: a ball this close to a side wall is on it
+FAST_SPIN = 8.0  # rad/s: a rod turning faster is braked at full torque
 HOME_RANGE = 2.9  # rad either side of a rod's hanging angle its targets stay within
 SETTLE_TIME = 0.3  # s at most a rod takes, after a strike, to swing back to hanging
 SETTLE_ANGLE = 0.6  # rad from hanging where it is left to the player again
@@ -174,14 +176,16 @@ class Team:
         for i in self.rods:
             if i not in out:
                 out[i] = self._position(state, i, pos, vel, last_touch_side)
+        out = {i: self._at_home(state, i, target) for i, target in out.items()}
         if prev is self._prev_angles:
             self._prev_angles = (state.t, state.angles.copy())
-        return {i: self._at_home(state, i, target) for i, target in out.items()}
+        return out
 
     def _at_home(self, state: TableState, i: int, target: RodTarget) -> RodTarget:
         """The target with its angle taken into the rod's home turn: within ``HOME_RANGE``
         rad of the hanging angle the rod started at. However a target was worked out, a
-        rod never turns round (ITSF: no spinning)."""
+        rod never turns round (ITSF: no spinning). A rod still turning fast gets the full
+        torque, whatever the target's cap: a light touch cannot stop it."""
         home = self._home.get(i)
         if home is None:
             home = self._home[i] = nearest_turn(state.angles[i], 0.0)
@@ -189,7 +193,12 @@ class Team:
             return target
         angle = home + math.remainder(target.angle - home, 2.0 * math.pi)
         angle = max(home - HOME_RANGE, min(home + HOME_RANGE, angle))
-        return target if angle == target.angle else replace(target, angle=angle)
+        torque = target.torque
+        if torque is not None and abs(self._spin_estimate(state, i)) > FAST_SPIN:
+            torque = None
+        if angle == target.angle and torque == target.torque:
+            return target
+        return replace(target, angle=angle, torque=torque)
 
     def _front_rod(self, pos, vel) -> int | None:
         """The own rod with the ball under its control range, if the ball is slow enough."""
@@ -383,9 +392,9 @@ class Team:
         """Choose what to do with a held ball: shoot, pass forward or tap to a neighbour.
 
         A ball out wide (beyond the goal mouth) on the attack or midfield rod is first
-        tapped towards the middle by a good player, or, if it is against the wall (no man
-        can get to its outside), tapped into the wall so that it comes off it: shots from
-        out wide are edge hits, and miss.
+        tapped towards the middle by a good player (the attack rod drags it in before its
+        shot), or, if no man can get to its outside, tapped into the wall so that it comes
+        off it; a ball right on the wall is played forward along it.
         """
         spec, rng = self.table.rods[i], self.rng
         forward = [j for j in self.rods if (self.table.rods[j].x - spec.x) * self.d > 0]
@@ -396,7 +405,8 @@ class Team:
         if wide and spec.role in TAP_WIDE_ROLES and rng.random() < self.p.choice:
             if room and spec.men >= 2 and spec.role not in DRAG_ROLES:  # (those drag it in)
                 return sk.plan_tap(i, state, pos, inward)
-            if not room:
+            on_wall = abs(pos[1]) > self.table.half_width - self.table.ball.radius - WALL_GAP
+            if not room and not on_wall:  # (a ball on the wall is played along it)
                 return sk.plan_tap(i, state, pos, -inward)
         p_shot = {"attack": 1.0, "midfield": 0.3, "defence": 0.4, "goalie": 0.4}[spec.role]
         p_tap = 0.25 if spec.men >= 3 else 0.0

@@ -354,7 +354,7 @@ def tap_target(table: TableSpec, d: int, s: Strike, state: TableState,
     spec = table.rods[s.rod]
     angle = state.angles[s.rod]
     if state.t - s.t0 > 0.6 or abs(pos[1] - s.target_y) > TAP_DONE:
-        return RodTarget(state.shifts[s.rod], nearest_turn(angle, 0.0)), True
+        return RodTarget(state.shifts[s.rod], nearest_turn(angle, 0.0), max_spin=30.0), True
     side = math.copysign(1.0, s.sweep)
     man, _ = tc.best_man(table, spec, pos[1], state.shifts[s.rod])
     behind = pos[1] - side * (0.5 * table.man.foot_width + table.ball.radius)
