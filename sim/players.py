@@ -98,7 +98,7 @@ def skill_params(skill: float) -> SkillParams:
     return SkillParams(
         reaction=0.14 - 0.09 * s, anticipation=0.3 + 0.6 * s, move_speed=1.6 + 2.2 * s,
         aim_sigma=0.12 - 0.09 * s, offset_sigma=0.008 - 0.005 * s,
-        shot_speed=(6.0 + 3.0 * s, 10.0 + 5.0 * s), pass_speed=(1.8, 2.6 + 1.2 * s),
+        shot_speed=(7.0 + 3.0 * s, 11.0 + 4.0 * s), pass_speed=(1.8, 2.6 + 1.2 * s),
         hold=(0.6, 1.5 + 2.0 * s), choice=0.4 + 0.55 * s,
     )
 

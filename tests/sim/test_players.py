@@ -101,18 +101,19 @@ def test_a_pass_rolling_at_a_rod_is_trapped(physics, german, speed):
     assert np.linalg.norm(physics.ball_velocity()) < 0.2
 
 
-def test_the_goalie_moves_onto_a_shot(physics, german):
+@pytest.mark.parametrize("rod", [7, 6])
+def test_the_goalie_and_the_defence_put_a_man_in_the_path_of_a_shot(physics, german, rod):
     team = Team(german, 1, 1.0, np.random.default_rng(0), CONTROL_DT)
-    _setup(physics, side_up=0)
-    goalie = german.rods[7]
+    spec = german.rods[rod]
     physics.reset_rods(np.zeros(8), np.where([r.side == 0 for r in german.rods], 1.5, 0.0))
-    start = np.array([goalie.x - 0.3, 0.05, german.ball.radius])
-    v = np.array([2.0, 0.4, 0.0])  # crosses the goalie's line 60 mm further in y
+    start = np.array([spec.x - 0.3, 0.05, german.ball.radius])
+    v = np.array([2.0, 0.4, 0.0])  # crosses the rod's line 60 mm further in y
     physics.set_ball(start, v)
     _play(physics, team, 0.12, others=RodTarget(0.0, 1.5))
-    t_cross, y_cross = tc.predict_crossing(german, start, v, goalie.x)
-    man_y = goalie.man_offsets[0] + physics.rod_shift(7)
-    assert abs(man_y - y_cross) < 0.012
+    t_cross, y_cross = tc.predict_crossing(german, start, v, spec.x)
+    men_y = spec.man_offsets + physics.rod_shift(rod)
+    assert np.min(np.abs(men_y - y_cross)) < 0.012
+    assert abs(math.remainder(physics.rod_angle(rod), 2 * math.pi)) < 0.3  # men down
 
 
 def test_predict_crossing_folds_wall_bounces(german):
