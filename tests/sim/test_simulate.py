@@ -170,3 +170,8 @@ def test_a_minute_of_play_looks_like_foosball(german, tmp_path):
     assert s["kick_speed_max"] >= 10.0
     assert s["off_playfield"] < 0.01
     assert s["serves"] >= 1 and s["walls"] >= 1
+    rec = read_record(tmp_path / "m")  # no rod spun round a kick (ITSF: at most 360 deg)
+    w = int(0.5 * rec.fps)
+    for k in rec.events_of("kick"):
+        a = rec.rod_angles[max(0, k.frame - w): k.frame + w + 1, k.rod]
+        assert np.ptp(a) < 2.0 * math.pi, f"rod {k.rod} spun around the kick at {k.t:.2f} s"
