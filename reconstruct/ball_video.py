@@ -103,8 +103,10 @@ class MatteSearch:
         if self._cache.get("key") != key:
             self._cache = {"key": key}
         if k not in self._cache:
+            # full resolution: coefficients per box asked for (windows are a small part of
+            # the frame, and the background changes every few frames)
             bg = background if k == 1 else _shrink(background, k)
-            self._cache[k] = AlphaMatte(bg, self.colour)
+            self._cache[k] = AlphaMatte(bg, self.colour, precompute=k > 1)
         return self._cache[k]
 
     # ------------------------------------------------------------------------- seeds

@@ -461,6 +461,13 @@ class BallPathTracker:
                 break
         return np.array(out).reshape(-1, 5)
 
+    def hidden_positions(self, n: int) -> np.ndarray:
+        """(k, 2) m: where the ``n`` best hypotheses that do not see the ball (hidden under a
+        man, held) put it now."""
+        order = np.argsort(self._cost, kind="stable")
+        sel = [i for i in order if self._state[i] == UNSEEN][:n]
+        return self._pos[sel].reshape(-1, 2)
+
     def pop_committed(self) -> list[PathPoint]:
         """The frames committed since the last call, in order."""
         out, self._committed = self._committed, []

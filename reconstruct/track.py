@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reconstruct.background import SnapshotBackground
 from reconstruct.ball import BallDetector
 from reconstruct.events import EventDetector
 from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask
@@ -44,8 +45,8 @@ class TrackSettings:
     windows: int = 3  # hypotheses searched around each frame
     still_threshold: float = 0.5  # least score of a ball in a still image
     window_radii: float = 5.0  # half size of a search window, ball radii (plus motion)
-    background_every: int = 15  # frames between refreshes of the background image
-    background_rate: float = 0.2  # share of a new frame blended into the background
+    background_every: int = 96  # frames between snapshots of the background
+    background_snapshots: int = 5  # the background is the median of this many snapshots
 
 
 @dataclass
@@ -115,13 +116,13 @@ class VideoTracker:
         self.smoother = PathSmoother(fps)
         self.rod_paths = RodPathTracker(len(table.rods), fps)
         self.events = EventDetector(table, fps, self.team_names)
-        self._background: np.ndarray | None = None
-        self._bg_acc: np.ndarray | None = None
-        self._bg_count = -1
+        self.background = SnapshotBackground(self.s.background_every,
+                                             self.s.background_snapshots)
         self._rod_frames: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._online_unwrap: np.ndarray | None = None
         self._last = None  # last online path point
         self._since_full = 0
+        self._strong: list[tuple[float, float, float]] = []  # good candidates, last frame
 
     # ------------------------------------------------------------------ per frame
     def _windows(self) -> np.ndarray | None:
@@ -147,34 +148,31 @@ class VideoTracker:
             out.append((u, v, min(half, 0.25 * self.camera.width)))
         return np.array(out)
 
-    def _update_background(self, image: np.ndarray) -> None:
-        """A running image of the table without the ball (its pixels left out).
+    def prime_background(self, frames: list[np.ndarray]) -> None:
+        """Start the background from frames spread over the video (no ghost of where the
+        ball stood in the first frame)."""
+        self.background.prime(frames)
 
-        It is refreshed every ``background_every`` frames only: the detector caches what it
-        derives from the background, and the table changes slowly."""
-        self._bg_count += 1
-        if self._background is not None and self._bg_count % self.s.background_every:
-            return
-        img = image.astype(np.float32)
-        if self._bg_acc is None:
-            self._bg_acc = img
-        else:
-            upd = self._bg_acc + self.s.background_rate * (img - self._bg_acc)
-            p = self._last
-            if p is not None and p.state == SEEN:
-                r = self.table.ball.radius
-                uv = self.camera.table_to_pixel(np.array([[p.xy[0], p.xy[1], r]]))[0]
-                rad = self.detector.radius_at(uv[0], uv[1], self.radius_map.shape)
-                mask = _disc_mask(image.shape[:2], uv, 2.5 * rad + 3)
-                upd[mask] = self._bg_acc[mask]
-            self._bg_acc = upd
-        self._background = np.clip(self._bg_acc + 0.5, 0, 255).astype(np.uint8)
+    def _update_background(self, image: np.ndarray) -> None:
+        """Snapshot the table, leaving out the ball: the ball-like pixels around the last
+        frame's good candidates and around where hidden hypotheses hold it, so a resting or
+        held ball never enters the background (a stale patch of background would make
+        clutter where a man moved away, so nothing else is held back)."""
+        keep = [(u, v, 1.3 * rad + 3) for u, v, rad in self._strong]
+        hid = self.path.hidden_positions(self.s.windows)
+        if len(hid):
+            r = self.table.ball.radius
+            uv = self.camera.table_to_pixel(np.column_stack([hid, np.full(len(hid), r)]))
+            for u, v in uv:
+                keep.append((u, v, 2.0 * self.detector.radius_at(u, v, self.radius_map.shape)
+                             + 3))
+        self.background.update(image, keep, self.detector.colour)
 
     def process(self, frame: Frame):
         """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
         image = frame.image
         self._update_background(image)
-        bg = self._background
+        bg = self.background.image
         windows = self._windows()
         if windows is None:
             cands = self.detector.detect(image, roi=self.roi, background=bg)
@@ -188,6 +186,9 @@ class VideoTracker:
             else:
                 self._since_full += 1
         cands = _unique(cands, 0.5 * float(np.median(cands.radius_px)) if len(cands) else 1.0)
+        strong = cands.score > 0.25
+        self._strong = list(zip(cands.u[strong], cands.v[strong],
+                                cands.radius_px[strong] + 0.5 * cands.streak_px[strong]))
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
         reading = self.rods.read(image)
         shifts, angles = self.rod_paths.update(reading)
@@ -237,19 +238,6 @@ def _unique(cands, tol: float):
     return cands[np.array(keep)]
 
 
-def _disc_mask(shape, centre, radius) -> np.ndarray:
-    h, w = shape
-    u0, v0 = centre
-    r = int(np.ceil(radius))
-    mask = np.zeros(shape, bool)
-    a, b = max(0, int(v0) - r), min(h, int(v0) + r + 1)
-    c, d = max(0, int(u0) - r), min(w, int(u0) + r + 1)
-    if a < b and c < d:
-        vv, uu = np.mgrid[a:b, c:d]
-        mask[a:b, c:d] = (uu - u0) ** 2 + (vv - v0) ** 2 <= radius ** 2
-    return mask
-
-
 # ---------------------------------------------------------------------- records and runs
 def _meta(table: TableSpec, calibration, fps: float, source_name: str, kind: str) -> dict:
     names = calibration.team_names or ("side0", "side1")
@@ -296,6 +284,10 @@ def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
     out_dir = Path(out_dir)
     summary = TrackSummary(out_dir=out_dir)
     tracker = VideoTracker(table, calibration, source.fps, settings)
+    if source.frame_count:  # a file: the empty table from frames spread over it
+        n = 15
+        tracker.prime_background(source.sample(n, stride_s=max(
+            0.1, source.frame_count / source.fps / n)))
     meta = _meta(table, calibration, source.fps, str(getattr(source, "path", "camera")),
                  "track")
     bar = _Progress(source.frame_count, progress)
