@@ -138,6 +138,11 @@ class BallDetector:
         self._typical_key = None
 
     # ----------------------------------------------------------------------------- helpers
+    def set_valid(self, valid: np.ndarray | None) -> None:
+        """With a background: weights (H, W) float32 0..1 of where the ball can be seen at
+        all (0 on the rods: what shows there is the rod, a ball under it is hidden)."""
+        self._matte.set_valid(valid)
+
     def radius_at(self, u: float, v: float, shape: tuple[int, int]) -> float:
         """px: the expected ball radius at pixel (u, v) of an image of ``shape`` (H, W)."""
         r = self.expected_radius

@@ -25,7 +25,7 @@ import numpy as np
 from reconstruct.background import SnapshotBackground
 from reconstruct.ball import BallDetector
 from reconstruct.events import EventDetector
-from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask
+from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask, rod_mask
 from reconstruct.men_view import MenView
 from reconstruct.paths import OUT, SEEN, BallPathTracker, PathSettings
 from reconstruct.rod_paths import RodPathTracker
@@ -112,6 +112,8 @@ class VideoTracker:
         if calibration.ball is not None:
             ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
         self.detector = BallDetector(ball_colour=ball_colour, expected_radius_px=self.radius_map)
+        # what shows on a rod is the rod (a white-grey bar): no ball is looked for there
+        self.detector.set_valid(1.0 - rod_mask(self.camera, table))
         self.path = BallPathTracker(table, fps, self.s.path)
         self.smoother = PathSmoother(fps)
         self.rod_paths = RodPathTracker(len(table.rods), fps)
