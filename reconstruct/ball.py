@@ -206,7 +206,13 @@ class BallDetector:
             seeds = [(u, v, None) for u, v in
                      self._matte.full_seeds(frame_bgr, background, r, roi)]
         rows = []
+        done: list[tuple[float, float]] = []
         for u0, v0, patch in seeds:
+            # overlapping windows seed the same blob: fit it once
+            tol = 0.5 * self.radius_at(u0, v0, shape)
+            if any(abs(u0 - a) < tol and abs(v0 - b) < tol for a, b in done):
+                continue
+            done.append((u0, v0))
             mf = self._matte.refine(frame_bgr, background, u0, v0,
                                     self.radius_at(u0, v0, shape), patch)
             row = None if mf is None else self._score(frame_bgr, background, mf, roi)

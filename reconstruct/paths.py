@@ -55,7 +55,7 @@ class PathSettings:
     serve_cost: float = 5.0  # a ball appearing out of nowhere
     catch_cost: float = 1.0  # a man stopping the ball and holding it
     catch_speed_cost: float = 0.15  # more per (m/s)^2 of the ball's speed: fast balls fly on
-    hold_offset: float = 0.01  # m, how far from the foot's centre a held ball can sit
+    hold_offset: float = 0.025  # m, how far from the foot's centre a held ball can sit
     score_weight: float = 1.0  # weight of the candidates' detection scores
     goal_weight: float = 2.0  # weight of a ball seen inside a goal (for 'out')
     track_bonus: float = 4.0  # most a candidate gains by lying where the motion predicts

@@ -205,9 +205,9 @@ class RodReader:
                 self._shift_ok[j, k] = True
             L[j, :, : len(st.man_rows), :w] = st.lut.transpose(1, 0, 2)
             self._bands[j, : len(st.man_rows)] = st.bands
-        self._C = C
-        self._L = L.reshape(n, N_ANGLES, -1)
-        self._lut2 = (self._L ** 2).sum(axis=2)  # (n, N_ANGLES)
+        self._C = C.astype(np.float32)
+        self._L = L.reshape(n, N_ANGLES, -1).astype(np.float32)
+        self._lut2 = (self._L.astype(np.float64) ** 2).sum(axis=2)  # (n, N_ANGLES)
         self._expected = np.array([s.lut[:, N_ANGLES // 2].sum() for s in strips])
         self._steps = np.array([s.step for s in strips])
         self._travel = np.array([self.table.rods[s.index].travel for s in strips])
@@ -242,7 +242,7 @@ class RodReader:
         mask = self.masks(frame).reshape(n, ny, nxm)
         # shift: the men's profile along the rod against the comb, at every allowed shift
         prof = mask.sum(axis=2, dtype=np.float64)  # (n, ny)
-        corr = np.einsum("nky,ny->nk", self._C, prof)
+        corr = np.matmul(self._C, prof.astype(np.float32)[:, :, None])[..., 0].astype(float)
         corr[~self._shift_ok] = -np.inf
         k = np.argmax(corr, axis=1)
         r = np.arange(n)
@@ -264,7 +264,8 @@ class RodReader:
         obs = (cs[r[:, None], bands[..., 1]] - cs[r[:, None], bands[..., 0]])
         obs = obs.reshape(n, -1).astype(np.float64)  # (n, men * nxm)
         o2 = (obs * obs).sum(axis=1)[:, None]
-        cost = (self._lut2 - 2 * np.einsum("naf,nf->na", self._L, obs) + o2)
+        dot = np.matmul(self._L, obs.astype(np.float32)[:, :, None])[..., 0]
+        cost = (self._lut2 - 2 * dot.astype(float) + o2)
         cost /= np.maximum(self._lut2 + o2, 1e-9)
         coverage = obs.sum(axis=1) / np.maximum(self._expected, 1e-9)
         kb = np.argmin(cost, axis=1)

@@ -42,6 +42,7 @@ class TrackSettings:
 
     path: PathSettings = field(default_factory=PathSettings)
     full_search_every: int = 10  # frames between full-frame ball searches while tracking
+    lost_search_every: int = 3  # frames between full searches while windows find nothing
     windows: int = 3  # hypotheses searched around each frame
     still_threshold: float = 0.5  # least score of a ball in a still image
     window_radii: float = 5.0  # half size of a search window, ball radii (plus motion)
@@ -182,7 +183,8 @@ class VideoTracker:
         else:
             cands = self.detector.detect(image, roi=self.roi, background=bg,
                                          search_windows=windows)
-            if len(cands) == 0:  # lost it: look everywhere
+            if len(cands) == 0 and self._since_full >= self.s.lost_search_every:
+                # lost it (or hidden under a man): look everywhere, every few frames
                 cands = self.detector.detect(image, roi=self.roi, background=bg)
                 self._since_full = 0
             else:
@@ -224,7 +226,8 @@ class VideoTracker:
         for rf in self.rod_paths.finish():
             self._rod_frames[rf.frame] = (rf.shift, rf.angle)
         points = self.smoother.push(self.path.finish()) + self.smoother.finish()
-        return self._join(points)
+        rows, events = self._join(points)
+        return rows, events + self.events.finish()
 
 
 def _unique(cands, tol: float):
