@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from reconstruct.background import SnapshotBackground
@@ -114,7 +115,8 @@ class VideoTracker:
             ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
         self.detector = BallDetector(ball_colour=ball_colour, expected_radius_px=self.radius_map)
         # what shows on a rod is the rod (a white-grey bar): no ball is looked for there
-        self.detector.set_valid(1.0 - rod_mask(self.camera, table))
+        self._valid_base = 1.0 - rod_mask(self.camera, table)
+        self.detector.set_valid(self._valid_base)
         self.path = BallPathTracker(table, fps, self.s.path)
         self.smoother = PathSmoother(fps)
         self.rod_paths = RodPathTracker(len(table.rods), fps)
@@ -155,6 +157,12 @@ class VideoTracker:
         """Start the background from frames spread over the video (no ghost of where the
         ball stood in the first frame)."""
         self.background.prime(frames)
+        if self.background.image is not None:
+            # the markings: where the empty table itself looks like the ball, a ball shows
+            # no contrast, and a man moving off them would look like one
+            r = float(np.median(self.radius_map))
+            self.detector.set_valid(self._valid_base * (1.0 - _markings(
+                self.background.image, 1.2 * r)))
 
     def _update_background(self, image: np.ndarray) -> None:
         """Snapshot the table, leaving out the ball: the ball-like pixels around the last
@@ -228,6 +236,18 @@ class VideoTracker:
         points = self.smoother.push(self.path.finish()) + self.smoother.finish()
         rows, events = self._join(points)
         return rows, events + self.events.finish()
+
+
+def _markings(image: np.ndarray, width_px: float, contrast: float = 20.0) -> np.ndarray:
+    """(H, W) float32: 1 on thin bright lines of ``image`` (H, W, 3) uint8 (the field's
+    markings: brighter by ``contrast`` grey levels than an opening of ``width_px`` leaves),
+    grown by a pixel; else 0."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    k = max(3, int(round(width_px)) | 1)
+    opened = cv2.morphologyEx(grey, cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    thin = (cv2.subtract(grey, opened) > contrast).astype(np.uint8)
+    return cv2.dilate(thin, np.ones((3, 3), np.uint8)).astype(np.float32)
 
 
 def _unique(cands, tol: float):

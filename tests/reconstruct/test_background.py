@@ -46,3 +46,14 @@ def test_priming_leaves_no_ghost_of_the_first_ball():
     bg = SnapshotBackground(every=4)
     bg.prime(frames)
     assert np.abs(bg.image.astype(int) - GREEN).max() <= 1
+
+
+def test_markings_are_thin_bright_lines_not_ball_sized_spots():
+    from reconstruct.track import _markings
+
+    img = _table()
+    img[:, 40:43] = (225, 230, 228)  # a white line 3 px wide
+    cv2.circle(img, (110, 60), 8, (225, 230, 228), -1)  # something ball-sized and white
+    m = _markings(img, width_px=1.2 * 8)
+    assert m[:, 41].all()
+    assert m[60, 110] == 0 and m[60, 20] == 0
