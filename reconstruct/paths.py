@@ -323,8 +323,8 @@ class BallPathTracker:
             mouth = ((np.abs(pos0[pb, 0]) > self.table.half_length - 0.1)
                      & (np.abs(pos0[pb, 1]) < self._goal_half + self.table.ball.radius))
             c_out = np.where(into_goal | (mouth & (goal_bonus > 0)), 0.0,
-                             s.enter_out_cost) + s.out_cost
-            groups.append(self._out_group(pb, self._cost[pb] + c_out - goal_bonus))
+                             s.enter_out_cost) + s.out_cost - np.where(mouth, goal_bonus, 0.0)
+            groups.append(self._out_group(pb, self._cost[pb] + c_out))
         ob = np.flatnonzero(~playing)
         if len(ob):
             groups.append(self._out_group(ob, self._cost[ob] + s.out_cost - goal_bonus))
