@@ -18,6 +18,7 @@ import numpy as np
 from reconstruct.rods import N_ANGLES, RodReading, _parabolic, angle_bins
 
 BIN = 2 * np.pi / N_ANGLES
+MAX_SPEED_CHANGES = 13  # turning-speed changes tried per frame at most (the search's cost)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,12 @@ class RodPathTracker:
         vmax = max(1, int(np.ceil(self.s.max_spin / self.fps / cbin)))
         amax = max(1, int(np.ceil(self.s.max_accel / self.fps ** 2 / cbin)))
         v = np.arange(-vmax, vmax + 1)
-        dv = np.arange(-amax, amax + 1)
+        if amax <= MAX_SPEED_CHANGES // 2:
+            dv = np.arange(-amax, amax + 1)
+        else:  # a low frame rate: speed changes spread wider apart for large changes
+            k = np.arange(1, MAX_SPEED_CHANGES // 2 + 1) / (MAX_SPEED_CHANGES // 2)
+            pos = np.unique(np.maximum(np.round(amax * k ** 1.5), 1).astype(int))
+            dv = np.concatenate([-pos[::-1], [0], pos])
         self._v, self._dv = v, dv
         # predecessor of state (b, v) through a speed change dv: (b - v, v - dv)
         self._pb = ((np.arange(nb)[:, None, None] - v[None, :, None]) % nb

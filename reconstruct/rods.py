@@ -28,6 +28,7 @@ from sim.men import man_parts, man_to_table, part_vertices
 from sim.table import TableSpec
 
 N_ANGLES = 180  # angle bins over one turn
+MIN_STEP = 0.0035  # m, finest strip pixel
 
 
 @dataclass(frozen=True)
@@ -87,13 +88,16 @@ class RodReader:
         camera: the calibrated camera.
         team_mask: ``f(strip_bgr (H, W, 3) uint8, side) -> (H, W) float32`` in 0..1, how
             much each pixel looks like the men of ``side``.
-        step: m per strip pixel; default: about one image pixel at the table centre.
+        step: m per strip pixel; default: about two image pixels at the table centre, at
+            least ``MIN_STEP``.
     """
 
     def __init__(self, table: TableSpec, camera: Camera, team_mask, step: float | None = None):
         self.table = table
         self.camera = camera
-        self.step = step or 2.0 * _pixel_footprint(camera, table)
+        # about two image pixels, but no finer than 3.5 mm: a sharper camera gains nothing
+        # here (the comb and silhouettes are fitted with sub-bin precision) but cost
+        self.step = step or max(2.0 * _pixel_footprint(camera, table), MIN_STEP)
         self._strips = [self._make_strip(i) for i in range(len(table.rods))]
         self._pack()
         self.set_team_mask(team_mask)
