@@ -9,8 +9,9 @@ those. Where the ball and the background look alike (a white ball on a white lin
 carries no information and its weight goes to 0.
 
 Backgrounds: a still has none, so ``estimate_background`` takes a median over a window a few
-ball diameters wide (which removes the ball, and thin lines too); video keeps
-``BackgroundModel``, a running per-pixel median of the table.
+ball diameters wide (which removes the ball, and thin lines too); for video,
+``BackgroundModel`` is a running per-pixel median of the table (the tracker uses
+``reconstruct.background.SnapshotBackground``).
 """
 
 from __future__ import annotations

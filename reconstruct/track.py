@@ -1,7 +1,10 @@
 """The tracker: frames in, a game record of the ball, the rods and the events out.
 
-Per frame: ball candidates (``reconstruct.ball``) lifted onto the table, and every rod's
-shift and angle read from its men (``reconstruct.rods``). Over time: the most likely ball
+Per frame: ball candidates (``reconstruct.ball``) against the empty table
+(``reconstruct.background``: primed from frames spread over a video file; the rods and the
+field's markings, where a ball shows no contrast and a man moving off them looks like one,
+are left out of the search) lifted onto the table, and every rod's shift and angle read
+from its men (``reconstruct.rods``). Over time: the most likely ball
 path (``reconstruct.paths``, with the men's feet and what they hide from
 ``reconstruct.men_view``), smoothed (``reconstruct.smooth``), the rods smoothed
 (``reconstruct.rod_paths``), and events (``reconstruct.events``).
