@@ -138,6 +138,11 @@ class BallDetector:
         self._typical_key = None
 
     # ----------------------------------------------------------------------------- helpers
+    def set_valid(self, valid: np.ndarray | None) -> None:
+        """With a background: weights (H, W) float32 0..1 of where the ball can be seen at
+        all (0 on the rods: what shows there is the rod, a ball under it is hidden)."""
+        self._matte.set_valid(valid)
+
     def radius_at(self, u: float, v: float, shape: tuple[int, int]) -> float:
         """px: the expected ball radius at pixel (u, v) of an image of ``shape`` (H, W)."""
         r = self.expected_radius
@@ -201,7 +206,13 @@ class BallDetector:
             seeds = [(u, v, None) for u, v in
                      self._matte.full_seeds(frame_bgr, background, r, roi)]
         rows = []
+        done: list[tuple[float, float]] = []
         for u0, v0, patch in seeds:
+            # overlapping windows seed the same blob: fit it once
+            tol = 0.5 * self.radius_at(u0, v0, shape)
+            if any(abs(u0 - a) < tol and abs(v0 - b) < tol for a, b in done):
+                continue
+            done.append((u0, v0))
             mf = self._matte.refine(frame_bgr, background, u0, v0,
                                     self.radius_at(u0, v0, shape), patch)
             row = None if mf is None else self._score(frame_bgr, background, mf, roi)

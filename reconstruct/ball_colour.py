@@ -9,8 +9,9 @@ those. Where the ball and the background look alike (a white ball on a white lin
 carries no information and its weight goes to 0.
 
 Backgrounds: a still has none, so ``estimate_background`` takes a median over a window a few
-ball diameters wide (which removes the ball, and thin lines too); video keeps
-``BackgroundModel``, a running per-pixel median of the table.
+ball diameters wide (which removes the ball, and thin lines too); for video,
+``BackgroundModel`` is a running per-pixel median of the table (the tracker uses
+``reconstruct.background.SnapshotBackground``).
 """
 
 from __future__ import annotations
@@ -52,20 +53,27 @@ class AlphaMatte:
     otherwise they are made for each box asked for (a still, or a colour tried once).
     """
 
-    def __init__(self, background: np.ndarray, colour: np.ndarray, precompute: bool = True):
+    def __init__(self, background: np.ndarray, colour: np.ndarray, precompute: bool = True,
+                 valid: np.ndarray | None = None):
         """Args:
             background: (H, W, 3) uint8 or float32 BGR.
             colour: (3,) BGR of the ball.
             precompute: compute the coefficients for the whole image now.
+            valid: optional (H, W) float32 0..1, how far each pixel can show the ball at
+                all (0 on the rods, which hide a ball under them).
         """
         if background.ndim != 3 or background.shape[2] != 3:
             raise ValueError(f"background must be an (H, W, 3) BGR image, got {background.shape}")
+        if valid is not None and valid.shape != background.shape[:2]:
+            raise ValueError(f"valid map {valid.shape} does not match the background "
+                             f"{background.shape[:2]}")
         self.background = background
         self.colour = np.asarray(colour, np.float32)
         self.shape = background.shape[:2]
-        self._full = self._coeffs_of(background) if precompute else None
+        self.valid = valid
+        self._full = self._coeffs_of(background, valid) if precompute else None
 
-    def _coeffs_of(self, bg: np.ndarray):
+    def _coeffs_of(self, bg: np.ndarray, valid: np.ndarray | None = None):
         bg = bg.astype(np.float32)
         d = self.colour - bg
         n2 = cv2.transform(d * d, _ONES)
@@ -75,6 +83,8 @@ class AlphaMatte:
         # weight for the contrast, and the factor giving the colour residual:
         # |res|^2 = |I - B|^2 - alpha^2 (2 m - |C - B|^2)
         cw = np.minimum(n2 * np.float32(1.0 / MIN_CONTRAST**2), np.float32(1.0))
+        if valid is not None:
+            cw *= valid
         return bg, w, b, cw, 2.0 * m - n2
 
     def coeffs(self, box: tuple[int, int, int, int]):
@@ -82,11 +92,12 @@ class AlphaMatte:
         y0, y1, x0, x1 = box
         if self._full is not None:
             return tuple(c[y0:y1, x0:x1] for c in self._full)
-        return self._coeffs_of(self.background[y0:y1, x0:x1])
+        return self._coeffs_of(self.background[y0:y1, x0:x1],
+                               None if self.valid is None else self.valid[y0:y1, x0:x1])
 
     def with_colour(self, colour: np.ndarray) -> AlphaMatte:
         """The same background, another ball colour (coefficients made per box)."""
-        return AlphaMatte(self.background, colour, precompute=False)
+        return AlphaMatte(self.background, colour, precompute=False, valid=self.valid)
 
     def alpha(self, image: np.ndarray, box: tuple[int, int, int, int] | None = None
               ) -> np.ndarray:

@@ -91,6 +91,14 @@ class MatteSearch:
         self.robust_scale = float(robust_scale)
         self.max_streak_diameters = float(max_streak_diameters)
         self._cache: dict = {}
+        self.valid: np.ndarray | None = None  # (H, W) float32: where a ball can be seen
+        self._valid_small: dict = {}
+
+    def set_valid(self, valid: np.ndarray | None) -> None:
+        """Weights (H, W) float32 0..1 of where the ball can be seen at all (0 on rods)."""
+        self.valid = None if valid is None else np.asarray(valid, np.float32)
+        self._valid_small = {}
+        self._cache = {}
 
     def set_colour(self, colour: np.ndarray) -> None:
         """Change the ball colour (the cached mattes are rebuilt)."""
@@ -103,8 +111,17 @@ class MatteSearch:
         if self._cache.get("key") != key:
             self._cache = {"key": key}
         if k not in self._cache:
+            # full resolution: coefficients per box asked for (windows are a small part of
+            # the frame, and the background changes every few frames)
             bg = background if k == 1 else _shrink(background, k)
-            self._cache[k] = AlphaMatte(bg, self.colour)
+            valid = self.valid
+            if valid is not None and valid.shape != background.shape[:2]:
+                valid = None  # another image size: no mask
+            if valid is not None and k > 1:
+                if k not in self._valid_small:
+                    self._valid_small[k] = _shrink(valid, k)
+                valid = self._valid_small[k]
+            self._cache[k] = AlphaMatte(bg, self.colour, precompute=k > 1, valid=valid)
         return self._cache[k]
 
     # ------------------------------------------------------------------------- seeds

@@ -30,12 +30,16 @@ class EventDetector:
     """
 
     def __init__(self, table: TableSpec, fps: float, team_names, kick_reach: float = 0.06,
-                 min_out_frames: int = 3):
+                 min_out_frames: int = 3, goal_out_s: float = 0.15):
         self.table = table
         self.fps = float(fps)
         self.teams = list(team_names)
         self.kick_reach = kick_reach
         self.min_out = min_out_frames
+        # a goal stands once the ball has stayed out this long (a ball lost for a moment at
+        # the goal line and found again is no goal)
+        self.goal_out = max(1, int(round(goal_out_s * self.fps)))
+        self._pending: Event | None = None
         self._prev: SmoothPoint | None = None
         self._out_run = 0
         self._last_in_play: SmoothPoint | None = None
@@ -49,10 +53,13 @@ class EventDetector:
         if p.state == OUT:
             self._out_run += 1
             if prev is not None and prev.state != OUT and self._last_in_play is not None:
-                goal = self._goal(self._last_in_play)
-                if goal is not None:
-                    out.append(goal)
+                self._pending = self._goal(self._last_in_play)
+            if self._pending is not None and self._out_run >= self.goal_out:
+                out.append(self._pending)
+                self.score[self.teams.index(self._pending.team)] += 1
+                self._pending = None
         else:
+            self._pending = None
             if prev is None or (prev.state == OUT and self._out_run >= self.min_out):
                 out.append(Event(p.frame, t, "serve", x=float(p.xy[0]), y=float(p.xy[1])))
             self._out_run = 0
@@ -63,6 +70,14 @@ class EventDetector:
             self._last_in_play = p
         self._prev = p
         return out
+
+    def finish(self) -> list[Event]:
+        """Events still pending at the end of the video (a goal in its last moments)."""
+        if self._pending is None:
+            return []
+        ev, self._pending = self._pending, None
+        self.score[self.teams.index(ev.team)] += 1
+        return [ev]
 
     def _goal(self, last: SmoothPoint) -> Event | None:
         """A goal if the ball left play through a goal mouth."""
@@ -76,7 +91,6 @@ class EventDetector:
             return None
         side_defending = 1 if x > 0 else 0
         scorer = 1 - side_defending
-        self.score[scorer] += 1
         dist = tb.half_length - abs(x)
         dt = dist / abs(vx) if abs(vx) > 0.2 else 0.0
         frame = last.frame + int(round(min(dt, 0.1) * self.fps))

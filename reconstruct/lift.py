@@ -23,17 +23,25 @@ def lift_candidates(uv: np.ndarray, score: np.ndarray, camera: Camera, table: Ta
 
     Candidates that land off the playfield (more than ``margin`` m beyond the side walls)
     are dropped: they are hands, shoes and reflections; so are balls past a goal line:
-    they are in the goal, out of play.
+    they are in the goal, out of play (the best of them inside a goal mouth is kept as
+    ``Candidates.in_goal``, evidence for 'out').
     """
     if len(uv) == 0:
         return Candidates.empty()
+    score = np.asarray(score, float)
     xyz = camera.pixel_to_table(uv, table.ball.radius)
     xy = xyz[:, :2]
     ok = np.isfinite(xy).all(axis=1)
     ok &= np.abs(xy[:, 1]) < table.half_width + margin
     # a ball past the goal line is in the goal: out of play, not a candidate
-    ok &= np.abs(xy[:, 0]) < table.half_length
-    return Candidates(xy[ok], np.asarray(score)[ok])
+    past = ok & (np.abs(xy[:, 0]) >= table.half_length)
+    # wholly past the line (a ball pinned on the line may be fitted a little beyond it)
+    in_goal = (ok & (np.abs(xy[:, 0]) > table.half_length + table.ball.radius)
+               & (np.abs(xy[:, 0]) < table.half_length + table.goal.depth)
+               & (np.abs(xy[:, 1]) < 0.5 * table.goal.width))
+    ok &= ~past
+    return Candidates(xy[ok], score[ok],
+                      in_goal=float(score[in_goal].max()) if in_goal.any() else 0.0)
 
 
 def ball_radius_map(camera: Camera, table: TableSpec, step: int = 8) -> np.ndarray:
@@ -80,6 +88,25 @@ def playfield_mask(camera: Camera, table: TableSpec, margin: float = 0.0) -> np.
         box = np.array([[x0, -gw, r], [x1, -gw, r], [x1, gw, r], [x0, gw, r]])
         cv2.fillPoly(mask, [np.round(camera.table_to_pixel(box)).astype(np.int32)], 1)
     return mask.astype(bool)
+
+
+def rod_mask(camera: Camera, table: TableSpec, grow_px: int = 1) -> np.ndarray:
+    """(H, W) float32: 1 where a rod covers the image, 0 elsewhere (rods are straight
+    cylinders across the table; their silhouette is taken as the union of the strips at the
+    top, axis and bottom of each, grown by ``grow_px``)."""
+    mask = np.zeros((camera.height, camera.width), np.uint8)
+    rr = 0.5 * table.rod_diameter
+    y = table.half_width + table.wall_thickness
+    for rod in table.rods:
+        for z in (table.rod_height - rr, table.rod_height, table.rod_height + rr):
+            quad = np.array([[rod.x - rr, -y, z], [rod.x + rr, -y, z],
+                             [rod.x + rr, y, z], [rod.x - rr, y, z]])
+            uv = camera.table_to_pixel(quad)
+            if np.isfinite(uv).all():
+                cv2.fillPoly(mask, [np.round(uv * 16).astype(np.int32)], 1, shift=4)
+    if grow_px > 0:
+        mask = cv2.dilate(mask, np.ones((2 * grow_px + 1, 2 * grow_px + 1), np.uint8))
+    return mask.astype(np.float32)
 
 
 def frame_row(frame: int, t: float, xy: np.ndarray, state: int, shifts: np.ndarray,

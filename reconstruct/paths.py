@@ -55,8 +55,9 @@ class PathSettings:
     serve_cost: float = 5.0  # a ball appearing out of nowhere
     catch_cost: float = 1.0  # a man stopping the ball and holding it
     catch_speed_cost: float = 0.15  # more per (m/s)^2 of the ball's speed: fast balls fly on
-    hold_offset: float = 0.01  # m, how far from the foot's centre a held ball can sit
+    hold_offset: float = 0.025  # m, how far from the foot's centre a held ball can sit
     score_weight: float = 1.0  # weight of the candidates' detection scores
+    goal_weight: float = 2.0  # weight of a ball seen inside a goal (for 'out')
     track_bonus: float = 4.0  # most a candidate gains by lying where the motion predicts
     rest_bonus: float = 1.0  # the same for a ball that does not move
     rolling_speed: float = 0.5  # m/s, from this speed on a ball counts as rolling
@@ -70,10 +71,13 @@ class Candidates:
     Attributes:
         xy: (K, 2) float64, m, candidate ball centres in the table frame.
         score: (K,) float64, detection confidence in (0, 1).
+        in_goal: the best detection confidence of a ball seen past a goal line, inside a
+            goal (evidence that the ball is out of play), 0 if none.
     """
 
     xy: np.ndarray
     score: np.ndarray
+    in_goal: float = 0.0
 
     def __post_init__(self) -> None:
         self.xy = np.asarray(self.xy, float).reshape(-1, 2)
@@ -207,10 +211,11 @@ class BallPathTracker:
             near |= (d < s.contact_reach).any(axis=1)
         return near
 
-    def _hidden(self, p: np.ndarray, ctx: Context) -> np.ndarray:
-        """(N,) bool: would a ball at p (N, 2) be hidden from the camera?"""
+    def _hidden(self, p: np.ndarray, ctx: Context, grow: float = 0.0) -> np.ndarray:
+        """(N,) bool: would a ball at p (N, 2) be hidden from the camera (within ``grow`` m
+        of a hiding box: a ball pinned under a man's toe is barely seen)?"""
         if ctx.hides is not None and len(ctx.hides):
-            h = ctx.hides
+            h = ctx.hides + np.array([-grow, grow, -grow, grow])
             inside = ((p[:, None, 0] >= h[None, :, 0]) & (p[:, None, 0] <= h[None, :, 1])
                       & (p[:, None, 1] >= h[None, :, 2]) & (p[:, None, 1] <= h[None, :, 3]))
             return inside.any(axis=1)
@@ -284,6 +289,9 @@ class BallPathTracker:
                 contact=(use_jump | bounced[bi]) & play,
                 cost=self._cost[bi] + c_motion - self._llr(cands)[ki]))
 
+        # a ball seen inside a goal: out of play is what explains it
+        goal_bonus = s.goal_weight * max(0.0, float(np.log(
+            max(cands.in_goal, 1e-4) / max(1 - cands.in_goal, 1e-4))))
         pb = np.flatnonzero(playing)
         if len(pb):
             # not seen, free: the ball goes on where physics takes it
@@ -311,11 +319,15 @@ class BallPathTracker:
                                    cost=self._cost[fb] + c + s.catch_cost
                                    + s.catch_speed_cost * (self._vel[fb] ** 2).sum(axis=1)))
             # leaving play: free through a goal, costly elsewhere
-            c_out = np.where(into_goal, 0.0, s.enter_out_cost) + s.out_cost
+            # a ball seen in a goal makes leaving play free for those near its mouth
+            mouth = ((np.abs(pos0[pb, 0]) > self.table.half_length - 0.1)
+                     & (np.abs(pos0[pb, 1]) < self._goal_half + self.table.ball.radius))
+            c_out = np.where(into_goal | (mouth & (goal_bonus > 0)), 0.0,
+                             s.enter_out_cost) + s.out_cost - np.where(mouth, goal_bonus, 0.0)
             groups.append(self._out_group(pb, self._cost[pb] + c_out))
         ob = np.flatnonzero(~playing)
         if len(ob):
-            groups.append(self._out_group(ob, self._cost[ob] + s.out_cost))
+            groups.append(self._out_group(ob, self._cost[ob] + s.out_cost - goal_bonus))
 
         g = {k: np.concatenate([gr[k] for gr in groups]) for k in groups[0]}
         keep = self._select(g)
@@ -460,6 +472,13 @@ class BallPathTracker:
             if len(out) == n:
                 break
         return np.array(out).reshape(-1, 5)
+
+    def hidden_positions(self, n: int) -> np.ndarray:
+        """(k, 2) m: where the ``n`` best hypotheses that do not see the ball (hidden under a
+        man, held) put it now."""
+        order = np.argsort(self._cost, kind="stable")
+        sel = [i for i in order if self._state[i] == UNSEEN][:n]
+        return self._pos[sel].reshape(-1, 2)
 
     def pop_committed(self) -> list[PathPoint]:
         """The frames committed since the last call, in order."""

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from reconstruct.rods import N_ANGLES, RodReading, _parabolic, angle_bins
 
 BIN = 2 * np.pi / N_ANGLES
+MAX_SPEED_CHANGES = 13  # turning-speed changes tried per frame at most (the search's cost)
 
 
 @dataclass(frozen=True)
 class RodPathSettings:
-    lag_s: float = 0.12  # s, decisions are this late
+    lag_s: float = 0.12  # s, decisions are at least this late
+    block_s: float = 0.05  # s, frames are decided this many at a time (one trace back)
     max_spin: float = 70.0  # rad/s, fastest a rod turns
     max_accel: float = 6000.0  # rad/s^2, fastest change of turning speed
     turn_weight: float = 0.0  # cost per squared coarse bin of turning in a frame
@@ -56,13 +59,19 @@ class RodPathTracker:
         self.n = n_rods
         self.fps = float(fps)
         self.lag = max(1, int(round(self.s.lag_s * self.fps)))
+        self.block = max(1, int(round(self.s.block_s * self.fps)))
         nb = N_ANGLES // self.COARSE
         self._nb = nb
         cbin = 2 * np.pi / nb
         vmax = max(1, int(np.ceil(self.s.max_spin / self.fps / cbin)))
         amax = max(1, int(np.ceil(self.s.max_accel / self.fps ** 2 / cbin)))
         v = np.arange(-vmax, vmax + 1)
-        dv = np.arange(-amax, amax + 1)
+        if amax <= MAX_SPEED_CHANGES // 2:
+            dv = np.arange(-amax, amax + 1)
+        else:  # a low frame rate: speed changes spread wider apart for large changes
+            k = np.arange(1, MAX_SPEED_CHANGES // 2 + 1) / (MAX_SPEED_CHANGES // 2)
+            pos = np.unique(np.maximum(np.round(amax * k ** 1.5), 1).astype(int))
+            dv = np.concatenate([-pos[::-1], [0], pos])
         self._v, self._dv = v, dv
         # predecessor of state (b, v) through a speed change dv: (b - v, v - dv)
         self._pb = ((np.arange(nb)[:, None, None] - v[None, :, None]) % nb
@@ -110,40 +119,45 @@ class RodPathTracker:
             self._cost = cost
         self._back.append(back)
         self._readings.append(reading)
-        if len(self._back) > self.lag:
-            self._commit()
+        if len(self._back) >= self.lag + self.block:
+            self._commit(self.block)
         best = self._cost.reshape(self.n, -1).argmin(axis=1) // len(self._v)
         return reading.shift.copy(), angle_bins()[best * self.COARSE]
 
-    def _commit(self) -> None:
-        """Decide the oldest frame of the window by tracing back from the best state."""
+    def _commit(self, m: int = 1) -> None:
+        """Decide the ``m`` oldest frames of the window by tracing back once from the best
+        state."""
         r = np.arange(self.n)
         nv = len(self._v)
         flat = self._cost.reshape(self.n, -1).argmin(axis=1)
         b, vi = flat // nv, flat % nv
         backs = list(self._back)
+        path = [b] * len(backs)
         for k in range(len(backs) - 1, 0, -1):
             d = backs[k][r, b, vi]
             b, vi = self._pb[b, vi, d], self._pv[b, vi, d]
-        self._back.popleft()
-        reading = self._readings.popleft()
-        if self._last_bin is None:
-            self._unwrapped = b - self._nb // 2
-        else:
-            step = (b - self._last_bin + self._nb // 2) % self._nb - self._nb // 2
-            self._unwrapped = self._unwrapped + step
-        self._last_bin = b
-        # refine within the coarse bin on the fine cost curve
-        # (the coarse bin and half a coarse bin each side)
+            path[k - 1] = b
         c = self.COARSE
         offs = np.arange(-(c // 2), c + c // 2)
-        idx = (b[:, None] * c + offs[None, :]) % N_ANGLES
-        k = np.argmin(reading.angle_cost[r[:, None], idx], axis=1)
-        fine = idx[r, k]
-        frac = _parabolic(reading.angle_cost, fine) + offs[k]
-        angle = (self._unwrapped * self.COARSE + frac) * BIN
-        self._buf.append((self._next_commit, reading.shift, angle))
-        self._next_commit += 1
+        for j in range(m):
+            b = path[j]
+            self._back.popleft()
+            reading = self._readings.popleft()
+            if self._last_bin is None:
+                self._unwrapped = b - self._nb // 2
+            else:
+                step = (b - self._last_bin + self._nb // 2) % self._nb - self._nb // 2
+                self._unwrapped = self._unwrapped + step
+            self._last_bin = b
+            # refine within the coarse bin on the fine cost curve
+            # (the coarse bin and half a coarse bin each side)
+            idx = (b[:, None] * c + offs[None, :]) % N_ANGLES
+            k = np.argmin(reading.angle_cost[r[:, None], idx], axis=1)
+            fine = idx[r, k]
+            frac = _parabolic(reading.angle_cost, fine) + offs[k]
+            angle = (self._unwrapped * self.COARSE + frac) * BIN
+            self._buf.append((self._next_commit, reading.shift, angle))
+            self._next_commit += 1
         self._release(final=False)
 
     def _release(self, final: bool) -> None:
@@ -170,9 +184,7 @@ class RodPathTracker:
         out = med.copy()
         clean = good.all(axis=0)
         if len(z) >= 4 and clean.any():  # the common case: one weighted sum
-            A = np.vander(t.astype(float), 3, increasing=True)
-            w = np.linalg.pinv(A)[0]  # value at t = 0 of the least-squares quadratic
-            out[clean] = w @ z[:, clean]
+            out[clean] = _quadratic_weights(len(z), centre) @ z[:, clean]
         for i in np.flatnonzero(~clean):
             g = good[:, i]
             if g.sum() >= 4:
@@ -188,11 +200,15 @@ class RodPathTracker:
 
     def finish(self) -> list[RodFrame]:
         """Decide and release every remaining frame (end of the video)."""
-        while self._back:
-            self._commit_last()
+        if self._back:
+            self._commit(len(self._back))
         self._release(final=True)
         return self.pop_committed()
 
-    def _commit_last(self) -> None:
-        """Commit the oldest pending frame, tracing back from the newest (no more data)."""
-        self._commit()
+
+@lru_cache(maxsize=64)
+def _quadratic_weights(n: int, centre: int) -> np.ndarray:
+    """(n,) weights giving, from n samples, the value at sample ``centre`` of their
+    least-squares quadratic."""
+    t = np.arange(n, dtype=float) - centre
+    return np.linalg.pinv(np.vander(t, 3, increasing=True))[0]

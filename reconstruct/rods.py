@@ -28,6 +28,7 @@ from sim.men import man_parts, man_to_table, part_vertices
 from sim.table import TableSpec
 
 N_ANGLES = 180  # angle bins over one turn
+MIN_STEP = 0.0035  # m, finest strip pixel
 
 
 @dataclass(frozen=True)
@@ -87,13 +88,16 @@ class RodReader:
         camera: the calibrated camera.
         team_mask: ``f(strip_bgr (H, W, 3) uint8, side) -> (H, W) float32`` in 0..1, how
             much each pixel looks like the men of ``side``.
-        step: m per strip pixel; default: about one image pixel at the table centre.
+        step: m per strip pixel; default: about two image pixels at the table centre, at
+            least ``MIN_STEP``.
     """
 
     def __init__(self, table: TableSpec, camera: Camera, team_mask, step: float | None = None):
         self.table = table
         self.camera = camera
-        self.step = step or 2.0 * _pixel_footprint(camera, table)
+        # about two image pixels, but no finer than 3.5 mm: a sharper camera gains nothing
+        # here (the comb and silhouettes are fitted with sub-bin precision) but cost
+        self.step = step or max(2.0 * _pixel_footprint(camera, table), MIN_STEP)
         self._strips = [self._make_strip(i) for i in range(len(table.rods))]
         self._pack()
         self.set_team_mask(team_mask)
@@ -205,9 +209,9 @@ class RodReader:
                 self._shift_ok[j, k] = True
             L[j, :, : len(st.man_rows), :w] = st.lut.transpose(1, 0, 2)
             self._bands[j, : len(st.man_rows)] = st.bands
-        self._C = C
-        self._L = L.reshape(n, N_ANGLES, -1)
-        self._lut2 = (self._L ** 2).sum(axis=2)  # (n, N_ANGLES)
+        self._C = C.astype(np.float32)
+        self._L = L.reshape(n, N_ANGLES, -1).astype(np.float32)
+        self._lut2 = (self._L.astype(np.float64) ** 2).sum(axis=2)  # (n, N_ANGLES)
         self._expected = np.array([s.lut[:, N_ANGLES // 2].sum() for s in strips])
         self._steps = np.array([s.step for s in strips])
         self._travel = np.array([self.table.rods[s.index].travel for s in strips])
@@ -242,7 +246,7 @@ class RodReader:
         mask = self.masks(frame).reshape(n, ny, nxm)
         # shift: the men's profile along the rod against the comb, at every allowed shift
         prof = mask.sum(axis=2, dtype=np.float64)  # (n, ny)
-        corr = np.einsum("nky,ny->nk", self._C, prof)
+        corr = np.matmul(self._C, prof.astype(np.float32)[:, :, None])[..., 0].astype(float)
         corr[~self._shift_ok] = -np.inf
         k = np.argmax(corr, axis=1)
         r = np.arange(n)
@@ -264,7 +268,8 @@ class RodReader:
         obs = (cs[r[:, None], bands[..., 1]] - cs[r[:, None], bands[..., 0]])
         obs = obs.reshape(n, -1).astype(np.float64)  # (n, men * nxm)
         o2 = (obs * obs).sum(axis=1)[:, None]
-        cost = (self._lut2 - 2 * np.einsum("naf,nf->na", self._L, obs) + o2)
+        dot = np.matmul(self._L, obs.astype(np.float32)[:, :, None])[..., 0]
+        cost = (self._lut2 - 2 * dot.astype(float) + o2)
         cost /= np.maximum(self._lut2 + o2, 1e-9)
         coverage = obs.sum(axis=1) / np.maximum(self._expected, 1e-9)
         kb = np.argmin(cost, axis=1)

@@ -1,7 +1,10 @@
 """The tracker: frames in, a game record of the ball, the rods and the events out.
 
-Per frame: ball candidates (``reconstruct.ball``) lifted onto the table, and every rod's
-shift and angle read from its men (``reconstruct.rods``). Over time: the most likely ball
+Per frame: ball candidates (``reconstruct.ball``) against the empty table
+(``reconstruct.background``: primed from frames spread over a video file; the rods and the
+field's markings, where a ball shows no contrast and a man moving off them looks like one,
+are left out of the search) lifted onto the table, and every rod's shift and angle read
+from its men (``reconstruct.rods``). Over time: the most likely ball
 path (``reconstruct.paths``, with the men's feet and what they hide from
 ``reconstruct.men_view``), smoothed (``reconstruct.smooth``), the rods smoothed
 (``reconstruct.rod_paths``), and events (``reconstruct.events``).
@@ -20,11 +23,13 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from reconstruct.background import SnapshotBackground
 from reconstruct.ball import BallDetector
 from reconstruct.events import EventDetector
-from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask
+from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask, rod_mask
 from reconstruct.men_view import MenView
 from reconstruct.paths import OUT, SEEN, BallPathTracker, PathSettings
 from reconstruct.rod_paths import RodPathTracker
@@ -41,11 +46,12 @@ class TrackSettings:
 
     path: PathSettings = field(default_factory=PathSettings)
     full_search_every: int = 10  # frames between full-frame ball searches while tracking
+    lost_search_every: int = 3  # frames between full searches while windows find nothing
     windows: int = 3  # hypotheses searched around each frame
     still_threshold: float = 0.5  # least score of a ball in a still image
     window_radii: float = 5.0  # half size of a search window, ball radii (plus motion)
-    background_every: int = 15  # frames between refreshes of the background image
-    background_rate: float = 0.2  # share of a new frame blended into the background
+    background_every: int = 96  # frames between snapshots of the background
+    background_snapshots: int = 5  # the background is the median of this many snapshots
 
 
 @dataclass
@@ -111,17 +117,20 @@ class VideoTracker:
         if calibration.ball is not None:
             ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
         self.detector = BallDetector(ball_colour=ball_colour, expected_radius_px=self.radius_map)
+        # what shows on a rod is the rod (a white-grey bar): no ball is looked for there
+        self._valid_base = 1.0 - rod_mask(self.camera, table)
+        self.detector.set_valid(self._valid_base)
         self.path = BallPathTracker(table, fps, self.s.path)
         self.smoother = PathSmoother(fps)
         self.rod_paths = RodPathTracker(len(table.rods), fps)
         self.events = EventDetector(table, fps, self.team_names)
-        self._background: np.ndarray | None = None
-        self._bg_acc: np.ndarray | None = None
-        self._bg_count = -1
+        self.background = SnapshotBackground(self.s.background_every,
+                                             self.s.background_snapshots)
         self._rod_frames: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._online_unwrap: np.ndarray | None = None
         self._last = None  # last online path point
         self._since_full = 0
+        self._strong: list[tuple[float, float, float]] = []  # good candidates, last frame
 
     # ------------------------------------------------------------------ per frame
     def _windows(self) -> np.ndarray | None:
@@ -147,34 +156,37 @@ class VideoTracker:
             out.append((u, v, min(half, 0.25 * self.camera.width)))
         return np.array(out)
 
-    def _update_background(self, image: np.ndarray) -> None:
-        """A running image of the table without the ball (its pixels left out).
+    def prime_background(self, frames: list[np.ndarray]) -> None:
+        """Start the background from frames spread over the video (no ghost of where the
+        ball stood in the first frame)."""
+        self.background.prime(frames)
+        if self.background.image is not None:
+            # the markings: where the empty table itself looks like the ball, a ball shows
+            # no contrast, and a man moving off them would look like one
+            r = float(np.median(self.radius_map))
+            self.detector.set_valid(self._valid_base * (1.0 - _markings(
+                self.background.image, 1.2 * r)))
 
-        It is refreshed every ``background_every`` frames only: the detector caches what it
-        derives from the background, and the table changes slowly."""
-        self._bg_count += 1
-        if self._background is not None and self._bg_count % self.s.background_every:
-            return
-        img = image.astype(np.float32)
-        if self._bg_acc is None:
-            self._bg_acc = img
-        else:
-            upd = self._bg_acc + self.s.background_rate * (img - self._bg_acc)
-            p = self._last
-            if p is not None and p.state == SEEN:
-                r = self.table.ball.radius
-                uv = self.camera.table_to_pixel(np.array([[p.xy[0], p.xy[1], r]]))[0]
-                rad = self.detector.radius_at(uv[0], uv[1], self.radius_map.shape)
-                mask = _disc_mask(image.shape[:2], uv, 2.5 * rad + 3)
-                upd[mask] = self._bg_acc[mask]
-            self._bg_acc = upd
-        self._background = np.clip(self._bg_acc + 0.5, 0, 255).astype(np.uint8)
+    def _update_background(self, image: np.ndarray) -> None:
+        """Snapshot the table, leaving out the ball: the ball-like pixels around the last
+        frame's good candidates and around where hidden hypotheses hold it, so a resting or
+        held ball never enters the background (a stale patch of background would make
+        clutter where a man moved away, so nothing else is held back)."""
+        keep = [(u, v, 1.3 * rad + 3) for u, v, rad in self._strong]
+        hid = self.path.hidden_positions(self.s.windows)
+        if len(hid):
+            r = self.table.ball.radius
+            uv = self.camera.table_to_pixel(np.column_stack([hid, np.full(len(hid), r)]))
+            for u, v in uv:
+                keep.append((u, v, 2.0 * self.detector.radius_at(u, v, self.radius_map.shape)
+                             + 3))
+        self.background.update(image, keep, self.detector.colour)
 
     def process(self, frame: Frame):
         """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
         image = frame.image
         self._update_background(image)
-        bg = self._background
+        bg = self.background.image
         windows = self._windows()
         if windows is None:
             cands = self.detector.detect(image, roi=self.roi, background=bg)
@@ -182,12 +194,16 @@ class VideoTracker:
         else:
             cands = self.detector.detect(image, roi=self.roi, background=bg,
                                          search_windows=windows)
-            if len(cands) == 0:  # lost it: look everywhere
+            if len(cands) == 0 and self._since_full >= self.s.lost_search_every:
+                # lost it (or hidden under a man): look everywhere, every few frames
                 cands = self.detector.detect(image, roi=self.roi, background=bg)
                 self._since_full = 0
             else:
                 self._since_full += 1
         cands = _unique(cands, 0.5 * float(np.median(cands.radius_px)) if len(cands) else 1.0)
+        strong = cands.score > 0.25
+        self._strong = list(zip(cands.u[strong], cands.v[strong],
+                                cands.radius_px[strong] + 0.5 * cands.streak_px[strong]))
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
         reading = self.rods.read(image)
         shifts, angles = self.rod_paths.update(reading)
@@ -221,7 +237,20 @@ class VideoTracker:
         for rf in self.rod_paths.finish():
             self._rod_frames[rf.frame] = (rf.shift, rf.angle)
         points = self.smoother.push(self.path.finish()) + self.smoother.finish()
-        return self._join(points)
+        rows, events = self._join(points)
+        return rows, events + self.events.finish()
+
+
+def _markings(image: np.ndarray, width_px: float, contrast: float = 20.0) -> np.ndarray:
+    """(H, W) float32: 1 on thin bright lines of ``image`` (H, W, 3) uint8 (the field's
+    markings: brighter by ``contrast`` grey levels than an opening of ``width_px`` leaves),
+    grown by a pixel; else 0."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    k = max(3, int(round(width_px)) | 1)
+    opened = cv2.morphologyEx(grey, cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    thin = (cv2.subtract(grey, opened) > contrast).astype(np.uint8)
+    return cv2.dilate(thin, np.ones((3, 3), np.uint8)).astype(np.float32)
 
 
 def _unique(cands, tol: float):
@@ -235,19 +264,6 @@ def _unique(cands, tol: float):
         if all(np.hypot(cands.u[i] - cands.u[j], cands.v[i] - cands.v[j]) > tol for j in keep):
             keep.append(int(i))
     return cands[np.array(keep)]
-
-
-def _disc_mask(shape, centre, radius) -> np.ndarray:
-    h, w = shape
-    u0, v0 = centre
-    r = int(np.ceil(radius))
-    mask = np.zeros(shape, bool)
-    a, b = max(0, int(v0) - r), min(h, int(v0) + r + 1)
-    c, d = max(0, int(u0) - r), min(w, int(u0) + r + 1)
-    if a < b and c < d:
-        vv, uu = np.mgrid[a:b, c:d]
-        mask[a:b, c:d] = (uu - u0) ** 2 + (vv - v0) ** 2 <= radius ** 2
-    return mask
 
 
 # ---------------------------------------------------------------------- records and runs
@@ -296,6 +312,10 @@ def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
     out_dir = Path(out_dir)
     summary = TrackSummary(out_dir=out_dir)
     tracker = VideoTracker(table, calibration, source.fps, settings)
+    if source.frame_count:  # a file: the empty table from frames spread over it
+        n = 15
+        tracker.prime_background(source.sample(n, stride_s=max(
+            0.1, source.frame_count / source.fps / n)))
     meta = _meta(table, calibration, source.fps, str(getattr(source, "path", "camera")),
                  "track")
     bar = _Progress(source.frame_count, progress)

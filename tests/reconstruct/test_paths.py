@@ -87,3 +87,38 @@ def test_a_wall_bounce_is_followed_smoothly(german):
     out = tracker.pop_committed() + tracker.finish()
     assert all(q.state == SEEN for q in out)
     assert sum(q.contact for q in out) == 2  # two bounces, nothing else
+
+
+def test_a_ball_seen_in_the_goal_wins_over_a_catch_at_the_goalie(german):
+    """A ball shot at the goal past the goalie, last seen at the line, then seen inside the
+    goal: the path goes out through the goal instead of the goalie holding it."""
+    tracker = BallPathTracker(german, FPS)
+    goalie = german.rods[-1]
+    foot = np.array([[goalie.x - 0.02, 0.0]])
+    ctx = Context(feet=foot, feet_low=np.array([True]),
+                  hides=np.array([[goalie.x - 0.05, goalie.x + 0.01, -0.02, 0.02]]))
+    x0, v = 0.35, 3.0
+    for i in range(200):
+        x = x0 + v * i / FPS
+        if x < goalie.x - 0.03:
+            c = Candidates([[x, 0.0]], [0.8])
+        elif x > german.half_length + german.ball.radius:
+            c = Candidates(np.zeros((0, 2)), np.zeros(0),
+                           in_goal=0.8 if x < german.half_length + 0.1 else 0.0)
+        else:  # behind the goalie, then at the line: not seen
+            c = Candidates.empty()
+        tracker.update(c, ctx)
+    states = np.array([p.state for p in tracker.pop_committed() + tracker.finish()])
+    t_in = int(np.ceil((german.half_length + german.ball.radius - x0) / v * FPS))
+    assert (states[t_in + 3:] == OUT).all()
+
+
+def test_lifting_keeps_a_ball_inside_a_goal_as_evidence(german):
+    from reconstruct.lift import lift_candidates
+    from sim.camera import Camera
+
+    cam = Camera.looking_at(640, 480, [0.0, 0.0, 1.35], [0.0, 0.0, 0.0], 62)
+    r = german.ball.radius
+    pts = np.array([[german.half_length + 0.05, 0.0, r], [0.1, 0.1, r]])
+    c = lift_candidates(cam.table_to_pixel(pts), np.array([0.7, 0.4]), cam, german)
+    assert len(c.xy) == 1 and abs(c.in_goal - 0.7) < 1e-9

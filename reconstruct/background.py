@@ -1,0 +1,112 @@
+"""The empty table in video: a per-pixel median of a few sparse snapshots.
+
+Every ``every`` frames the newest frame becomes a snapshot, except where a pixel near
+where the tracker believes the ball is (seen, or hidden under a man) looks like the ball:
+there the snapshot keeps the current background, so a ball resting for seconds never enters
+it, while the men moving around it do. The background is the median of
+the last ``count`` snapshots (5: a median of 5 by min/max, exact and cheap), so anything
+that moves within a few snapshots (the ball, a swinging man, a hand) leaves it.
+
+A video file can be primed with frames spread over it (``prime``): the ball is then absent
+from the very first background instead of leaving a ghost where it stood at the start.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import cv2
+import numpy as np
+
+from reconstruct.ball_colour import AlphaMatte
+
+BALLISH_ALPHA = 0.2  # matte above which a pixel near the ball is taken for the ball
+BALLISH_WEIGHT = 0.2  # ... when the matte is trustworthy there
+_GROW = np.ones((5, 5), np.uint8)  # and 2 px around it (its blurred rim, its shadow)
+
+
+def median3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Per-pixel median of three uint8 images."""
+    return cv2.max(cv2.min(a, b), cv2.min(cv2.max(a, b), c))
+
+
+def median5(a, b, c, d, e) -> np.ndarray:
+    """Per-pixel median of five uint8 images: med3(e, max(min(a,b), min(c,d)),
+    min(max(a,b), max(c,d)))."""
+    lo = cv2.max(cv2.min(a, b), cv2.min(c, d))
+    hi = cv2.min(cv2.max(a, b), cv2.max(c, d))
+    return median3(e, lo, hi)
+
+
+class SnapshotBackground:
+    """Background of a video as the median of its last few snapshots.
+
+    Args:
+        every: frames between snapshots.
+        count: snapshots kept (3 or 5).
+    """
+
+    def __init__(self, every: int = 12, count: int = 5):
+        if count not in (3, 5):
+            raise ValueError(f"a snapshot background keeps 3 or 5 snapshots, not {count}")
+        self.every = max(1, int(every))
+        self.count = count
+        self._snaps: deque[np.ndarray] = deque(maxlen=count)
+        self.image: np.ndarray | None = None  # (H, W, 3) uint8, the current background
+        self._n = 0
+        self.version = 0  # bumped whenever ``image`` changes
+
+    def prime(self, frames: list[np.ndarray]) -> None:
+        """Start from frames spread over the video (their median fills every snapshot)."""
+        if not frames:
+            return
+        k = len(frames)
+        if k >= 5:
+            idx = np.linspace(0, k - 1, 5).round().astype(int)
+            med = median5(*(frames[i] for i in idx))
+        elif k >= 3:
+            med = median3(frames[0], frames[k // 2], frames[-1])
+        else:
+            med = frames[0]
+        self._fill(np.ascontiguousarray(med))
+
+    def _fill(self, image: np.ndarray) -> None:
+        self._snaps.clear()
+        for _ in range(self.count):
+            self._snaps.append(image)
+        self.image = image
+        self.version += 1
+
+    def update(self, frame: np.ndarray, keep=(), colour: np.ndarray | None = None) -> bool:
+        """Take a frame (H, W, 3) uint8. ``keep``: boxes ``(u, v, half)`` px around where the
+        ball may be; there, the pixels that look like the ball (``colour`` BGR, its matte
+        against the current background) keep the background's value, everything else
+        (a man moving, the light) is learned. Returns whether the background changed."""
+        self._n += 1
+        if self.image is None:
+            self._fill(frame.copy())
+            return True
+        if (self._n - 1) % self.every:
+            return False
+        snap = frame.copy()
+        h, w = frame.shape[:2]
+        for u, v, half in keep:
+            r = int(np.ceil(half))
+            y0, y1 = max(0, int(v) - r), min(h, int(v) + r + 2)
+            x0, x1 = max(0, int(u) - r), min(w, int(u) + r + 2)
+            if y0 >= y1 or x0 >= x1:
+                continue
+            old = self.image[y0:y1, x0:x1]
+            if colour is None:
+                snap[y0:y1, x0:x1] = old
+                continue
+            a, wgt = AlphaMatte(old, colour, precompute=False).alpha_weight(
+                frame[y0:y1, x0:x1], (0, y1 - y0, 0, x1 - x0))
+            ballish = ((a > BALLISH_ALPHA) & (wgt > BALLISH_WEIGHT)).astype(np.uint8)
+            ballish = cv2.dilate(ballish, _GROW)
+            np.copyto(snap[y0:y1, x0:x1], old, where=ballish[..., None].astype(bool))
+        self._snaps.append(snap)
+        s = list(self._snaps)
+        self.image = median5(*s) if self.count == 5 else median3(*s)
+        self.version += 1
+        return True

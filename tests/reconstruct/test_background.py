@@ -1,0 +1,59 @@
+"""The snapshot background: the ball never enters it where the tracker holds it, the rest is
+learned; priming from frames spread over a video leaves no ghost of the first ball."""
+
+import cv2
+import numpy as np
+
+from reconstruct.background import SnapshotBackground, median5
+
+GREEN = (100, 121, 81)
+BALL = (200, 210, 212)
+
+
+def _table(ball=None, man=None) -> np.ndarray:
+    img = np.zeros((120, 160, 3), np.uint8)
+    img[:] = GREEN
+    if man is not None:  # a red block
+        img[40:60, man:man + 12] = (40, 40, 200)
+    if ball is not None:
+        cv2.circle(img, ball, 7, BALL, -1, lineType=cv2.LINE_AA)
+    return img
+
+
+def test_median5_is_the_exact_median():
+    rng = np.random.default_rng(1)
+    imgs = [rng.integers(0, 256, (20, 30, 3), dtype=np.uint8) for _ in range(5)]
+    assert (median5(*imgs) == np.median(np.stack(imgs), axis=0)).all()
+
+
+def test_a_held_ball_stays_out_and_a_moving_man_is_learned():
+    bg = SnapshotBackground(every=1, count=5)
+    bg.update(_table())
+    colour = np.array(BALL, np.float32)
+    for _ in range(8):  # a ball resting at (80, 90), a man come to a stop at x=20
+        bg.update(_table(ball=(80, 90), man=20), keep=[(80, 90, 12)], colour=colour)
+    img = bg.image.astype(int)
+    assert np.abs(img[90, 80] - GREEN).max() <= 2, "the resting ball entered the background"
+    assert np.abs(img[50, 25] - (40, 40, 200)).max() <= 2, "the man was not learned"
+    # without the keep box the ball is learned like anything else
+    for _ in range(8):
+        bg.update(_table(ball=(80, 90), man=20))
+    assert np.abs(bg.image[90, 80].astype(int) - BALL).max() <= 3
+
+
+def test_priming_leaves_no_ghost_of_the_first_ball():
+    frames = [_table(ball=(20 + 25 * i, 60)) for i in range(5)]
+    bg = SnapshotBackground(every=4)
+    bg.prime(frames)
+    assert np.abs(bg.image.astype(int) - GREEN).max() <= 1
+
+
+def test_markings_are_thin_bright_lines_not_ball_sized_spots():
+    from reconstruct.track import _markings
+
+    img = _table()
+    img[:, 40:43] = (225, 230, 228)  # a white line 3 px wide
+    cv2.circle(img, (110, 60), 8, (225, 230, 228), -1)  # something ball-sized and white
+    m = _markings(img, width_px=1.2 * 8)
+    assert m[:, 41].all()
+    assert m[60, 110] == 0 and m[60, 20] == 0
