@@ -280,13 +280,15 @@ def _fit_lens(fun, p: np.ndarray, scale: float, k1_starts=(None,)) -> np.ndarray
     """Fit pose and focal length with no distortion, k1, then k1 and k2; keep the simplest
     model that the evidence does not clearly reject.
 
-    ``k1_starts``: starting values of k1 to try for the distorted models (None: the current
+    Each model starts from the current parameters (its extra coefficients zeroed, weakened
+    if the lens check rejects them) and from the simpler model chosen so far;
+    ``k1_starts``: more starting values of k1 for the distorted models (None: the current
     one), against the local minima of a strongly distorted lens.
     """
     prior = lambda x: np.array([x[7] / 0.5, x[8] / 0.2])  # noqa: E731
     chosen, chosen_cost = None, np.inf
     for free in _LENS_MODELS:
-        best = None
+        starts = []
         for k1 in (k1_starts if free[7] else (None,)):
             start = p.copy()
             start[7:][~free[7:]] = 0.0
@@ -296,12 +298,18 @@ def _fit_lens(fun, p: np.ndarray, scale: float, k1_starts=(None,)) -> np.ndarray
                 if np.all(np.isfinite(fun(start))):
                     break
                 start[7:] *= 0.5
+            starts.append(start)
+        if chosen is not None:
+            starts.append(chosen)
+        best = None
+        for start in starts:
             q, cost = solve.robust_lm(fun, start, free, scale, iters=30, prior=prior)
             if best is None or cost < best[1]:
                 best = (q, cost)
-        # Every model is tried: a strong barrel lens may need k2 before k1 helps at all.
         if chosen is None or best[1] < _LENS_GAIN * chosen_cost:
             chosen, chosen_cost = best
+        else:
+            break  # the evidence does not ask for this model: nor for a richer one
     return chosen
 
 
