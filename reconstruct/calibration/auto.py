@@ -194,17 +194,17 @@ def _select_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
     return [f for f, k in zip(frames, keep) if k]
 
 
-def _orient(med: np.ndarray, field: Field, table: TableSpec):
+def _orient(med: np.ndarray, field: Field, table: TableSpec, rank: int = 0):
     """Which pair of the outline's sides are the goal lines: the one across which the rods'
-    pattern shows most strongly. Returns the rods' guess, the quad in table-corner order and the
-    playfield-plane homography (table x, y in m -> px)."""
+    pattern shows most strongly (``rank`` 1: the other pair). Returns the rods' guess, the
+    quad in table-corner order and the playfield-plane homography (table x, y in m -> px)."""
     corners = table.playfield_corners()[:, :2].astype(np.float32)
     hyps = []
     for shift in (0, 1):
         quad = np.roll(field.quad, -shift, axis=0)
         H = cv2.getPerspectiveTransform(corners, quad.astype(np.float32))
         hyps.append((find_rods(med, H, table), quad, H))
-    guess, quad, H = max(hyps, key=lambda t: t[0].strength)
+    guess, quad, H = sorted(hyps, key=lambda t: -t[0].strength)[rank]
     if guess.score < MIN_ROD_CONTRAST:
         raise ValueError(
             "no rods found across the playfield (rod pattern contrast "
@@ -338,7 +338,7 @@ def _biased_lines(p: np.ndarray, size, table: TableSpec, ev: LineEvidence,
 
 
 def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
-               log: list | None = None) -> Fit:
+               log: list | None = None, orientation: int = 0) -> Fit:
     """Fit the camera to frames of a table (see the module docstring).
 
     Args:
@@ -346,6 +346,8 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
         table: the table seen.
         seed: seed of the colour clustering.
         log: if given, (stage name, parameters, evidence) tuples are appended (debugging).
+        orientation: 0 to take the goal lines across which the rods show most strongly, 1
+            for the other pair of the outline's sides (a second try when the first fails).
 
     Raises:
         ValueError: no playfield or rods in view.
@@ -358,7 +360,7 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     field = find_field(med, seed)
     gu, gv = gradients(med)
     outline = refine_outline(field.outline, gu, gv, field.on_edge)
-    guess, quad, H = _orient(med, field, table)
+    guess, quad, H = _orient(med, field, table, orientation)
     ev_rods = _initial_traces(gu, gv, guess, H, table)
     p = _search_pose(ev_rods, outline, quad, table, size)
     if log is not None:
