@@ -90,8 +90,18 @@ def calibrate_auto(frames: list[np.ndarray], table: TableSpec, *,
     Raises:
         ValueError: no table in view, or a fit too poor to trust.
     """
-    fit = fit_camera(list(frames), table, seed=seed)
-    check_fit(fit, table)
+    try:
+        fit = fit_camera(list(frames), table, seed=seed)
+        check_fit(fit, table)
+    except ValueError as first:
+        # The rods' pattern may have shown more strongly along the table than across it
+        # (markings, a striped field): try the other pair of sides as the goal lines; if
+        # that fails too, the first reason is the one to tell.
+        try:
+            fit = fit_camera(list(frames), table, seed=seed, orientation=1)
+            check_fit(fit, table)
+        except ValueError:
+            raise first from None
     teams = find_teams(frames, fit.camera, table, fit.field.colour, fit.median, seed=seed)
     notes: list[str] = []
     camera, teams = _orient_teams(fit.camera, teams, side_colours, notes)

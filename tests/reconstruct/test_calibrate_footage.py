@@ -74,3 +74,16 @@ def test_part_of_a_rendered_table_is_refused_not_miscalibrated(clips):
     quarter = [f[: f.shape[0] // 2, : f.shape[1] // 2].copy() for f in frames]
     with pytest.raises(ValueError, match="does not fit|no rods|no playfield|not a quadrilateral"):
         calibrate_auto(quarter, load_table("german"))
+
+
+@pytest.mark.slow
+def test_a_misleading_rod_pattern_is_recovered_by_the_other_orientation(clips, monkeypatch):
+    """If the goal lines were taken along the table (the rods' pattern misread), the fit
+    fails its checks and the other pair of sides is tried."""
+    from reconstruct.calibration import auto
+
+    first = auto._orient
+    monkeypatch.setattr(auto, "_orient",
+                        lambda med, field, table, rank=0: first(med, field, table, 1 - rank))
+    r = evaluate_footage(clips("clean"))
+    assert r["agreement"].reprojection_mean_px < 0.8, r["agreement"]
