@@ -23,6 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from reconstruct.ball import BallDetector
+from reconstruct.ball_folder import (
+    FOLDER_THRESHOLD,
+    SAMPLE_IMAGES,
+    FolderBackground,
+    FolderBallDetector,
+)
 from reconstruct.events import EventDetector
 from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask
 from reconstruct.men_view import MenView
@@ -42,7 +48,8 @@ class TrackSettings:
     path: PathSettings = field(default_factory=PathSettings)
     full_search_every: int = 10  # frames between full-frame ball searches while tracking
     windows: int = 3  # hypotheses searched around each frame
-    still_threshold: float = 0.5  # least score of a ball in a still image
+    still_threshold: float | None = None  # least score of a ball in a still (None: the
+    # folder detector's FOLDER_THRESHOLD)
     window_radii: float = 5.0  # half size of a search window, ball radii (plus motion)
     background_every: int = 15  # frames between refreshes of the background image
     background_rate: float = 0.2  # share of a new frame blended into the background
@@ -346,29 +353,44 @@ def _score_text(summary: TrackSummary, names) -> str:
 
 
 def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
-                 settings: TrackSettings | None = None, progress: bool = True) -> TrackSummary:
-    """Track a folder of stills, each image on its own."""
+                 settings: TrackSettings | None = None, progress: bool = True,
+                 folder_background: bool = True) -> TrackSummary:
+    """Track a folder of stills, each image on its own.
+
+    With ``folder_background`` the folder's background (``reconstruct.ball_folder``: the
+    per-pixel median of up to ``SAMPLE_IMAGES`` stills spread over the folder) is made once,
+    before the first still, like the calibration; each still is then judged against it on its
+    own. Stills of another view, and folders too small for a background, are judged by their
+    look alone."""
     s = settings or TrackSettings()
     out_dir = Path(out_dir)
     summary = TrackSummary(out_dir=out_dir)
     camera = calibration.camera
     rods = RodReader(table, camera, _team_mask_from(calibration))
     radius = ball_radius_map(camera, table)
-    roi = playfield_mask(camera, table, margin=0.01)
+    roi = playfield_mask(camera, table, margin=0.0)
     ball_colour = None
     if calibration.ball is not None:
         ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
-    detector = BallDetector(ball_colour=ball_colour, expected_radius_px=radius)
-    meta = _meta(table, calibration, source.fps, str(source.path), "track-stills")
-    bar = _Progress(source.frame_count, progress)
     t_start = time.perf_counter()
+    background = None
+    if folder_background:
+        background = FolderBackground.from_images(source.sample(SAMPLE_IMAGES),
+                                                  float(np.median(radius[roi])), roi)
+    detector = FolderBallDetector(background, expected_radius_px=radius,
+                                  ball_colour=ball_colour)
+    threshold = s.still_threshold if s.still_threshold is not None else FOLDER_THRESHOLD
+    meta = _meta(table, calibration, source.fps, str(source.path), "track-stills")
+    meta["stills"] = {"folder_background_images": 0 if background is None
+                      else background.n_images, "ball_threshold": threshold}
+    bar = _Progress(source.frame_count, progress)
     with RecordWriter(out_dir, meta, extra_columns=("source", "ball_score")) as rec:
         for frame in source:
             t0 = time.perf_counter()
             cands = detector.detect(frame.image, roi=roi)
             lifted = lift_candidates(cands.uv, cands.score, camera, table)
             reading = rods.read(frame.image)
-            if len(lifted.xy) and lifted.score[0] >= s.still_threshold:
+            if len(lifted.xy) and lifted.score[0] >= threshold:
                 xy, state, score = lifted.xy[0], SEEN, float(lifted.score[0])
             else:
                 xy, state, score = np.full(2, np.nan), OUT, None
@@ -386,7 +408,9 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
             bar.show(summary.frames)
         summary.seconds = time.perf_counter() - t_start
         rec.update_meta(timing={"frames": summary.frames, "decode_s": summary.decode_s,
-                                "track_s": summary.track_s})
+                                "track_s": summary.track_s,
+                                "background_s": summary.seconds - summary.track_s
+                                - summary.decode_s})
     bar.done()
     return summary
 
