@@ -31,6 +31,7 @@ from reconstruct.ball_folder import (
     FOLDER_THRESHOLD,
     MIN_IMAGES,
     SAMPLE_IMAGES,
+    VIEW_MIN,
     FolderBackground,
     FolderBallDetector,
     median_image,
@@ -108,6 +109,9 @@ def evaluate_stills(data_dir: str | Path, detector_kwargs: dict | None = None,
         raise ValueError(f"no frames/*.jpg under {data_dir}")
     table = load_table(table_name)
     bg = folder_background(frames, table) if background else None
+    if bg is not None:  # the background's playfield serves every still of its view
+        bg_roi = playfield_mask(bg.image)
+        bg_radius = ball_radius_map(bg.image, bg_roi, table)
     results = []
     for f in frames:
         img = cv2.imread(str(f))
@@ -115,8 +119,12 @@ def evaluate_stills(data_dir: str | Path, detector_kwargs: dict | None = None,
             raise ValueError(f"cannot read {f}")
         h, w = img.shape[:2]
         try:
-            roi = playfield_mask(img)
-            radius = ball_radius_map(img, roi, table)
+            if bg is not None and bg.shape == (h, w) and bg.view_match(
+                    cv2.cvtColor(img, cv2.COLOR_BGR2Lab).astype(np.float32), bg_roi) >= VIEW_MIN:
+                roi, radius = bg_roi, bg_radius
+            else:
+                roi = playfield_mask(img)
+                radius = ball_radius_map(img, roi, table)
         except ValueError:  # no table in view: no ball can be found in it
             results.append(StillResult(f.stem, read_ball_label(
                 data_dir / "labels" / (f.stem + ".txt"), w, h), None, float("nan")))

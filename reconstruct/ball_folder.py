@@ -12,8 +12,10 @@ Per still (``FolderBallDetector.detect``):
   (``reconstruct.ball_still.whiteness``) above both the background's (its 5 x 5 maximum,
   which tolerates a pixel or two of camera shake and the sub-pixel jitter of lines and rods)
   and the field's level (the background's whiteness median-filtered over ~8 ball radii): a man
-  that has moved away uncovers the field or a line, which is no whiter than the background
-  seen around it; the ball is.
+  that has moved away uncovers the field, which is no whiter than the field; the ball is.
+  Over paint (markings, spots: background ``PAINT_MIN`` whiter than the field) the ball is
+  darker than the background, so there it counts where it is whiter than the field, darker
+  than the paint all around and its colour differs from the background's.
 - **seeds**: the local maxima of ``F`` averaged over a ball-sized disc, and the rim-coverage
   seeds of the still detector (``still_seeds``); each is fitted at full resolution by its rim
   (``RimFitter``), which puts the centre on the whole ball, shaded side included.
@@ -58,6 +60,7 @@ SHAKE_PX = 2  # camera shake tolerated, px
 FIELD_RADII = 8.0  # the field level is a median over this many ball radii
 WHITE_MIN = 10.0  # whiteness above background and field where the foreground starts
 WHITE_FULL = 30.0  # ... and the extra above it that gives a full foreground (F = 1)
+PAINT_MIN = 30.0  # background whiteness above the field's that counts as paint or chrome
 CHANGE_MIN = 12.0  # Lab distance to the background where a change starts
 CHANGE_FULL = 20.0  # ... and the extra that counts as a full change
 FILL_FULL = 0.45  # mean F over the disc of a ball that counts as fully seen
@@ -91,8 +94,15 @@ class FolderBackground:
     image: np.ndarray  # (H, W, 3) uint8 BGR, per-pixel median of the images of the view
     lab_padded: np.ndarray  # (H + 2 s, W + 2 s, 3) float32 Lab of it, edge-padded by SHAKE_PX
     white_max: np.ndarray  # (H, W) float32: its whiteness, 5 x 5 maximum
+    white_min: np.ndarray  # (H, W) float32: its whiteness, 5 x 5 minimum
     field: np.ndarray  # (H, W) float32: the field's whiteness level around each pixel
     n_images: int  # images that made it
+
+    @property
+    def paint(self) -> np.ndarray:
+        """(H, W) bool: where the background is much whiter than the field (markings, spots,
+        chrome): a ball over them is no whiter than they are, only different."""
+        return self.white_max > self.field + PAINT_MIN
 
     @classmethod
     def from_images(cls, images: list[np.ndarray], radius_px: float,
@@ -130,8 +140,8 @@ class FolderBackground:
                            interpolation=cv2.INTER_LINEAR).astype(np.float32)
         s = SHAKE_PX
         lab = cv2.copyMakeBorder(_lab(med), s, s, s, s, cv2.BORDER_REPLICATE)
-        wmax = cv2.dilate(w, np.ones((2 * s + 1, 2 * s + 1), np.uint8))
-        return cls(med, lab, wmax, field, len(same))
+        box = np.ones((2 * s + 1, 2 * s + 1), np.uint8)
+        return cls(med, lab, cv2.dilate(w, box), cv2.erode(w, box), field, len(same))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -147,6 +157,17 @@ class FolderBackground:
         else:
             d = np.linalg.norm(lab[roi][::5] - ref[roi][::5], axis=1)
         return float(np.mean(d < VIEW_TOL))
+
+    def change_at(self, lab: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """(N,) float32: as ``change``, at the pixels (``ys``, ``xs``) only."""
+        s = SHAKE_PX
+        part = lab[ys, xs]
+        best = None
+        for dy in (-s, 0, s):
+            for dx in (-s, 0, s):
+                d = np.sqrt(((part - self.lab_padded[ys + s + dy, xs + s + dx]) ** 2).sum(1))
+                best = d if best is None else np.minimum(best, d)
+        return best
 
     def change(self, lab: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
         """(h, w) float32: Lab distance of the still to the background in ``box`` = (y0, y1,
@@ -226,8 +247,15 @@ class FolderBallDetector:
         shape = image.shape[:2]
         r = self.still._typical_radius(shape, roi)
         w = whiteness(image)
-        fg = np.clip((np.minimum(w - bg.white_max, w - bg.field) - WHITE_MIN) / WHITE_FULL,
-                     0.0, 1.0)
+        above_field = np.clip((w - bg.field - WHITE_MIN) / WHITE_FULL, 0.0, 1.0)
+        fg = np.minimum(np.clip((w - bg.white_max - WHITE_MIN) / WHITE_FULL, 0.0, 1.0),
+                        above_field)
+        # over markings the ball is darker than the paint: there it only has to differ
+        paint = bg.paint if roi is None else bg.paint & roi
+        ys, xs = np.nonzero(paint & (above_field > 0) & (w < bg.white_min - WHITE_MIN))
+        if len(ys):
+            changed = np.clip((bg.change_at(lab, ys, xs) - CHANGE_MIN) / CHANGE_FULL, 0, 1)
+            fg[ys, xs] = np.maximum(fg[ys, xs], above_field[ys, xs] * changed)
         if roi is not None:
             fg *= roi
         d = int(2 * r) | 1
@@ -262,6 +290,14 @@ class FolderBallDetector:
 
     def _score(self, f, fg: np.ndarray, lab: np.ndarray) -> tuple:
         """The candidate's row (``BallCandidates`` field order)."""
+        feats = self._features(f, fg, lab)
+        dist = np.linalg.norm(np.asarray(f.colour_bgr, float) - self.colour)
+        return (f.u, f.v, folder_score(**feats), f.radius, 0.0, 0.0,
+                float(dist) if np.isfinite(dist) else np.inf, feats["fill"], f.texture,
+                feats["changed"])
+
+    def _features(self, f, fg: np.ndarray, lab: np.ndarray) -> dict[str, float]:
+        """What ``folder_score`` takes, for the fitted rim ``f``."""
         h, w = fg.shape
         rr = f.radius
         y0, y1 = max(int(f.v - 2 * rr) - 1, 0), min(int(f.v + 2 * rr) + 2, h)
@@ -281,12 +317,17 @@ class FolderBallDetector:
         if lit.sum() > 3:
             ab = np.median(lab[y0:y1, x0:x1][lit][:, 1:], axis=0) - 128.0
             chroma = float(np.hypot(*ab))
-        colour = np.exp(-0.5 * (max(chroma - CHROMA_MAX, 0.0) / CHROMA_SIGMA) ** 2)
-        score = (min(1.0, fill / FILL_FULL) * min(1.0, changed / CHANGED_FULL)
-                 * np.exp(-spill / SPILL_SCALE) * max(f.score, 0.0) ** RIM_POWER * colour)
-        dist = np.linalg.norm(np.asarray(f.colour_bgr, float) - self.colour)
-        return (f.u, f.v, float(score), rr, 0.0, 0.0,
-                float(dist) if np.isfinite(dist) else np.inf, fill, f.texture, changed)
+        return {"fill": fill, "spill": spill, "changed": changed, "chroma": chroma,
+                "rim": max(float(f.score), 0.0)}
+
+
+def folder_score(fill: float, spill: float, changed: float, chroma: float, rim: float
+                 ) -> float:
+    """0..1: ``min(1, fill / FILL_FULL) * min(1, changed / CHANGED_FULL)
+    * exp(-spill / SPILL_SCALE) * rim ** RIM_POWER * colour`` (see the module's doc)."""
+    colour = np.exp(-0.5 * (max(chroma - CHROMA_MAX, 0.0) / CHROMA_SIGMA) ** 2)
+    return float(min(1.0, fill / FILL_FULL) * min(1.0, changed / CHANGED_FULL)
+                 * np.exp(-spill / SPILL_SCALE) * rim ** RIM_POWER * colour)
 
 
 def _fit(fitter: RimFitter, u: float, v: float, radius: float):
