@@ -51,7 +51,7 @@ from reconstruct.ball import BallCandidates, BallDetector
 from reconstruct.ball_colour import ball_colour_bgr
 from reconstruct.ball_still import STILL_THRESHOLD, RimFitter, still_seeds, whiteness
 
-FOLDER_THRESHOLD = 0.35  # least score of a ball in a still judged with the folder background
+FOLDER_THRESHOLD = 0.45  # least score of a ball in a still judged with the folder background
 SAMPLE_IMAGES = 64  # images of a folder (spread over it) that make its background
 MIN_IMAGES = 8  # fewer images of one view make no background
 VIEW_TOL = 20.0  # Lab units: a pixel this close to the background shows the same view
@@ -63,7 +63,7 @@ WHITE_FULL = 30.0  # ... and the extra above it that gives a full foreground (F 
 PAINT_MIN = 30.0  # background whiteness above the field's that counts as paint or chrome
 CHANGE_MIN = 12.0  # Lab distance to the background where a change starts
 CHANGE_FULL = 20.0  # ... and the extra that counts as a full change
-FILL_FULL = 0.45  # mean F over the disc of a ball that counts as fully seen
+FILL_FULL = 0.3  # mean F over the disc of a ball that counts as fully seen
 CHANGED_FULL = 0.5  # mean change over the disc that counts as a full change
 SPILL_SCALE = 0.05  # mean F in the ring around the ball giving a factor exp(-1)
 RIM_POWER = 0.25  # weight of the still detector's rim score
