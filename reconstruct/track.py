@@ -85,6 +85,8 @@ def _team_mask_from(calibration):
     models = {t.side: t.colour for t in calibration.teams}
 
     def mask(bgr, side):
+        if side not in models:  # no colour found for this team: none of its men are seen
+            return np.zeros(np.asarray(bgr).shape[:-1], np.float32)
         d = models[side].distance(bgr)
         return np.clip(1.5 - 0.5 * d, 0.0, 1.0)
 
@@ -366,6 +368,9 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
     out_dir = Path(out_dir)
     summary = TrackSummary(out_dir=out_dir)
     camera = calibration.camera
+    if len(calibration.teams) < 2:
+        warnings.warn("the calibration found no colour for one team or both: their rods are "
+                      "not read (the ball is)", stacklevel=2)
     rods = RodReader(table, camera, _team_mask_from(calibration))
     radius = ball_radius_map(camera, table)
     roi = playfield_mask(camera, table, margin=0.0)
