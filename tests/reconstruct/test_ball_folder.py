@@ -77,3 +77,47 @@ def test_another_view_and_small_folders_fall_back_to_the_still_alone(folder):
     assert np.allclose(a.u, b.u) and np.allclose(a.score, b.score)
     with pytest.raises(ValueError, match="uint8"):
         det.detect(np.zeros((480, 640), np.uint8))
+
+
+def test_track_stills_writes_each_still_in_natural_order(tmp_path, german):
+    """``track_stills`` on a folder of drawn stills: rows in natural file order, each still's
+    ball where it was drawn, none where there is none."""
+    import csv
+
+    import cv2
+
+    from reconstruct.calibration.model import Calibration
+    from reconstruct.sources import ImageFolderSource
+    from reconstruct.track import track_stills
+    from sim.camera import Camera
+    from tests.reconstruct.drawn_table import draw_table as draw_real_table
+
+    cam = Camera.looking_at(640, 480, [0.0, 0.0, 1.35], [0.0, 0.0, 0.0], 62)
+    rng = np.random.default_rng(5)
+    shifts, angles = np.zeros(8), np.zeros(8)
+    folder = tmp_path / "stills"
+    folder.mkdir()
+    truth = {}
+    for i in range(1, 13):
+        ball = None
+        if i not in (3, 10):  # two stills without a ball
+            # between the rods (x), away from the walls (y): a ball no man hides
+            x = rng.choice([-0.44, -0.29, -0.15, 0.0, 0.15, 0.29, 0.44]) + 0.04
+            ball = (x, rng.uniform(-0.25, 0.25), german.ball.radius)
+        img = draw_real_table(german, cam, shifts, angles, ball=ball)
+        img = np.clip(img + rng.normal(0, 2, img.shape), 0, 255).astype(np.uint8)
+        cv2.imwrite(str(folder / f"{i}.png"), img)
+        truth[f"{i}.png"] = ball
+    cal = Calibration(cam, german.name, 0.0, "points")
+    with pytest.warns(UserWarning, match="no colour for one team"):
+        track_stills(ImageFolderSource(folder), tmp_path / "out", german, cal, progress=False)
+    rows = list(csv.DictReader((tmp_path / "out" / "frames.csv").open()))
+    assert [r["source"] for r in rows] == [f"{i}.png" for i in range(1, 13)]
+    for r in rows:
+        ball = truth[r["source"]]
+        if ball is None:
+            assert r["ball_state"] == "out", r
+        else:
+            assert r["ball_state"] != "out", r
+            err = np.hypot(float(r["ball_x"]) - ball[0], float(r["ball_y"]) - ball[1])
+            assert err < 0.003, (r["source"], err)  # m
