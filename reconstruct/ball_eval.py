@@ -215,15 +215,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{len(results)} stills, {cpu / max(len(results), 1) * 1000:.0f} ms CPU each "
           f"(background included)")
-    for t in sorted({threshold, *np.round(np.arange(0.2, 0.71, 0.05), 2)}):
+    for t in sorted({threshold, *np.round(np.arange(0.3, 0.91, 0.05), 2)}):
         pr = precision_recall(results, t)
-        print(f"threshold {t:.2f}: precision {pr['precision']:.3f} recall {pr['recall']:.3f} "
+        print(f"threshold {t:.3f}: precision {pr['precision']:.3f} recall {pr['recall']:.3f} "
               f"(tp {pr['tp']} wrong {pr['wrong']} false alarm {pr['fa']} miss {pr['miss']} "
               f"tn {pr['tn']})")
     for part in ("even", "odd", "all"):
         pr = precision_recall(split(results, part), threshold)
         f1 = 2 * pr["precision"] * pr["recall"] / max(pr["precision"] + pr["recall"], 1e-9)
-        print(f"{part:>4} stills at {threshold:.2f}: precision {pr['precision']:.3f} recall "
+        print(f"{part:>4} stills at {threshold:.3f}: precision {pr['precision']:.3f} recall "
               f"{pr['recall']:.3f} F1 {f1:.3f} (tp {pr['tp']} wrong {pr['wrong']} false alarm "
               f"{pr['fa']} miss {pr['miss']} tn {pr['tn']})")
     if args.crops:

@@ -51,7 +51,7 @@ from reconstruct.ball import BallCandidates, BallDetector
 from reconstruct.ball_colour import ball_colour_bgr
 from reconstruct.ball_still import STILL_THRESHOLD, RimFitter, still_seeds, whiteness
 
-FOLDER_THRESHOLD = 0.45  # least score of a ball in a still judged with the folder background
+FOLDER_THRESHOLD = 0.725  # least score of a ball in a still judged with the folder background
 SAMPLE_IMAGES = 64  # images of a folder (spread over it) that make its background
 MIN_IMAGES = 8  # fewer images of one view make no background
 VIEW_TOL = 20.0  # Lab units: a pixel this close to the background shows the same view
@@ -63,10 +63,10 @@ WHITE_FULL = 30.0  # ... and the extra above it that gives a full foreground (F 
 PAINT_MIN = 30.0  # background whiteness above the field's that counts as paint or chrome
 CHANGE_MIN = 12.0  # Lab distance to the background where a change starts
 CHANGE_FULL = 20.0  # ... and the extra that counts as a full change
-FILL_FULL = 0.3  # mean F over the disc of a ball that counts as fully seen
+FILL_FULL = 0.25  # mean F over the disc of a ball that counts as fully seen
 CHANGED_FULL = 0.5  # mean change over the disc that counts as a full change
-SPILL_SCALE = 0.05  # mean F in the ring around the ball giving a factor exp(-1)
-RIM_POWER = 0.25  # weight of the still detector's rim score
+SPILL_SCALE = 0.2  # mean F in the ring around the ball giving a factor exp(-1)
+RIM_POWER = 0.1  # weight of the still detector's rim score
 CHROMA_MAX = 20.0  # Lab chroma of a white ball's lit part at most (0..255 scale) ...
 CHROMA_SIGMA = 8.0  # ... with this soft tolerance beyond
 EDGE_MARGIN = 0.6  # ball radii: least distance of a centre to the playfield's edge
@@ -213,6 +213,16 @@ class FolderBallDetector:
             self._edge_key = key
         return self._edge
 
+    def shows_view(self, image: np.ndarray, roi: np.ndarray | None = None) -> bool:
+        """Whether a still shows the background's view (True when there is no background:
+        nothing tells otherwise). ``roi``: optional (H, W) bool, the playfield."""
+        bg = self.background
+        if bg is None:
+            return True
+        if bg.shape != image.shape[:2]:
+            return False
+        return bg.view_match(_lab(image), roi) >= VIEW_MIN
+
     def detect(self, image: np.ndarray, roi: np.ndarray | None = None) -> BallCandidates:
         """Ball candidates in one still, best first (scores against ``FOLDER_THRESHOLD``).
 
@@ -228,12 +238,8 @@ class FolderBallDetector:
             if roi.shape != image.shape[:2]:
                 raise ValueError(f"roi shape {roi.shape} does not match the frame "
                                  f"{image.shape[:2]}")
-        bg = self.background
-        lab = None
-        if bg is not None and bg.shape == image.shape[:2]:
-            lab = _lab(image)
-            if bg.view_match(lab, roi) < VIEW_MIN:
-                lab = None
+        lab = _lab(image) if self.shows_view(image, roi) and self.background is not None \
+            else None
         if lab is None:
             c = self.still.detect(image, roi=roi)
             return BallCandidates(**{**{f: getattr(c, f) for f in (

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reconstruct.ball import BallDetector
+from reconstruct.ball import BallCandidates, BallDetector
 from reconstruct.ball_folder import (
     FOLDER_THRESHOLD,
     SAMPLE_IMAGES,
@@ -33,6 +33,7 @@ from reconstruct.events import EventDetector
 from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask
 from reconstruct.men_view import MenView
 from reconstruct.paths import OUT, SEEN, BallPathTracker, PathSettings
+from reconstruct.playfield import playfield_mask as green_playfield_mask
 from reconstruct.rod_paths import RodPathTracker
 from reconstruct.rods import RodReader
 from reconstruct.smooth import PathSmoother
@@ -373,7 +374,9 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
                       "not read (the ball is)", stacklevel=2)
     rods = RodReader(table, camera, _team_mask_from(calibration))
     radius = ball_radius_map(camera, table)
-    roi = playfield_mask(camera, table, margin=0.0)
+    # the playfield alone: a ball in a goal mouth is out of play, and in an oblique view the
+    # mouths cover the goal counters' lights
+    roi = playfield_mask(camera, table, margin=0.0) & ~_goal_mouths(camera, table)
     ball_colour = None
     if calibration.ball is not None:
         ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
@@ -382,6 +385,12 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
     if folder_background:
         background = FolderBackground.from_images(source.sample(SAMPLE_IMAGES),
                                                   float(np.median(radius[roi])), roi)
+        if background is not None:  # and on the green field as the folder sees it (a guard
+            # against a calibration that places the playfield a little off)
+            try:
+                roi = roi & green_playfield_mask(background.image)
+            except ValueError:
+                pass
     detector = FolderBallDetector(background, expected_radius_px=radius,
                                   ball_colour=ball_colour)
     threshold = s.still_threshold if s.still_threshold is not None else FOLDER_THRESHOLD
@@ -389,10 +398,15 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
     meta["stills"] = {"folder_background_images": 0 if background is None
                       else background.n_images, "ball_threshold": threshold}
     bar = _Progress(source.frame_count, progress)
+    other_view = 0
     with RecordWriter(out_dir, meta, extra_columns=("source", "ball_score")) as rec:
         for frame in source:
             t0 = time.perf_counter()
-            cands = detector.detect(frame.image, roi=roi)
+            if detector.shows_view(frame.image, roi):
+                cands = detector.detect(frame.image, roi=roi)
+            else:  # another camera: the calibration does not hold, no ball can be placed
+                cands = BallCandidates.empty()
+                other_view += 1
             lifted = lift_candidates(cands.uv, cands.score, camera, table)
             reading = rods.read(frame.image)
             if len(lifted.xy) and lifted.score[0] >= threshold:
@@ -415,9 +429,27 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
         rec.update_meta(timing={"frames": summary.frames, "decode_s": summary.decode_s,
                                 "track_s": summary.track_s,
                                 "background_s": summary.seconds - summary.track_s
-                                - summary.decode_s})
+                                - summary.decode_s},
+                        stills={**meta["stills"], "other_view": other_view})
     bar.done()
+    if other_view:
+        warnings.warn(f"{other_view} of {summary.frames} stills show another view than the "
+                      "folder's (another camera?): no ball placed in them", stacklevel=2)
     return summary
+
+
+def _goal_mouths(camera, table: TableSpec) -> np.ndarray:
+    """(H, W) bool: the goal mouths beyond the goal lines, at ball-centre height."""
+    import cv2
+
+    r = table.ball.radius
+    gw, gd = 0.5 * table.goal.width, table.goal.depth
+    mask = np.zeros((camera.height, camera.width), np.uint8)
+    for sign in (-1, 1):
+        x0, x1 = sign * table.half_length, sign * (table.half_length + gd)
+        box = np.array([[x0, -gw, r], [x1, -gw, r], [x1, gw, r], [x0, gw, r]])
+        cv2.fillPoly(mask, [np.round(camera.table_to_pixel(box)).astype(np.int32)], 1)
+    return mask.astype(bool)
 
 
 # ---------------------------------------------------------------------- command line
