@@ -75,11 +75,11 @@ MAX_F_SEEDS = 12  # foreground seeds per still
 
 def median_image(images: list[np.ndarray], rows: int = 48) -> np.ndarray:
     """Per-pixel median of equally sized uint8 images, in bands of rows (little memory)."""
-    stack = np.stack(images)
     k = (len(images) - 1) // 2
-    out = np.empty(stack.shape[1:], np.uint8)
-    for r in range(0, stack.shape[1], rows):
-        out[r:r + rows] = np.partition(stack[:, r:r + rows], k, axis=0)[k]
+    out = np.empty(images[0].shape, np.uint8)
+    for r in range(0, out.shape[0], rows):
+        band = np.stack([im[r:r + rows] for im in images])
+        out[r:r + rows] = np.partition(band, k, axis=0)[k]
     return out
 
 
