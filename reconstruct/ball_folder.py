@@ -117,7 +117,8 @@ class FolderBackground:
         Returns:
             The background, or None when fewer than ``MIN_IMAGES`` images show one view.
         """
-        images = [im for im in images if im is not None and im.shape == images[0].shape]
+        images = [im for im in images if im is not None]
+        images = [im for im in images if im.shape == images[0].shape]
         if len(images) < MIN_IMAGES:
             return None
         first = median_image(images)
