@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,15 @@ import cv2
 import numpy as np
 
 from reconstruct.ball import BallDetector
+from reconstruct.ball_folder import (
+    FOLDER_THRESHOLD,
+    MIN_IMAGES,
+    SAMPLE_IMAGES,
+    VIEW_MIN,
+    FolderBackground,
+    FolderBallDetector,
+    median_image,
+)
 from reconstruct.ball_still import STILL_THRESHOLD
 from reconstruct.playfield import ball_radius_map, playfield_mask
 from sim.table import load_table
@@ -67,14 +77,41 @@ def read_ball_label(path: Path, width: int, height: int) -> tuple[float, float, 
     return None
 
 
+def folder_background(frames: list[Path], table) -> FolderBackground | None:
+    """The background of a folder of stills (``reconstruct.ball_folder``), from up to
+    ``SAMPLE_IMAGES`` of them spread over it; None when there is none to be had."""
+    idx = np.unique(np.linspace(0, len(frames) - 1, min(SAMPLE_IMAGES, len(frames))
+                                ).astype(int))
+    images = [cv2.imread(str(frames[i])) for i in idx]
+    images = [im for im in images if im is not None]
+    if len(images) < MIN_IMAGES:
+        return None
+    first = median_image(images)
+    try:
+        roi = playfield_mask(first)
+        radius = ball_radius_map(first, roi, table)
+    except ValueError:
+        return None
+    return FolderBackground.from_images(images, float(np.median(radius[roi])), roi)
+
+
 def evaluate_stills(data_dir: str | Path, detector_kwargs: dict | None = None,
-                    table_name: str = "german") -> list[StillResult]:
-    """Run the detector on every still of ``data_dir`` (each on its own)."""
+                    table_name: str = "german", background: bool = True) -> list[StillResult]:
+    """Run the detector on every still of ``data_dir`` (each on its own).
+
+    With ``background``, the folder's background (``reconstruct.ball_folder``) is made once
+    from the stills, like a calibration, and each still is judged against it
+    (``FolderBallDetector``, scores against ``FOLDER_THRESHOLD``); without it, by its look
+    alone (``BallDetector``, scores against ``STILL_THRESHOLD``)."""
     data_dir = Path(data_dir)
     frames = sorted((data_dir / "frames").glob("*.jpg"), key=_natural_key)
     if not frames:
         raise ValueError(f"no frames/*.jpg under {data_dir}")
     table = load_table(table_name)
+    bg = folder_background(frames, table) if background else None
+    if bg is not None:  # the background's playfield serves every still of its view
+        bg_roi = playfield_mask(bg.image)
+        bg_radius = ball_radius_map(bg.image, bg_roi, table)
     results = []
     for f in frames:
         img = cv2.imread(str(f))
@@ -82,14 +119,21 @@ def evaluate_stills(data_dir: str | Path, detector_kwargs: dict | None = None,
             raise ValueError(f"cannot read {f}")
         h, w = img.shape[:2]
         try:
-            roi = playfield_mask(img)
-            radius = ball_radius_map(img, roi, table)
+            if bg is not None and bg.shape == (h, w) and bg.view_match(
+                    cv2.cvtColor(img, cv2.COLOR_BGR2Lab).astype(np.float32), bg_roi) >= VIEW_MIN:
+                roi, radius = bg_roi, bg_radius
+            else:
+                roi = playfield_mask(img)
+                radius = ball_radius_map(img, roi, table)
         except ValueError:  # no table in view: no ball can be found in it
             results.append(StillResult(f.stem, read_ball_label(
                 data_dir / "labels" / (f.stem + ".txt"), w, h), None, float("nan")))
             continue
         r = float(np.median(radius[roi]))
-        det = BallDetector(expected_radius_px=radius, **(detector_kwargs or {}))
+        if background:
+            det = FolderBallDetector(bg, expected_radius_px=radius, **(detector_kwargs or {}))
+        else:
+            det = BallDetector(expected_radius_px=radius, **(detector_kwargs or {}))
         cands = det.detect(img, roi=roi)
         best = (float(cands.u[0]), float(cands.v[0]), float(cands.score[0])) if len(cands) \
             else None
@@ -98,7 +142,7 @@ def evaluate_stills(data_dir: str | Path, detector_kwargs: dict | None = None,
     return results
 
 
-def precision_recall(results: list[StillResult], threshold: float = STILL_THRESHOLD
+def precision_recall(results: list[StillResult], threshold: float = FOLDER_THRESHOLD
                      ) -> dict[str, float]:
     """Counts of each outcome, precision and recall."""
     counts = {k: 0 for k in ("tp", "wrong", "fa", "miss", "tn")}
@@ -139,26 +183,51 @@ def save_failure_crops(data_dir: Path, results: list[StillResult], threshold: fl
     return n
 
 
+def split(results: list[StillResult], part: str) -> list[StillResult]:
+    """The stills of one fixed split by file number: ``even``, ``odd`` or ``all``. The
+    tolerances of ``reconstruct.ball_folder`` were chosen on the even ones only."""
+    if part == "all":
+        return list(results)
+    want = 0 if part == "even" else 1
+    return [r for r in results if r.name.isdigit() and int(r.name) % 2 == want]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m reconstruct.ball_eval",
                                  description="Ball precision/recall on labelled real stills.")
     ap.add_argument("data_dir", help="folder with frames/*.jpg and labels/*.txt")
-    ap.add_argument("--threshold", type=float, default=STILL_THRESHOLD,
-                    help=f"score threshold (default {STILL_THRESHOLD}, the detector's)")
+    ap.add_argument("--threshold", type=float, default=None,
+                    help=f"score threshold (default: the detector's, {FOLDER_THRESHOLD} with "
+                    f"the folder background, {STILL_THRESHOLD} without)")
+    ap.add_argument("--no-background", action="store_true",
+                    help="judge each still by its look alone (no folder background)")
     ap.add_argument("--crops", default=None, help="write PNG crops of failures here")
     args = ap.parse_args(argv)
+    background = not args.no_background
+    threshold = args.threshold if args.threshold is not None else (
+        FOLDER_THRESHOLD if background else STILL_THRESHOLD)
     try:
-        results = evaluate_stills(args.data_dir)
+        t0 = time.process_time()
+        results = evaluate_stills(args.data_dir, background=background)
+        cpu = time.process_time() - t0
     except ValueError as exc:
         print(f"ball_eval: error: {exc}", file=sys.stderr)
         return 2
-    for t in sorted({args.threshold, *np.round(np.arange(0.3, 0.71, 0.05), 2)}):
+    print(f"{len(results)} stills, {cpu / max(len(results), 1) * 1000:.0f} ms CPU each "
+          f"(background included)")
+    for t in sorted({threshold, *np.round(np.arange(0.3, 0.91, 0.05), 2)}):
         pr = precision_recall(results, t)
-        print(f"threshold {t:.2f}: precision {pr['precision']:.3f} recall {pr['recall']:.3f} "
+        print(f"threshold {t:.3f}: precision {pr['precision']:.3f} recall {pr['recall']:.3f} "
               f"(tp {pr['tp']} wrong {pr['wrong']} false alarm {pr['fa']} miss {pr['miss']} "
               f"tn {pr['tn']})")
+    for part in ("even", "odd", "all"):
+        pr = precision_recall(split(results, part), threshold)
+        f1 = 2 * pr["precision"] * pr["recall"] / max(pr["precision"] + pr["recall"], 1e-9)
+        print(f"{part:>4} stills at {threshold:.3f}: precision {pr['precision']:.3f} recall "
+              f"{pr['recall']:.3f} F1 {f1:.3f} (tp {pr['tp']} wrong {pr['wrong']} false alarm "
+              f"{pr['fa']} miss {pr['miss']} tn {pr['tn']})")
     if args.crops:
-        n = save_failure_crops(Path(args.data_dir), results, args.threshold, Path(args.crops))
+        n = save_failure_crops(Path(args.data_dir), results, threshold, Path(args.crops))
         print(f"{n} failure crops in {args.crops}")
     return 0
 

@@ -27,11 +27,18 @@ import cv2
 import numpy as np
 
 from reconstruct.background import SnapshotBackground
-from reconstruct.ball import BallDetector
+from reconstruct.ball import BallCandidates, BallDetector
+from reconstruct.ball_folder import (
+    FOLDER_THRESHOLD,
+    SAMPLE_IMAGES,
+    FolderBackground,
+    FolderBallDetector,
+)
 from reconstruct.events import EventDetector
 from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask, rod_mask
 from reconstruct.men_view import MenView
 from reconstruct.paths import OUT, SEEN, BallPathTracker, PathSettings
+from reconstruct.playfield import playfield_mask as green_playfield_mask
 from reconstruct.rod_paths import RodPathTracker
 from reconstruct.rods import RodReader
 from reconstruct.smooth import PathSmoother
@@ -48,7 +55,8 @@ class TrackSettings:
     full_search_every: int = 10  # frames between full-frame ball searches while tracking
     lost_search_every: int = 3  # frames between full searches while windows find nothing
     windows: int = 3  # hypotheses searched around each frame
-    still_threshold: float = 0.5  # least score of a ball in a still image
+    still_threshold: float | None = None  # least score of a ball in a still (None: the
+    # folder detector's FOLDER_THRESHOLD)
     window_radii: float = 5.0  # half size of a search window, ball radii (plus motion)
     background_every: int = 96  # frames between snapshots of the background
     background_snapshots: int = 5  # the background is the median of this many snapshots
@@ -84,6 +92,8 @@ def _team_mask_from(calibration):
     models = {t.side: t.colour for t in calibration.teams}
 
     def mask(bgr, side):
+        if side not in models:  # no colour found for this team: none of its men are seen
+            return np.zeros(np.asarray(bgr).shape[:-1], np.float32)
         d = models[side].distance(bgr)
         return np.clip(1.5 - 0.5 * d, 0.0, 1.0)
 
@@ -366,29 +376,60 @@ def _score_text(summary: TrackSummary, names) -> str:
 
 
 def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
-                 settings: TrackSettings | None = None, progress: bool = True) -> TrackSummary:
-    """Track a folder of stills, each image on its own."""
+                 settings: TrackSettings | None = None, progress: bool = True,
+                 folder_background: bool = True) -> TrackSummary:
+    """Track a folder of stills, each image on its own.
+
+    With ``folder_background`` the folder's background (``reconstruct.ball_folder``: the
+    per-pixel median of up to ``SAMPLE_IMAGES`` stills spread over the folder) is made once,
+    before the first still, like the calibration; each still is then judged against it on its
+    own. Stills of another view, and folders too small for a background, are judged by their
+    look alone."""
     s = settings or TrackSettings()
     out_dir = Path(out_dir)
     summary = TrackSummary(out_dir=out_dir)
     camera = calibration.camera
+    if len(calibration.teams) < 2:
+        warnings.warn("the calibration found no colour for one team or both: their rods are "
+                      "not read (the ball is)", stacklevel=2)
     rods = RodReader(table, camera, _team_mask_from(calibration))
     radius = ball_radius_map(camera, table)
-    roi = playfield_mask(camera, table, margin=0.01)
+    # the playfield alone: a ball in a goal mouth is out of play, and in an oblique view the
+    # mouths cover the goal counters' lights
+    roi = playfield_mask(camera, table, margin=0.0) & ~_goal_mouths(camera, table)
     ball_colour = None
     if calibration.ball is not None:
         ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
-    detector = BallDetector(ball_colour=ball_colour, expected_radius_px=radius)
-    meta = _meta(table, calibration, source.fps, str(source.path), "track-stills")
-    bar = _Progress(source.frame_count, progress)
     t_start = time.perf_counter()
+    background = None
+    if folder_background:
+        background = FolderBackground.from_images(source.sample(SAMPLE_IMAGES),
+                                                  float(np.median(radius[roi])), roi)
+        if background is not None:  # and on the green field as the folder sees it (a guard
+            # against a calibration that places the playfield a little off)
+            try:
+                roi = roi & green_playfield_mask(background.image)
+            except ValueError:
+                pass
+    detector = FolderBallDetector(background, expected_radius_px=radius,
+                                  ball_colour=ball_colour)
+    threshold = s.still_threshold if s.still_threshold is not None else FOLDER_THRESHOLD
+    meta = _meta(table, calibration, source.fps, str(source.path), "track-stills")
+    meta["stills"] = {"folder_background_images": 0 if background is None
+                      else background.n_images, "ball_threshold": threshold}
+    bar = _Progress(source.frame_count, progress)
+    other_view = 0
     with RecordWriter(out_dir, meta, extra_columns=("source", "ball_score")) as rec:
         for frame in source:
             t0 = time.perf_counter()
-            cands = detector.detect(frame.image, roi=roi)
+            if detector.shows_view(frame.image, roi):
+                cands = detector.detect(frame.image, roi=roi)
+            else:  # another camera: the calibration does not hold, no ball can be placed
+                cands = BallCandidates.empty()
+                other_view += 1
             lifted = lift_candidates(cands.uv, cands.score, camera, table)
             reading = rods.read(frame.image)
-            if len(lifted.xy) and lifted.score[0] >= s.still_threshold:
+            if len(lifted.xy) and lifted.score[0] >= threshold:
                 xy, state, score = lifted.xy[0], SEEN, float(lifted.score[0])
             else:
                 xy, state, score = np.full(2, np.nan), OUT, None
@@ -406,9 +447,29 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
             bar.show(summary.frames)
         summary.seconds = time.perf_counter() - t_start
         rec.update_meta(timing={"frames": summary.frames, "decode_s": summary.decode_s,
-                                "track_s": summary.track_s})
+                                "track_s": summary.track_s,
+                                "background_s": summary.seconds - summary.track_s
+                                - summary.decode_s},
+                        stills={**meta["stills"], "other_view": other_view})
     bar.done()
+    if other_view:
+        warnings.warn(f"{other_view} of {summary.frames} stills show another view than the "
+                      "folder's (another camera?): no ball placed in them", stacklevel=2)
     return summary
+
+
+def _goal_mouths(camera, table: TableSpec) -> np.ndarray:
+    """(H, W) bool: the goal mouths beyond the goal lines, at ball-centre height."""
+    import cv2
+
+    r = table.ball.radius
+    gw, gd = 0.5 * table.goal.width, table.goal.depth
+    mask = np.zeros((camera.height, camera.width), np.uint8)
+    for sign in (-1, 1):
+        x0, x1 = sign * table.half_length, sign * (table.half_length + gd)
+        box = np.array([[x0, -gw, r], [x1, -gw, r], [x1, gw, r], [x0, gw, r]])
+        cv2.fillPoly(mask, [np.round(camera.table_to_pixel(box)).astype(np.int32)], 1)
+    return mask.astype(bool)
 
 
 # ---------------------------------------------------------------------- command line

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reconstruct.ball_eval import evaluate_stills, precision_recall
-from reconstruct.ball_still import STILL_THRESHOLD
+from reconstruct.ball_eval import evaluate_stills, precision_recall, split
+from reconstruct.ball_folder import FOLDER_THRESHOLD
 
 _REPO = Path(__file__).resolve().parents[2]
 _CANDIDATES = [Path(os.environ["FOOSBALL_REAL_DATA"])] if "FOOSBALL_REAL_DATA" in os.environ \
@@ -29,15 +29,18 @@ def results():
 
 
 def test_real_stills_no_worse_than_measured(results):
-    # the level reached (precision 0.99, recall 0.44 at the detection threshold): a floor
-    # against regressions while the target below is open
-    pr = precision_recall(results, threshold=STILL_THRESHOLD)
-    assert pr["precision"] >= 0.95 and pr["recall"] >= 0.40, pr
+    # the level reached with the folder background (all 289: precision 0.945, recall 0.827;
+    # odd files, held out from the tuning: 0.923, 0.816): a floor against regressions while
+    # the target below is open
+    pr = precision_recall(results, threshold=FOLDER_THRESHOLD)
+    assert pr["precision"] >= 0.92 and pr["recall"] >= 0.80, pr
+    held_out = precision_recall(split(results, "odd"), threshold=FOLDER_THRESHOLD)
+    assert held_out["precision"] >= 0.90 and held_out["recall"] >= 0.79, held_out
 
 
 @pytest.mark.xfail(strict=True, reason="target precision 0.95 / recall 0.90 not reached yet: "
-                   "balls half hidden under men or shaded score below look-alikes; see "
-                   "python -m reconstruct.ball_eval")
+                   "balls on painted spots and lines, mostly under men or in the rods' shade "
+                   "are missed; see python -m reconstruct.ball_eval and docs/evaluation.md")
 def test_real_stills_precision_recall(results):
-    pr = precision_recall(results, threshold=STILL_THRESHOLD)
+    pr = precision_recall(results, threshold=FOLDER_THRESHOLD)
     assert pr["precision"] >= 0.95 and pr["recall"] >= 0.90, pr
