@@ -79,9 +79,20 @@ class TrackSummary:
                 + ", ".join(f"{k} {v}" for k, v in sorted(self.events.items())))
 
 
+# Lab L (8-bit scale): a man's faces turned from the lamp are darker than his top (seen
+# 40-120 on one blue man); his team colour is learnt mostly from one shade. Without this
+# spread the mask loses the faces an oblique line of sight sees, and the angle fit swings
+# every man away from the camera by 2-8 degrees.
+SHADE_L_STD = 60.0
+MIN_CHROMA_SEPARATION = 4.0  # teams closer in (a, b) are told apart by lightness: no spread
+
+
 def _team_mask_from(calibration):
-    """A team mask for ``RodReader`` from the calibration's team colours."""
+    """A team mask for ``RodReader`` from the calibration's team colours, tolerant of
+    shading unless the two teams differ only in lightness."""
     models = {t.side: t.colour for t in calibration.teams}
+    if len(models) == 2 and models[0].chroma_separation(models[1]) > MIN_CHROMA_SEPARATION:
+        models = {s: m.with_lightness_spread(SHADE_L_STD) for s, m in models.items()}
 
     def mask(bgr, side):
         d = models[side].distance(bgr)
