@@ -85,6 +85,10 @@ class TrackSummary:
 # every man away from the camera by 2-8 degrees.
 SHADE_L_STD = 60.0
 MIN_CHROMA_SEPARATION = 4.0  # teams closer in (a, b) are told apart by lightness: no spread
+# image px: the outline this mask loses on every side (an edge pixel blending a man with the
+# field falls out of the team colour when it is less than about half the man's); the rod
+# reader shrinks its predicted silhouettes by as much
+MASK_EDGE_LOSS_PX = 0.5
 
 
 def _team_mask_from(calibration):
@@ -119,7 +123,8 @@ class VideoTracker:
         self.fps = float(fps)
         self.s = settings or TrackSettings()
         self.team_names = calibration.team_names or ("side0", "side1")
-        self.rods = RodReader(table, self.camera, _team_mask_from(calibration))
+        self.rods = RodReader(table, self.camera, _team_mask_from(calibration),
+                              edge_loss_px=MASK_EDGE_LOSS_PX)
         self.men = MenView(table, self.camera)
         self.radius_map = ball_radius_map(self.camera, table)
         # a ball centre stays a radius away from the walls (the goal mouths excepted)
@@ -383,7 +388,8 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
     out_dir = Path(out_dir)
     summary = TrackSummary(out_dir=out_dir)
     camera = calibration.camera
-    rods = RodReader(table, camera, _team_mask_from(calibration))
+    rods = RodReader(table, camera, _team_mask_from(calibration),
+                     edge_loss_px=MASK_EDGE_LOSS_PX)
     radius = ball_radius_map(camera, table)
     roi = playfield_mask(camera, table, margin=0.01)
     ball_colour = None
