@@ -122,11 +122,17 @@ class RodReader:
         proj = _project_onto_plane(corners, centre, t.rod_height)
         x0, x1 = proj[:, 0].min(), proj[:, 0].max()
         x0, x1 = max(x0, rod.x - 2.5 * half_x), min(x1, rod.x + 2.5 * half_x)
-        # a neighbouring rod of the same team looks the same: stop half-way to it
+        # a neighbouring rod of the same team looks the same: stop half-way to it, but not
+        # inside this rod's own men hanging straight down (a camera far along the table
+        # sees their feet past the half-way line)
+        lo, hi = self._hanging_extent(i)
         for j in (i - 1, i + 1):
             if 0 <= j < len(t.rods) and t.rods[j].side == rod.side:
                 mid = 0.5 * (rod.x + t.rods[j].x)
-                x0, x1 = (max(x0, mid), x1) if j < i else (x0, min(x1, mid))
+                if j < i:
+                    x0 = max(x0, min(mid, lo - step))
+                else:
+                    x1 = min(x1, max(mid, hi + step))
         y0, y1 = -t.half_width, t.half_width
         xs = np.arange(x0, x1, step)
         ys = np.arange(y0, y1, step)
@@ -138,6 +144,19 @@ class RodReader:
         lut, comb, rows = self._silhouettes(i, x0, y0, len(xs), len(ys), step)
         return _RodStrip(i, rod.side, x0, y0, step, uv[..., 0].copy(), uv[..., 1].copy(),
                          comb, rows, lut, np.array(rows, int).reshape(-1, 2), valid)
+
+    def _hanging_extent(self, i: int) -> tuple[float, float]:
+        """(x_min, x_max), m: the x extent on the strip plane of rod i's men hanging
+        straight down, seen from the camera."""
+        t = self.table
+        verts = np.concatenate([part_vertices(p, segments=8) for p in man_parts(t)])
+        xs = []
+        for m in range(t.rods[i].men):
+            R, tr = man_to_table(t, i, m, 0.0, 0.0)
+            xs.append(_project_onto_plane(verts @ R.T + tr, self.camera.position,
+                                          t.rod_height)[:, 0])
+        xs = np.concatenate(xs)
+        return float(xs.min()), float(xs.max())
 
     def _silhouettes(self, i, x0, y0, nx, ny, step):
         """Predicted silhouettes of rod i's men on the strip, for every angle bin."""
