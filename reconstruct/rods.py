@@ -90,11 +90,18 @@ class RodReader:
             much each pixel looks like the men of ``side``.
         step: m per strip pixel; default: about two image pixels at the table centre, at
             least ``MIN_STEP``.
+        edge_loss_px: image px the team mask loses of a man's outline on every side (a
+            mask that drops the edge pixels blending the man with the field). The predicted
+            silhouettes are shrunk by as much: left whole, they favour the angles that show
+            a man shortest, which for an oblique line of sight is a man swung away from the
+            camera. Applied in steps of a quarter strip pixel.
     """
 
-    def __init__(self, table: TableSpec, camera: Camera, team_mask, step: float | None = None):
+    def __init__(self, table: TableSpec, camera: Camera, team_mask, step: float | None = None,
+                 edge_loss_px: float = 0.0):
         self.table = table
         self.camera = camera
+        self.edge_loss_px = float(edge_loss_px)
         # about two image pixels, but no finer than 3.5 mm: a sharper camera gains nothing
         # here (the comb and silhouettes are fitted with sub-bin precision) but cost
         self.step = step or max(2.0 * _pixel_footprint(camera, table), MIN_STEP)
@@ -115,11 +122,17 @@ class RodReader:
         proj = _project_onto_plane(corners, centre, t.rod_height)
         x0, x1 = proj[:, 0].min(), proj[:, 0].max()
         x0, x1 = max(x0, rod.x - 2.5 * half_x), min(x1, rod.x + 2.5 * half_x)
-        # a neighbouring rod of the same team looks the same: stop half-way to it
+        # a neighbouring rod of the same team looks the same: stop half-way to it, but not
+        # inside this rod's own men hanging straight down (a camera far along the table
+        # sees their feet past the half-way line)
+        lo, hi = self._hanging_extent(i)
         for j in (i - 1, i + 1):
             if 0 <= j < len(t.rods) and t.rods[j].side == rod.side:
                 mid = 0.5 * (rod.x + t.rods[j].x)
-                x0, x1 = (max(x0, mid), x1) if j < i else (x0, min(x1, mid))
+                if j < i:
+                    x0 = max(x0, min(mid, lo - step))
+                else:
+                    x1 = min(x1, max(mid, hi + step))
         y0, y1 = -t.half_width, t.half_width
         xs = np.arange(x0, x1, step)
         ys = np.arange(y0, y1, step)
@@ -132,6 +145,19 @@ class RodReader:
         return _RodStrip(i, rod.side, x0, y0, step, uv[..., 0].copy(), uv[..., 1].copy(),
                          comb, rows, lut, np.array(rows, int).reshape(-1, 2), valid)
 
+    def _hanging_extent(self, i: int) -> tuple[float, float]:
+        """(x_min, x_max), m: the x extent on the strip plane of rod i's men hanging
+        straight down, seen from the camera."""
+        t = self.table
+        verts = np.concatenate([part_vertices(p, segments=8) for p in man_parts(t)])
+        xs = []
+        for m in range(t.rods[i].men):
+            R, tr = man_to_table(t, i, m, 0.0, 0.0)
+            xs.append(_project_onto_plane(verts @ R.T + tr, self.camera.position,
+                                          t.rod_height)[:, 0])
+        xs = np.concatenate(xs)
+        return float(xs.min()), float(xs.max())
+
     def _silhouettes(self, i, x0, y0, nx, ny, step):
         """Predicted silhouettes of rod i's men on the strip, for every angle bin."""
         t = self.table
@@ -142,6 +168,10 @@ class RodReader:
         allv = np.concatenate(verts)  # (P, 3), the man's own frame
         ss = 4  # supersampling of the silhouettes, for sub-pixel profiles
         scale = ss / step
+        # the mask's loss at the edges, in supersampled cells at this rod
+        loss = self.edge_loss_px * _pixel_footprint(self.camera, t, rod.x) * scale
+        er = int(round(loss))
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * er + 1, 2 * er + 1))
         lut = np.zeros((rod.men, N_ANGLES, nx), np.float32)
         comb = np.zeros(ny)
         rows = []
@@ -162,6 +192,8 @@ class RodReader:
                 for q in range(len(verts)):
                     hull = cv2.convexHull(pts[sizes[q]:sizes[q + 1]])
                     cv2.fillConvexPoly(img, hull, 1, lineType=cv2.LINE_8, shift=4)
+                if er > 0:
+                    img = cv2.erode(img, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
                 img = img.reshape((r1 - r0) // ss, ss, nx, ss).sum(axis=(1, 3)) / float(ss * ss)
                 lut[m, k] = img.sum(axis=0)
                 if k == N_ANGLES // 2:  # angle 0: the comb along y
@@ -290,10 +322,11 @@ def _parabolic(cost: np.ndarray, k: np.ndarray) -> np.ndarray:
     return np.clip(off, -0.5, 0.5)
 
 
-def _pixel_footprint(camera: Camera, table: TableSpec) -> float:
-    """m per image pixel at the table centre, on the plane of the rod axes."""
-    uv = camera.table_to_pixel(np.array([[0.0, 0.0, table.rod_height],
-                                         [0.01, 0.0, table.rod_height],
-                                         [0.0, 0.01, table.rod_height]]))
+def _pixel_footprint(camera: Camera, table: TableSpec, x: float = 0.0) -> float:
+    """m per image pixel at (x, 0) (default the table centre), on the plane of the rod
+    axes."""
+    uv = camera.table_to_pixel(np.array([[x, 0.0, table.rod_height],
+                                         [x + 0.01, 0.0, table.rod_height],
+                                         [x, 0.01, table.rod_height]]))
     px = max(np.linalg.norm(uv[1] - uv[0]), np.linalg.norm(uv[2] - uv[0]))
     return float(np.clip(0.01 / px, 0.001, 0.006))

@@ -87,9 +87,24 @@ class TrackSummary:
                 + ", ".join(f"{k} {v}" for k, v in sorted(self.events.items())))
 
 
+# Lab L (8-bit scale): a man's faces turned from the lamp are darker than his top (seen
+# 40-120 on one blue man); his team colour is learnt mostly from one shade. Without this
+# spread the mask loses the faces an oblique line of sight sees, and the angle fit swings
+# every man away from the camera by 2-8 degrees.
+SHADE_L_STD = 60.0
+MIN_CHROMA_SEPARATION = 4.0  # teams closer in (a, b) are told apart by lightness: no spread
+# image px: the outline this mask loses on every side (an edge pixel blending a man with the
+# field falls out of the team colour when it is less than about half the man's); the rod
+# reader shrinks its predicted silhouettes by as much
+MASK_EDGE_LOSS_PX = 0.5
+
+
 def _team_mask_from(calibration):
-    """A team mask for ``RodReader`` from the calibration's team colours."""
+    """A team mask for ``RodReader`` from the calibration's team colours, tolerant of
+    shading unless the two teams differ only in lightness."""
     models = {t.side: t.colour for t in calibration.teams}
+    if len(models) == 2 and models[0].chroma_separation(models[1]) > MIN_CHROMA_SEPARATION:
+        models = {s: m.with_lightness_spread(SHADE_L_STD) for s, m in models.items()}
 
     def mask(bgr, side):
         if side not in models:  # no colour found for this team: none of its men are seen
@@ -118,7 +133,8 @@ class VideoTracker:
         self.fps = float(fps)
         self.s = settings or TrackSettings()
         self.team_names = calibration.team_names or ("side0", "side1")
-        self.rods = RodReader(table, self.camera, _team_mask_from(calibration))
+        self.rods = RodReader(table, self.camera, _team_mask_from(calibration),
+                              edge_loss_px=MASK_EDGE_LOSS_PX)
         self.men = MenView(table, self.camera)
         self.radius_map = ball_radius_map(self.camera, table)
         # a ball centre stays a radius away from the walls (the goal mouths excepted)
@@ -392,7 +408,8 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
     if len(calibration.teams) < 2:
         warnings.warn("the calibration found no colour for one team or both: their rods are "
                       "not read (the ball is)", stacklevel=2)
-    rods = RodReader(table, camera, _team_mask_from(calibration))
+    rods = RodReader(table, camera, _team_mask_from(calibration),
+                     edge_loss_px=MASK_EDGE_LOSS_PX)
     radius = ball_radius_map(camera, table)
     # the playfield alone: a ball in a goal mouth is out of play, and in an oblique view the
     # mouths cover the goal counters' lights

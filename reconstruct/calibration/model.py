@@ -63,6 +63,20 @@ class ColourModel:
         """The mean colour as RGB, each 0..1."""
         return tuple(float(v) for v in lab_to_rgb(self.lab_mean))
 
+    def with_lightness_spread(self, std: float) -> ColourModel:
+        """The same colour with its lightness spread by another ``std`` (Lab L, 8-bit scale):
+        the shaded and the lit faces of one plastic differ mostly in lightness."""
+        cov = np.array(self.lab_cov) + np.diag([std**2, 0.0, 0.0])
+        return ColourModel(self.name, self.lab_mean,
+                           tuple(tuple(float(v) for v in row) for row in cov))
+
+    def chroma_separation(self, other: ColourModel) -> float:
+        """Mahalanobis distance between the (a, b) means of two colours, over their summed
+        (a, b) covariances: how far apart they are whatever their lightness."""
+        d = np.array(self.lab_mean[1:]) - np.array(other.lab_mean[1:])
+        cov = np.array(self.lab_cov)[1:, 1:] + np.array(other.lab_cov)[1:, 1:]
+        return float(np.sqrt(d @ np.linalg.solve(cov, d)))
+
     def distance(self, bgr: np.ndarray) -> np.ndarray:
         """Mahalanobis distance of pixels to this colour.
 
