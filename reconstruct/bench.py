@@ -45,7 +45,7 @@ class BenchCase:
 
 
 SUITES = {
-    "quick": tuple(BenchCase(s, 11, 6.0) for s in SCENARIO_ORDER),
+    "quick": tuple(BenchCase(s, 11, 4.0) for s in SCENARIO_ORDER),
     "full": tuple(BenchCase(s, 21, 60.0) for s in SCENARIO_ORDER),
 }
 
