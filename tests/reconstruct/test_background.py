@@ -41,6 +41,19 @@ def test_a_held_ball_stays_out_and_a_moving_man_is_learned():
     assert np.abs(bg.image[90, 80].astype(int) - BALL).max() <= 3
 
 
+def test_a_ball_resting_where_the_tracker_does_not_look_stays_out():
+    # lost under a man, the ball rests where no hypothesis holds it: it must not become part
+    # of the empty table (it would hide the ball there, and leave a ghost once it rolls on)
+    bg = SnapshotBackground(every=1, count=5)
+    bg.update(_table())
+    colour = np.array(BALL, np.float32)
+    for _ in range(8):
+        bg.update(_table(ball=(80, 90), man=20), keep=[], colour=colour)
+    img = bg.image.astype(int)
+    assert np.abs(img[85:96, 75:86] - GREEN).max() <= 2, "the resting ball entered the background"
+    assert np.abs(img[50, 25] - (40, 40, 200)).max() <= 2, "the man was not learned"
+
+
 def test_priming_leaves_no_ghost_of_the_first_ball():
     frames = [_table(ball=(20 + 25 * i, 60)) for i in range(5)]
     bg = SnapshotBackground(every=4)
