@@ -171,8 +171,8 @@ def matte_moments(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.nd
 def fit_streak(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarray,
                init: np.ndarray, radius_bounds: tuple[float, float] = (0.5, 1e3),
                max_iter: int = 8, tol: float = 2e-3, robust: float = 0.0,
-               footprint: float = 1.0, radius_prior: tuple[float, float] | None = None,
-               still: bool = False) -> StreakFit:
+               footprint: float = 1.0, radius_prior: tuple[float, float] | None = None
+               ) -> StreakFit:
     """Weighted least-squares fit of ``A * streak_coverage + B`` to a matte.
 
     Args:
@@ -188,30 +188,26 @@ def fit_streak(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarr
             which keeps a partly hidden ball from being fitted as a smaller one.
         robust: after converging, down-weight pixels the model does not explain (Cauchy
             weights with this scale, matte units) and fit again; 0: plain least squares.
-        still: keep the streak at ``init``'s (a disc, for a zero streak) and fit the rest.
     """
     prior = (0.0, 0.0) if radius_prior is None else (
         radius_prior[0], _PRIOR_PIXELS / radius_prior[1] ** 2)
-    fit = _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, footprint, prior,
-                    still)
+    fit = _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, footprint, prior)
     if robust <= 0:
         return fit
     p = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
     res = alpha - (fit.amplitude * streak_coverage(x, y, p, footprint) + fit.offset)
     w2 = weight / (1.0 + (res / robust) ** 2)
-    return _fit_once(x, y, alpha, w2, p, radius_bounds, max_iter, tol, footprint, prior, still)
+    return _fit_once(x, y, alpha, w2, p, radius_bounds, max_iter, tol, footprint, prior)
 
 
 _PRIOR_PIXELS = 4.0  # the radius prior weighs like this many pixels off by one matte unit
 
 
-def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior,
-              still: bool = False) -> StreakFit:
+def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
+              ) -> StreakFit:
     p = np.asarray(init, float).copy()
     p[2] = np.clip(p[2], *radius_bounds)
-    if still:
-        pass  # the streak stays as given (its derivatives are zeroed below)
-    elif np.hypot(p[3], p[4]) < 0.5:  # the model is even in the streak: leave s = 0
+    if np.hypot(p[3], p[4]) < 0.5:  # the model is even in the streak: leave s = 0
         p[3:5] = (0.5, 0.0) if np.hypot(p[3], p[4]) < 1e-9 else p[3:5] * 0.5 / np.hypot(
             p[3], p[4])
     lam = 1e-4
@@ -247,8 +243,6 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
     while it < max_iter:
         it += 1
         np.multiply(jf, ab[0], out=jac[:, :5])
-        if still:
-            jac[:, 3:5] = 0.0
         jac[:, 5] = f0
         res = alpha - (ab[0] * f0 + ab[1])
         jw = jac * weight[:, None]

@@ -36,8 +36,6 @@ SECOND_SEED = 0.5  # further seeds are fitted when their response is this fracti
 FIT_TOL = 0.02  # px: the fit stops when no parameter moves more than this
 FIT_ITERATIONS = 3  # Gauss-Newton steps at most (the moments start it close)
 FLAT_STEP = 3  # one in this many pixels away from the rim enters the fit (weighted up)
-PARTLY_SEEN = 0.6  # support weight under which a streaked fit is tried as a still disc too
-STILL_RMS_RATIO = 1.3  # ... and the disc is taken if it fits about as well as the streak
 
 
 def near_segment(x, y, params, dist: float) -> np.ndarray:
@@ -234,18 +232,6 @@ class MatteSearch:
             if hopeless or reach <= half - b or half >= max_half:
                 break
             half = int(np.ceil(min(reach + 0.6 * r + 2, max_half)))
-        if out is not None and out.fit.streak_length > 0.5 * out.fit.radius \
-                and out.fit.support_weight < PARTLY_SEEN:
-            # a ball partly hidden (under a rod, a man's edge) can be fitted as a streak
-            # reaching into the hidden part, which nothing contradicts: a still disc that
-            # explains the visible part about as well is the likelier reading
-            fit = out.fit
-            disc = fit_streak(x, y, alpha, weight, np.array([fit.u, fit.v, fit.radius, 0.0, 0.0]),
-                              radius_bounds=(0.35 * r, 2.5 * r), robust=self.robust_scale,
-                              footprint=float(b), max_iter=FIT_ITERATIONS + 2, tol=FIT_TOL,
-                              radius_prior=(r, 0.15 * r), still=True)
-            if disc.rms <= STILL_RMS_RATIO * fit.rms:
-                out = MatteFit(disc, x, y, float(b))
         return out
 
     @staticmethod
