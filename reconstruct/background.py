@@ -1,9 +1,12 @@
 """The empty table in video: a per-pixel median of a few sparse snapshots.
 
-Every ``every`` frames the newest frame becomes a snapshot, except where a pixel near
-where the tracker believes the ball is (seen, or hidden under a man) looks like the ball:
-there the snapshot keeps the current background, so a ball resting for seconds never enters
-it, while the men moving around it do. The background is the median of
+Every ``every`` frames the newest frame becomes a snapshot, except where a pixel looks like
+the ball (given its colour: anywhere; without it: near where the tracker believes the ball
+is, seen or hidden under a man): there the snapshot keeps the current background, so a ball
+resting for seconds never enters it, not even one the tracker lost under a man, while the
+men moving around it do. What stays ball-like for over ``HOLD_SNAPSHOTS`` snapshots in a
+row is the table after all (a marking a man stood on when the background was primed) and is
+learned. The background is the median of
 the last ``count`` snapshots (5: a median of 5 by min/max, exact and cheap), so anything
 that moves within a few snapshots (the ball, a swinging man, a hand) leaves it.
 
@@ -23,6 +26,7 @@ from reconstruct.ball_colour import AlphaMatte
 BALLISH_ALPHA = 0.2  # matte above which a pixel near the ball is taken for the ball
 BALLISH_WEIGHT = 0.2  # ... when the matte is trustworthy there
 _GROW = np.ones((5, 5), np.uint8)  # and 2 px around it (its blurred rim, its shadow)
+HOLD_SNAPSHOTS = 6  # snapshots in a row a ball-like pixel is held back at most
 
 
 def median3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -54,6 +58,7 @@ class SnapshotBackground:
         self._snaps: deque[np.ndarray] = deque(maxlen=count)
         self.image: np.ndarray | None = None  # (H, W, 3) uint8, the current background
         self._n = 0
+        self._held: np.ndarray | None = None  # (H, W) uint8, snapshots held back in a row
         self.version = 0  # bumped whenever ``image`` changes
 
     def prime(self, frames: list[np.ndarray]) -> None:
@@ -78,10 +83,11 @@ class SnapshotBackground:
         self.version += 1
 
     def update(self, frame: np.ndarray, keep=(), colour: np.ndarray | None = None) -> bool:
-        """Take a frame (H, W, 3) uint8. ``keep``: boxes ``(u, v, half)`` px around where the
-        ball may be; there, the pixels that look like the ball (``colour`` BGR, its matte
-        against the current background) keep the background's value, everything else
-        (a man moving, the light) is learned. Returns whether the background changed."""
+        """Take a frame (H, W, 3) uint8. With the ball's ``colour`` (BGR), every pixel that
+        looks like the ball (its matte against the current background) keeps the
+        background's value; without it, only those inside ``keep``: boxes ``(u, v, half)``
+        px around where the ball may be. Everything else (a man moving, the light) is
+        learned. Returns whether the background changed."""
         self._n += 1
         if self.image is None:
             self._fill(frame.copy())
@@ -90,6 +96,22 @@ class SnapshotBackground:
             return False
         snap = frame.copy()
         h, w = frame.shape[:2]
+        if colour is not None:
+            # nowhere does a ball-like pixel enter: a ball resting where the tracker does not
+            # believe it is (lost under a man) would become part of the empty table, and leave
+            # a ghost where it stood once it rolls on
+            a, wgt = AlphaMatte(self.image, colour, precompute=False).alpha_weight(
+                frame, (0, h, 0, w))
+            ballish = ((a > BALLISH_ALPHA) & (wgt > BALLISH_WEIGHT)).astype(np.uint8)
+            ballish = cv2.dilate(ballish, _GROW)
+            # ... for a while: what stays ball-like for longer is the table (a marking a man
+            # stood on when the background was primed), and is learned after all
+            if self._held is None or self._held.shape != ballish.shape:
+                self._held = np.zeros_like(ballish)
+            self._held = cv2.multiply(cv2.add(self._held, 1), ballish)
+            hold = (ballish > 0) & (self._held <= HOLD_SNAPSHOTS)
+            np.copyto(snap, self.image, where=hold[..., None])
+            keep = ()
         for u, v, half in keep:
             r = int(np.ceil(half))
             y0, y1 = max(0, int(v) - r), min(h, int(v) + r + 2)

@@ -156,7 +156,6 @@ class VideoTracker:
         self._online_unwrap: np.ndarray | None = None
         self._last = None  # last online path point
         self._since_full = 0
-        self._strong: list[tuple[float, float, float]] = []  # good candidates, last frame
 
     # ------------------------------------------------------------------ per frame
     def _windows(self) -> np.ndarray | None:
@@ -194,19 +193,10 @@ class VideoTracker:
                 self.background.image, 1.2 * r)))
 
     def _update_background(self, image: np.ndarray) -> None:
-        """Snapshot the table, leaving out the ball: the ball-like pixels around the last
-        frame's good candidates and around where hidden hypotheses hold it, so a resting or
-        held ball never enters the background (a stale patch of background would make
-        clutter where a man moved away, so nothing else is held back)."""
-        keep = [(u, v, 1.3 * rad + 3) for u, v, rad in self._strong]
-        hid = self.path.hidden_positions(self.s.windows)
-        if len(hid):
-            r = self.table.ball.radius
-            uv = self.camera.table_to_pixel(np.column_stack([hid, np.full(len(hid), r)]))
-            for u, v in uv:
-                keep.append((u, v, 2.0 * self.detector.radius_at(u, v, self.radius_map.shape)
-                             + 3))
-        self.background.update(image, keep, self.detector.colour)
+        """Snapshot the table, leaving out every pixel that looks like the ball (a resting or
+        held ball never enters the background, wherever it is; a stale patch of background
+        would make clutter where a man moved away, so nothing else is held back)."""
+        self.background.update(image, colour=self.detector.colour)
 
     def process(self, frame: Frame):
         """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
@@ -227,9 +217,6 @@ class VideoTracker:
             else:
                 self._since_full += 1
         cands = _unique(cands, 0.5 * float(np.median(cands.radius_px)) if len(cands) else 1.0)
-        strong = cands.score > 0.25
-        self._strong = list(zip(cands.u[strong], cands.v[strong],
-                                cands.radius_px[strong] + 0.5 * cands.streak_px[strong]))
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
         reading = self.rods.read(image)
         shifts, angles = self.rod_paths.update(reading)
