@@ -268,7 +268,6 @@ class Footage:
         men_rects = scene.men_shadow_rects(fs.poses[[0, len(fs.poses) // 2, -1], MEN0:m.ball_body])
         self.main_fbo.bind()
         gl.glEnable(gl.GL_FRAMEBUFFER_SRGB)
-        scene.draw_shadows(view, men_rects, fs.ball_path)
         self._ball_lit = scene.ball_lamp_share(fs.mid.ball, men_rects)
         moving = {r for g in groups for r in g.rods}
         ball_moving = any(g.ball for g in groups)
@@ -282,6 +281,9 @@ class Footage:
             scene.draw_body_range(0, first, count)
         if not ball_moving:
             scene.draw_body_range(0, *m.ball_range, lit=self._ball_lit)
+        # the shadows after the still bodies: the playfield they hide (most of a shadow under
+        # a man seen from above) fails the depth test and is not shaded; the same image
+        scene.draw_shadows(view, men_rects, fs.ball_path)
         if groups:
             self._draw_blurred(groups, first_row)
         gl.glDisable(gl.GL_FRAMEBUFFER_SRGB)
