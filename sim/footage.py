@@ -40,6 +40,7 @@ from sim.exposure import (
     path_length,
     sample_times,
     samples_for,
+    samples_many,
 )
 from sim.lens import pinhole_for
 from sim.look import Look
@@ -195,12 +196,21 @@ class Footage:
         fs.men_uv = uv[len(uv) // 2]
         groups = []
         W, H = self.pinhole.width, self.pinhole.height
-        for rod in range(8):
-            n = samples_for(float(move[rod]), s.blur_step_px, s.max_blur_samples)
-            if n > 1:
+        ns = samples_many(move, s.blur_step_px, s.max_blur_samples)
+        blurred = np.nonzero(ns > 1)[0]
+        if len(blurred) and np.all(np.isfinite(lo[blurred])) and np.all(np.isfinite(hi[blurred])):
+            # bounding_rect of each rod's box, for all rods at once
+            x0y0 = np.maximum(np.floor(lo[blurred] - 3.0).astype(int), 0)
+            x1y1 = np.minimum(np.ceil(hi[blurred] + 3.0).astype(int) + 1, [W, H])
+            for rod, n, a, b in zip(blurred.tolist(), ns[blurred].tolist(), x0y0.tolist(),
+                                    x1y1.tolist()):
+                if b[0] > a[0] and b[1] > a[1]:
+                    groups.append(BlurGroup([rod], False, (a[0], a[1], b[0], b[1]), n))
+        else:
+            for rod in blurred.tolist():
                 rect = bounding_rect(np.concatenate([lo[rod], hi[rod]]), 3.0, W, H)
                 if rect is not None:
-                    groups.append(BlurGroup([rod], False, rect, n))
+                    groups.append(BlurGroup([rod], False, rect, int(ns[rod])))
         if np.all(np.isfinite(fs.ball_path)):
             buv = self._pinhole_project(fs.ball_path)
             n = samples_for(float(path_length(buv)), s.ball_blur_step_px, s.max_blur_samples)
@@ -238,7 +248,9 @@ class Footage:
     @property
     def _rod_starts(self) -> np.ndarray:
         """(8,) int: index of each rod's first man among all men."""
-        return np.searchsorted(self.model.man_rod, np.arange(8))
+        if not hasattr(self, "_rod_starts_cache"):
+            self._rod_starts_cache = np.searchsorted(self.model.man_rod, np.arange(8))
+        return self._rod_starts_cache
 
     def _ball_radius_px(self, ball) -> float:
         return self.probe.radius_px(ball)
