@@ -12,9 +12,10 @@ a video file, and returns the frame's ground truth:
 - ``ball_state``: ``out`` when not in play, ``hidden`` when in play but under 10 % visible,
   else ``visible``.
 
-Per frame: the static table (drawn once) is copied in; the moving bodies' shadows are laid
-on the playfield; still bodies are drawn once; moving ones are averaged over time samples in
-their own screen rectangle (motion blur); an ID render measures the ball's visibility; the
+Per frame: the static table (drawn once) is copied in; still bodies are drawn once; the
+moving bodies' shadows are laid on the playfield (after the still bodies, which hide part of
+them); moving bodies are averaged over time samples in their own screen rectangle (motion
+blur); an ID render measures the ball's visibility; the
 camera pass applies lens distortion, vignetting, exposure, flicker, noise, white balance and
 sRGB; the frame is read back and encoded.
 """
