@@ -111,6 +111,14 @@ def samples_for(length_px: float, step_px: float, max_samples: int) -> int:
     return int(min(max_samples, max(2, np.ceil(length_px / step_px) + 1)))
 
 
+def samples_many(lengths_px: np.ndarray, step_px: float, max_samples: int) -> np.ndarray:
+    """``samples_for`` of each of ``lengths_px`` (N,) px: (N,) int."""
+    length = np.asarray(lengths_px, float)
+    ok = np.isfinite(length) & (length >= max(0.5 * step_px, 1.0))
+    n = np.ceil(np.where(ok, length, 0.0) / step_px) + 1
+    return np.where(ok, np.minimum(max_samples, np.maximum(2, n)), 1).astype(int)
+
+
 @dataclass
 class BlurGroup:
     """Bodies blurred together in one screen rectangle.

@@ -12,9 +12,10 @@ a video file, and returns the frame's ground truth:
 - ``ball_state``: ``out`` when not in play, ``hidden`` when in play but under 10 % visible,
   else ``visible``.
 
-Per frame: the static table (drawn once) is copied in; the moving bodies' shadows are laid
-on the playfield; still bodies are drawn once; moving ones are averaged over time samples in
-their own screen rectangle (motion blur); an ID render measures the ball's visibility; the
+Per frame: the static table (drawn once) is copied in; still bodies are drawn once; the
+moving bodies' shadows are laid on the playfield (after the still bodies, which hide part of
+them); moving bodies are averaged over time samples in their own screen rectangle (motion
+blur); an ID render measures the ball's visibility; the
 camera pass applies lens distortion, vignetting, exposure, flicker, noise, white balance and
 sRGB; the frame is read back and encoded.
 """
@@ -40,6 +41,7 @@ from sim.exposure import (
     path_length,
     sample_times,
     samples_for,
+    samples_many,
 )
 from sim.lens import pinhole_for
 from sim.look import Look
@@ -195,12 +197,21 @@ class Footage:
         fs.men_uv = uv[len(uv) // 2]
         groups = []
         W, H = self.pinhole.width, self.pinhole.height
-        for rod in range(8):
-            n = samples_for(float(move[rod]), s.blur_step_px, s.max_blur_samples)
-            if n > 1:
+        ns = samples_many(move, s.blur_step_px, s.max_blur_samples)
+        blurred = np.nonzero(ns > 1)[0]
+        if len(blurred) and np.all(np.isfinite(lo[blurred])) and np.all(np.isfinite(hi[blurred])):
+            # bounding_rect of each rod's box, for all rods at once
+            x0y0 = np.maximum(np.floor(lo[blurred] - 3.0).astype(int), 0)
+            x1y1 = np.minimum(np.ceil(hi[blurred] + 3.0).astype(int) + 1, [W, H])
+            for rod, n, a, b in zip(blurred.tolist(), ns[blurred].tolist(), x0y0.tolist(),
+                                    x1y1.tolist()):
+                if b[0] > a[0] and b[1] > a[1]:
+                    groups.append(BlurGroup([rod], False, (a[0], a[1], b[0], b[1]), n))
+        else:
+            for rod in blurred.tolist():
                 rect = bounding_rect(np.concatenate([lo[rod], hi[rod]]), 3.0, W, H)
                 if rect is not None:
-                    groups.append(BlurGroup([rod], False, rect, n))
+                    groups.append(BlurGroup([rod], False, rect, int(ns[rod])))
         if np.all(np.isfinite(fs.ball_path)):
             buv = self._pinhole_project(fs.ball_path)
             n = samples_for(float(path_length(buv)), s.ball_blur_step_px, s.max_blur_samples)
@@ -238,7 +249,9 @@ class Footage:
     @property
     def _rod_starts(self) -> np.ndarray:
         """(8,) int: index of each rod's first man among all men."""
-        return np.searchsorted(self.model.man_rod, np.arange(8))
+        if not hasattr(self, "_rod_starts_cache"):
+            self._rod_starts_cache = np.searchsorted(self.model.man_rod, np.arange(8))
+        return self._rod_starts_cache
 
     def _ball_radius_px(self, ball) -> float:
         return self.probe.radius_px(ball)
@@ -268,7 +281,6 @@ class Footage:
         men_rects = scene.men_shadow_rects(fs.poses[[0, len(fs.poses) // 2, -1], MEN0:m.ball_body])
         self.main_fbo.bind()
         gl.glEnable(gl.GL_FRAMEBUFFER_SRGB)
-        scene.draw_shadows(view, men_rects, fs.ball_path)
         self._ball_lit = scene.ball_lamp_share(fs.mid.ball, men_rects)
         moving = {r for g in groups for r in g.rods}
         ball_moving = any(g.ball for g in groups)
@@ -282,6 +294,9 @@ class Footage:
             scene.draw_body_range(0, first, count)
         if not ball_moving:
             scene.draw_body_range(0, *m.ball_range, lit=self._ball_lit)
+        # the shadows after the still bodies: the playfield they hide (most of a shadow under
+        # a man seen from above) fails the depth test and is not shaded; the same image
+        scene.draw_shadows(view, men_rects, fs.ball_path)
         if groups:
             self._draw_blurred(groups, first_row)
         gl.glDisable(gl.GL_FRAMEBUFFER_SRGB)

@@ -103,13 +103,23 @@ class VisibilityProbe:
                     or abs(ball[1]) > t.half_width - NEAR_WALL or ball[2] > t.wall_height)
 
     def _rods_near(self, c: np.ndarray, r: float) -> list[int]:
-        a, b = self._rod_ends[:, 0], self._rod_ends[:, 1]
-        ab = b - a
-        s = np.clip(np.einsum("ij,ij->i", c - a, ab) / np.einsum("ij,ij->i", ab, ab), 0, 1)
+        a, ab, ab2, rod_px = self._rod_segments
+        s = np.clip(np.einsum("ij,ij->i", c - a, ab) / ab2, 0, 1)
         d = np.linalg.norm(c - (a + s[:, None] * ab), axis=1)
-        dist = max(np.linalg.norm(self._eye - [0.0, 0.0, self.table.rod_height]), 0.1)
-        reach = r + 0.5 * self.pinhole.fx * self.table.rod_diameter / dist + 2.0
+        reach = r + rod_px + 2.0
         return [int(i) for i in np.nonzero(d < reach)[0]]
+
+    @property
+    def _rod_segments(self):
+        """The rods' images as segments (start (8, 2) px, direction (8, 2) px, its squared
+        length (8,) px^2) and a rod's half width, px (computed once)."""
+        if not hasattr(self, "_rod_segments_cache"):
+            a, b = self._rod_ends[:, 0], self._rod_ends[:, 1]
+            ab = b - a
+            dist = max(np.linalg.norm(self._eye - [0.0, 0.0, self.table.rod_height]), 0.1)
+            rod_px = 0.5 * self.pinhole.fx * self.table.rod_diameter / dist
+            self._rod_segments_cache = (a, ab, np.einsum("ij,ij->i", ab, ab), rod_px)
+        return self._rod_segments_cache
 
     def _men_near(self, c: np.ndarray, r: float, poses: np.ndarray, uv=None) -> list[int]:
         """Rods with a man whose image box comes within ``r`` px of ``c``."""

@@ -10,6 +10,7 @@ from sim.exposure import (
     merge_groups,
     sample_times,
     samples_for,
+    samples_many,
 )
 from sim.scripted import exposure_states, make_script
 from sim.state import interpolate_state
@@ -45,6 +46,13 @@ def test_blur_sample_count_follows_the_motion():
     assert samples_for(10.0, 1.0, 96) == 11
     assert samples_for(1e6, 1.0, 96) == 96
     assert samples_for(np.nan, 1.0, 96) == 1
+
+
+def test_sample_counts_of_many_lengths_match_one_at_a_time():
+    lengths = np.array([np.nan, np.inf, -1.0, 0.0, 0.74, 0.75, 1.0, 1.5, 3.2, 10.0, 143.9, 1e6])
+    for step, most in ((1.5, 96), (1.0, 96), (2.5, 5), (1.0, 1)):
+        want = [samples_for(float(x), step, most) for x in lengths]
+        assert samples_many(lengths, step, most).tolist() == want
 
 
 def test_overlapping_groups_merge():
