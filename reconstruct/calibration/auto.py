@@ -18,6 +18,7 @@ from reconstruct.calibration import solve
 from reconstruct.calibration.field import Field, find_field, median_image, refine_outline
 from reconstruct.calibration.rods import find_rods, gradients, trace_rod
 from reconstruct.calibration.solve import LineEvidence
+from reconstruct.views import main_view_frames
 from sim.camera import Camera
 from sim.table import TableSpec
 
@@ -183,17 +184,6 @@ def _evidence_fun(table, size, ev_rods, outline, gate, p, drop=()):
     return ev, (lambda x: ev.weight * solve.line_residuals(x, size, segs, ev))
 
 
-def _select_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
-    """Drop frames from another view (cuts, replays): keep those close to the median."""
-    if len(frames) < 3:
-        return list(frames)
-    thumbs = np.stack([cv2.resize(f, (64, 36), interpolation=cv2.INTER_AREA) for f in frames])
-    med = np.median(thumbs.astype(np.float32), axis=0)
-    diff = np.abs(thumbs - med).mean(axis=(1, 2, 3))
-    keep = diff <= max(2.0 * np.median(diff), 8.0)
-    return [f for f, k in zip(frames, keep) if k]
-
-
 def _orient(med: np.ndarray, field: Field, table: TableSpec, rank: int = 0):
     """Which pair of the outline's sides are the goal lines: the one across which the rods'
     pattern shows most strongly (``rank`` 1: the other pair). Returns the rods' guess, the
@@ -353,7 +343,7 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     Raises:
         ValueError: no playfield or rods in view.
     """
-    frames = _select_frames(frames)
+    frames = main_view_frames(frames)
     med = median_image(frames)
     h, w = med.shape[:2]
     size = (w, h)
