@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from reconstruct.calibration import solve
-from reconstruct.calibration.auto import check_fit, fit_camera
+from reconstruct.calibration.auto import fit_camera_best
 from reconstruct.calibration.colours import find_teams
 from reconstruct.calibration.field import find_field, median_image
 from reconstruct.calibration.model import Calibration, ColourModel, Team
@@ -94,18 +94,7 @@ def calibrate_auto(frames: list[np.ndarray], table: TableSpec, *,
         ValueError: no table in view, or a fit too poor to trust.
     """
     frames = main_view_frames(list(frames))
-    try:
-        fit = fit_camera(list(frames), table, seed=seed)
-        check_fit(fit, table)
-    except ValueError as first:
-        # The rods' pattern may have shown more strongly along the table than across it
-        # (markings, a striped field): try the other pair of sides as the goal lines; if
-        # that fails too, the first reason is the one to tell.
-        try:
-            fit = fit_camera(list(frames), table, seed=seed, orientation=1)
-            check_fit(fit, table)
-        except ValueError:
-            raise first from None
+    fit = fit_camera_best(frames, table, seed=seed)
     teams = find_teams(frames, fit.camera, table, fit.field.colour, fit.median, seed=seed)
     notes: list[str] = []
     camera, teams = _orient_teams(fit.camera, teams, side_colours, notes)

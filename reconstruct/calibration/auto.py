@@ -329,7 +329,7 @@ def _biased_lines(p: np.ndarray, size, table: TableSpec, ev: LineEvidence,
 
 
 def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
-               log: list | None = None, orientation: int = 0) -> Fit:
+               log: list | None = None, orientation: int = 0, rod_shift: int = 0) -> Fit:
     """Fit the camera to frames of a table (see the module docstring).
 
     Args:
@@ -339,6 +339,10 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
         log: if given, (stage name, parameters, evidence) tuples are appended (debugging).
         orientation: 0 to take the goal lines across which the rods show most strongly, 1
             for the other pair of the outline's sides (a second try when the first fails).
+        rod_shift: the rods found in the rectified view taken as the table's rods this many
+            places further along x (-1, +1: when the playfield found stops short at one end,
+            e.g. at a rod whose men cut off the strip behind it, the rods' pattern is found
+            one rod off; ``fit_camera_best`` tries both).
 
     Raises:
         ValueError: no playfield or rods in view.
@@ -353,6 +357,10 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     outline = refine_outline(field.outline, gu, gv, field.on_edge)
     guess, quad, H = _orient(med, field, table, orientation)
     ev_rods = _initial_traces(gu, gv, guess, H, table)
+    if rod_shift:
+        line = ev_rods.line + rod_shift
+        ok = (line >= 0) & (line < len(table.rods))
+        ev_rods = LineEvidence(ev_rods.points[ok], line[ok], ev_rods.weight[ok])
     p = _search_pose(ev_rods, outline, quad, table, size)
     if log is not None:
         log.append(("search", p, ev_rods))
@@ -414,3 +422,56 @@ def check_fit(fit: Fit, table: TableSpec) -> None:
     if problems:
         raise ValueError("calibration does not fit the table: " + "; ".join(problems)
                          + " (check --table, or give a calibration points file)")
+
+
+def fit_problems(fit: Fit, table: TableSpec) -> str | None:
+    """Why a fit is too poor to trust (``check_fit``'s message), or None."""
+    try:
+        check_fit(fit, table)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+ROD_SHIFTS = (0, 1, -1)  # rod label shifts tried, in order (see ``fit_camera``)
+
+
+def fit_camera_best(frames: list[np.ndarray], table: TableSpec, seed: int = 0) -> Fit:
+    """The fit that explains the frames best among the hypotheses ``fit_camera`` can take:
+    the goal lines on either pair of the outline's sides and the rods found taken one place
+    either way (``rod_shift``). The first fit that passes ``check_fit`` with every rod seen
+    is taken at once; otherwise the one passing the check with the most rods seen (then the
+    most of the outline explained) wins: a fit one rod off leaves one rod projected where
+    the image shows none, and the outline's far end unexplained.
+
+    Raises:
+        ValueError: no hypothesis passes the check (the first one's reason is told).
+    """
+    frames = main_view_frames(list(frames))
+    first_error: str | None = None
+    best: tuple | None = None
+    for orientation in (0, 1):
+        for shift in ROD_SHIFTS:
+            try:
+                fit = fit_camera(frames, table, seed=seed, orientation=orientation,
+                                 rod_shift=shift)
+            except (ValueError, cv2.error) as exc:  # a shifted rod may fall off the image
+                if first_error is None:
+                    first_error = str(exc)
+                if shift == 0:
+                    break  # no table on this pair of sides: shifting will not find one
+                continue
+            problem = fit_problems(fit, table)
+            if problem is not None:
+                first_error = first_error or problem
+                continue
+            if fit.rods_seen == len(table.rods):
+                return fit
+            key = (fit.rods_seen, fit.edge_inlier_fraction)
+            if best is None or key > best[0]:
+                best = (key, fit)
+        if best is not None:
+            break
+    if best is None:
+        raise ValueError(first_error or "calibration does not fit the table")
+    return best[1]
