@@ -4,8 +4,11 @@ strays of a broadcast's other cameras (close-ups, replays, a moved camera).
 The per-pixel median of the images is the dominant view (people and the ball move; the table
 and the floor stay) as long as more than half of them show it. An image shows that view when
 at least ``VIEW_MIN`` of its pixels (within an optional region, e.g. the playfield) lie within
-``VIEW_TOL`` Lab units of the median's. A close-up or another camera's angle matches it only
-where two flat areas happen to share a colour.
+``VIEW_TOL`` Lab units of the median's (``main_view``). A close-up or another camera's angle
+matches it only where two flat areas happen to share a colour; over a whole frame a plain
+floor can share it over half the image, so for whole frames (``main_view_mask``) the small
+grey thumbnail must also correlate with the median's by at least ``VIEW_NCC_MIN``: on
+leonhart-02 the other cameras' stills reach 0.50, the main view's 0.76 and more.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 VIEW_TOL = 20.0  # Lab units: a pixel this close to the median shows the same view
 VIEW_MIN = 0.4  # fraction of the pixels (of the region) that must show the median's view
 STEP = 5  # every STEP-th pixel of the region is compared (speed)
+VIEW_NCC_MIN = 0.65  # least correlation of a frame's grey 64 x 36 thumbnail with the median's
 THUMB_WIDTH = 320  # px: frames are compared at this width (the view, not its detail)
 
 
@@ -68,6 +72,27 @@ def thumbnail(image: np.ndarray, width: int = THUMB_WIDTH) -> np.ndarray:
     return cv2.resize(image, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
 
 
+def thumbnail_correlations(images: list[np.ndarray], size: tuple[int, int] = (64, 36)
+                           ) -> np.ndarray:
+    """(N,) float -1..1: the normalised correlation of each image's grey thumbnail (``size``
+    px) with the per-pixel median of all the thumbnails."""
+    grey = np.stack([cv2.resize(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY), size,
+                                interpolation=cv2.INTER_AREA) for im in images]).astype(np.float32)
+    grey -= grey.mean(axis=(1, 2), keepdims=True)
+    med = np.median(grey, axis=0)
+    med -= med.mean()
+    num = (grey * med).sum(axis=(1, 2))
+    den = np.sqrt((grey ** 2).sum(axis=(1, 2)) * (med ** 2).sum()) + 1e-9
+    return num / den
+
+
+def main_view_mask(frames: list[np.ndarray]) -> np.ndarray:
+    """(N,) bool: the whole frames (of one size) that show the dominant view: their colours
+    match the median's (``main_view`` on thumbnails) and their thumbnails correlate with it."""
+    thumbs = [thumbnail(f) for f in frames]
+    return main_view(thumbs)[0] & (thumbnail_correlations(thumbs) >= VIEW_NCC_MIN)
+
+
 def main_view_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
     """The frames of the dominant view, in their order: those of the most common size that
     show the view of their median. Fewer than 3 frames (or too few matches to tell a view:
@@ -79,7 +104,7 @@ def main_view_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
     frames = [f for f in frames if f.shape == common]
     if len(frames) < 3:
         return frames
-    keep, _ = main_view([thumbnail(f) for f in frames])
+    keep = main_view_mask(frames)
     if keep.sum() < max(2, len(frames) // 2):
         return frames
     return [f for f, k in zip(frames, keep) if k]
