@@ -437,41 +437,43 @@ ROD_SHIFTS = (0, 1, -1)  # rod label shifts tried, in order (see ``fit_camera``)
 
 
 def fit_camera_best(frames: list[np.ndarray], table: TableSpec, seed: int = 0) -> Fit:
-    """The fit that explains the frames best among the hypotheses ``fit_camera`` can take:
-    the goal lines on either pair of the outline's sides and the rods found taken one place
-    either way (``rod_shift``). The first fit that passes ``check_fit`` with every rod seen
-    is taken at once; otherwise the one passing the check with the most rods seen (then the
-    most of the outline explained) wins: a fit one rod off leaves one rod projected where
-    the image shows none, and the outline's far end unexplained.
+    """The fit that explains the frames best among the hypotheses ``fit_camera`` can take.
+
+    The goal lines are taken across the rods' strongest pattern, or else along the other
+    pair of the outline's sides (when the first fit fails ``check_fit``). A fit that passes
+    the check but does not see every rod may be one rod off (the playfield found stops short
+    at one end): the rods found are then taken one place either way (``rod_shift``), and a
+    shifted fit that passes the check and sees more rods wins (then the one explaining more
+    of the outline): one rod off leaves a rod projected where the image shows none. Shifts
+    are never tried on a fit that fails the check (a part of a table must stay refused).
 
     Raises:
         ValueError: no hypothesis passes the check (the first one's reason is told).
     """
     frames = main_view_frames(list(frames))
     first_error: str | None = None
-    best: tuple | None = None
     for orientation in (0, 1):
-        for shift in ROD_SHIFTS:
-            try:
-                fit = fit_camera(frames, table, seed=seed, orientation=orientation,
-                                 rod_shift=shift)
-            except (ValueError, cv2.error) as exc:  # a shifted rod may fall off the image
-                if first_error is None:
-                    first_error = str(exc)
-                if shift == 0:
-                    break  # no table on this pair of sides: shifting will not find one
-                continue
+        try:
+            fit = fit_camera(frames, table, seed=seed, orientation=orientation)
             problem = fit_problems(fit, table)
-            if problem is not None:
-                first_error = first_error or problem
+        except ValueError as exc:
+            problem = str(exc)
+        if problem is not None:
+            first_error = first_error or problem
+            continue
+        best = fit
+        for shift in ROD_SHIFTS:
+            if shift == 0 or best.rods_seen == len(table.rods):
                 continue
-            if fit.rods_seen == len(table.rods):
-                return fit
-            key = (fit.rods_seen, fit.edge_inlier_fraction)
-            if best is None or key > best[0]:
-                best = (key, fit)
-        if best is not None:
-            break
-    if best is None:
-        raise ValueError(first_error or "calibration does not fit the table")
-    return best[1]
+            try:
+                other = fit_camera(frames, table, seed=seed, orientation=orientation,
+                                   rod_shift=shift)
+            except (ValueError, cv2.error):  # a shifted rod may fall off the image
+                continue
+            if fit_problems(other, table) is None and \
+                    (other.rods_seen, other.edge_inlier_fraction) > \
+                    (best.rods_seen, best.edge_inlier_fraction) and \
+                    other.rods_seen > fit.rods_seen:
+                best = other
+        return best
+    raise ValueError(first_error or "calibration does not fit the table")
