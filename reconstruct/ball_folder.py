@@ -50,12 +50,15 @@ import numpy as np
 from reconstruct.ball import BallCandidates, BallDetector
 from reconstruct.ball_colour import ball_colour_bgr
 from reconstruct.ball_still import STILL_THRESHOLD, RimFitter, still_seeds, whiteness
+from reconstruct.views import VIEW_MIN, VIEW_TOL, main_view, median_image
+from reconstruct.views import to_lab as _lab
+
+__all__ = ["FOLDER_THRESHOLD", "SAMPLE_IMAGES", "MIN_IMAGES", "VIEW_MIN", "VIEW_TOL",
+           "FolderBackground", "FolderBallDetector", "folder_score", "median_image"]
 
 FOLDER_THRESHOLD = 0.725  # least score of a ball in a still judged with the folder background
 SAMPLE_IMAGES = 64  # images of a folder (spread over it) that make its background
 MIN_IMAGES = 8  # fewer images of one view make no background
-VIEW_TOL = 20.0  # Lab units: a pixel this close to the background shows the same view
-VIEW_MIN = 0.4  # fraction of the playfield that must show the background's view
 SHAKE_PX = 2  # camera shake tolerated, px
 FIELD_RADII = 8.0  # the field level is a median over this many ball radii
 WHITE_MIN = 10.0  # whiteness above background and field where the foreground starts
@@ -71,20 +74,6 @@ CHROMA_MAX = 20.0  # Lab chroma of a white ball's lit part at most (0..255 scale
 CHROMA_SIGMA = 8.0  # ... with this soft tolerance beyond
 EDGE_MARGIN = 0.6  # ball radii: least distance of a centre to the playfield's edge
 MAX_F_SEEDS = 12  # foreground seeds per still
-
-
-def median_image(images: list[np.ndarray], rows: int = 48) -> np.ndarray:
-    """Per-pixel median of equally sized uint8 images, in bands of rows (little memory)."""
-    k = (len(images) - 1) // 2
-    out = np.empty(images[0].shape, np.uint8)
-    for r in range(0, out.shape[0], rows):
-        band = np.stack([im[r:r + rows] for im in images])
-        out[r:r + rows] = np.partition(band, k, axis=0)[k]
-    return out
-
-
-def _lab(image: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(image, cv2.COLOR_BGR2Lab).astype(np.float32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,12 +110,8 @@ class FolderBackground:
         images = [im for im in images if im.shape == images[0].shape]
         if len(images) < MIN_IMAGES:
             return None
-        first = median_image(images)
-        mask = np.ones(first.shape[:2], bool) if roi is None else np.asarray(roi, bool)
-        ref = _lab(first)[mask][::5]
-        same = [im for im in images
-                if np.mean(np.linalg.norm(_lab(im)[mask][::5] - ref, axis=1) < VIEW_TOL)
-                >= VIEW_MIN]
+        keep, first = main_view(images, roi)
+        same = [im for im, k in zip(images, keep) if k]
         if len(same) < MIN_IMAGES:
             return None
         med = median_image(same) if len(same) < len(images) else first

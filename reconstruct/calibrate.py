@@ -23,13 +23,14 @@ import cv2
 import numpy as np
 
 from reconstruct.calibration import solve
-from reconstruct.calibration.auto import check_fit, fit_camera
+from reconstruct.calibration.auto import fit_camera_best
 from reconstruct.calibration.colours import find_teams
 from reconstruct.calibration.field import find_field, median_image
 from reconstruct.calibration.model import Calibration, ColourModel, Team
 from reconstruct.calibration.overlay import draw_overlay
 from reconstruct.calibration.points import MAX_ERROR_PX, fit_points, read_points
 from reconstruct.calibration.sources import sample_frames
+from reconstruct.views import main_view_frames
 from sim.camera import Camera
 from sim.table import TableSpec, load_table
 
@@ -81,7 +82,9 @@ def calibrate_auto(frames: list[np.ndarray], table: TableSpec, *,
 
     Args:
         frames: K (H, W, 3) uint8 BGR frames of one fixed camera, spread over time (the
-            median removes the ball, the hands and moving men); about 30 is plenty.
+            median removes the ball, the hands and moving men); about 30 is plenty. Frames
+            of other views among them (a broadcast's other cameras) are left out
+            (``reconstruct.views.main_view_frames``).
         table: the table in view.
         side_colours: the colour names of the teams defending -x and +x, if known (e.g. a
             simulation's ("red", "blue")): settles which goal is -x.
@@ -90,18 +93,8 @@ def calibrate_auto(frames: list[np.ndarray], table: TableSpec, *,
     Raises:
         ValueError: no table in view, or a fit too poor to trust.
     """
-    try:
-        fit = fit_camera(list(frames), table, seed=seed)
-        check_fit(fit, table)
-    except ValueError as first:
-        # The rods' pattern may have shown more strongly along the table than across it
-        # (markings, a striped field): try the other pair of sides as the goal lines; if
-        # that fails too, the first reason is the one to tell.
-        try:
-            fit = fit_camera(list(frames), table, seed=seed, orientation=1)
-            check_fit(fit, table)
-        except ValueError:
-            raise first from None
+    frames = main_view_frames(list(frames))
+    fit = fit_camera_best(frames, table, seed=seed)
     teams = find_teams(frames, fit.camera, table, fit.field.colour, fit.median, seed=seed)
     notes: list[str] = []
     camera, teams = _orient_teams(fit.camera, teams, side_colours, notes)
@@ -159,13 +152,16 @@ def calibrate_cli(args) -> int:
     """``foosball calibrate INPUT [--table NAME] [--out FILE] [--overlay PNG]
     [--points FILE]``."""
     table = load_table(args.table)
-    frames = sample_frames(args.input, args.frames)
+    sampled = sample_frames(args.input, args.frames)
+    frames = main_view_frames(sampled)  # the fixed camera's view, without other cameras'
     if args.points:
         cal = calibrate_from_points(args.points, table, frames)
     else:
         cal = calibrate_auto(frames, table)
     cam = cal.camera
-    print(f"calibration: {cal.method}, table {cal.table}, {len(frames)} frames")
+    left_out = (f" ({len(sampled) - len(frames)} of another view left out)"
+                if len(frames) < len(sampled) else "")
+    print(f"calibration: {cal.method}, table {cal.table}, {len(frames)} frames{left_out}")
     print(f"reprojection error: {cal.reprojection_error:.2f} px "
           f"({100 * cal.inlier_fraction:.0f} % of the features fit)")
     print(f"camera: f = {cam.fx:.0f} px, k1 = {cam.dist[0]:+.3f}, k2 = {cam.dist[1]:+.3f}, "

@@ -490,8 +490,9 @@ def load_or_calibrate(source, table: TableSpec, calibration_file: str | None, ou
 
     from reconstruct.calibrate import calibrate_auto, calibrate_from_points, draw_overlay
     from reconstruct.calibration.model import Calibration
+    from reconstruct.views import main_view_frames
 
-    frames = source.sample(n_frames)
+    frames = main_view_frames(source.sample(n_frames))  # other cameras' views left out
     if calibration_file:
         path = Path(calibration_file)
         if not path.is_file():

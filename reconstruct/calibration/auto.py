@@ -18,6 +18,7 @@ from reconstruct.calibration import solve
 from reconstruct.calibration.field import Field, find_field, median_image, refine_outline
 from reconstruct.calibration.rods import find_rods, gradients, trace_rod
 from reconstruct.calibration.solve import LineEvidence
+from reconstruct.views import main_view_frames
 from sim.camera import Camera
 from sim.table import TableSpec
 
@@ -183,17 +184,6 @@ def _evidence_fun(table, size, ev_rods, outline, gate, p, drop=()):
     return ev, (lambda x: ev.weight * solve.line_residuals(x, size, segs, ev))
 
 
-def _select_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
-    """Drop frames from another view (cuts, replays): keep those close to the median."""
-    if len(frames) < 3:
-        return list(frames)
-    thumbs = np.stack([cv2.resize(f, (64, 36), interpolation=cv2.INTER_AREA) for f in frames])
-    med = np.median(thumbs.astype(np.float32), axis=0)
-    diff = np.abs(thumbs - med).mean(axis=(1, 2, 3))
-    keep = diff <= max(2.0 * np.median(diff), 8.0)
-    return [f for f, k in zip(frames, keep) if k]
-
-
 def _orient(med: np.ndarray, field: Field, table: TableSpec, rank: int = 0):
     """Which pair of the outline's sides are the goal lines: the one across which the rods'
     pattern shows most strongly (``rank`` 1: the other pair). Returns the rods' guess, the
@@ -339,7 +329,7 @@ def _biased_lines(p: np.ndarray, size, table: TableSpec, ev: LineEvidence,
 
 
 def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
-               log: list | None = None, orientation: int = 0) -> Fit:
+               log: list | None = None, orientation: int = 0, rod_shift: int = 0) -> Fit:
     """Fit the camera to frames of a table (see the module docstring).
 
     Args:
@@ -349,11 +339,15 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
         log: if given, (stage name, parameters, evidence) tuples are appended (debugging).
         orientation: 0 to take the goal lines across which the rods show most strongly, 1
             for the other pair of the outline's sides (a second try when the first fails).
+        rod_shift: the rods found in the rectified view taken as the table's rods this many
+            places further along x (-1, +1: when the playfield found stops short at one end,
+            e.g. at a rod whose men cut off the strip behind it, the rods' pattern is found
+            one rod off; ``fit_camera_best`` tries both).
 
     Raises:
         ValueError: no playfield or rods in view.
     """
-    frames = _select_frames(frames)
+    frames = main_view_frames(frames)
     med = median_image(frames)
     h, w = med.shape[:2]
     size = (w, h)
@@ -363,6 +357,10 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     outline = refine_outline(field.outline, gu, gv, field.on_edge)
     guess, quad, H = _orient(med, field, table, orientation)
     ev_rods = _initial_traces(gu, gv, guess, H, table)
+    if rod_shift:
+        line = ev_rods.line + rod_shift
+        ok = (line >= 0) & (line < len(table.rods))
+        ev_rods = LineEvidence(ev_rods.points[ok], line[ok], ev_rods.weight[ok])
     p = _search_pose(ev_rods, outline, quad, table, size)
     if log is not None:
         log.append(("search", p, ev_rods))
@@ -424,3 +422,58 @@ def check_fit(fit: Fit, table: TableSpec) -> None:
     if problems:
         raise ValueError("calibration does not fit the table: " + "; ".join(problems)
                          + " (check --table, or give a calibration points file)")
+
+
+def fit_problems(fit: Fit, table: TableSpec) -> str | None:
+    """Why a fit is too poor to trust (``check_fit``'s message), or None."""
+    try:
+        check_fit(fit, table)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+ROD_SHIFTS = (0, 1, -1)  # rod label shifts tried, in order (see ``fit_camera``)
+
+
+def fit_camera_best(frames: list[np.ndarray], table: TableSpec, seed: int = 0) -> Fit:
+    """The fit that explains the frames best among the hypotheses ``fit_camera`` can take.
+
+    The goal lines are taken across the rods' strongest pattern, or else along the other
+    pair of the outline's sides (when the first fit fails ``check_fit``). A fit that passes
+    the check but does not see every rod may be one rod off (the playfield found stops short
+    at one end): the rods found are then taken one place either way (``rod_shift``), and a
+    shifted fit that passes the check and sees more rods wins (then the one explaining more
+    of the outline): one rod off leaves a rod projected where the image shows none. Shifts
+    are never tried on a fit that fails the check (a part of a table must stay refused).
+
+    Raises:
+        ValueError: no hypothesis passes the check (the first one's reason is told).
+    """
+    frames = main_view_frames(list(frames))
+    first_error: str | None = None
+    for orientation in (0, 1):
+        try:
+            fit = fit_camera(frames, table, seed=seed, orientation=orientation)
+            problem = fit_problems(fit, table)
+        except ValueError as exc:
+            problem = str(exc)
+        if problem is not None:
+            first_error = first_error or problem
+            continue
+        best = fit
+        for shift in ROD_SHIFTS:
+            if shift == 0 or best.rods_seen == len(table.rods):
+                continue
+            try:
+                other = fit_camera(frames, table, seed=seed, orientation=orientation,
+                                   rod_shift=shift)
+            except (ValueError, cv2.error):  # a shifted rod may fall off the image
+                continue
+            if fit_problems(other, table) is None and \
+                    (other.rods_seen, other.edge_inlier_fraction) > \
+                    (best.rods_seen, best.edge_inlier_fraction) and \
+                    other.rods_seen > fit.rods_seen:
+                best = other
+        return best
+    raise ValueError(first_error or "calibration does not fit the table")

@@ -26,6 +26,7 @@ import numpy as np
 from reconstruct.calibration.model import Calibration
 from reconstruct.calibration.sketch import SketchStyle, sketch_clip
 from reconstruct.calibration.sources import natural_key
+from reconstruct.views import main_view_mask, thumbnail
 from sim.camera import Camera
 from sim.men import man_parts, man_to_table, part_vertices
 from sim.table import TableSpec, load_table
@@ -250,10 +251,7 @@ def label_check(calibration: Calibration, table: TableSpec, folder: Path,
 
 def same_view_mask(paths: list[Path]) -> np.ndarray:
     """(N,) bool: the frames showing the dominant view (cuts to other views dropped)."""
-    thumbs = np.stack([cv2.resize(cv2.imread(str(p)), (64, 36), interpolation=cv2.INTER_AREA)
-                       for p in paths]).astype(np.float32)
-    diff = np.abs(thumbs - np.median(thumbs, axis=0)).mean(axis=(1, 2, 3))
-    return diff <= max(2.0 * np.median(diff), 8.0)
+    return main_view_mask([thumbnail(cv2.imread(str(p))) for p in paths])
 
 
 def evaluate_real(folder: Path, table: TableSpec, n_frames: int = 30) -> dict:
