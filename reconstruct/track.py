@@ -139,10 +139,11 @@ class VideoTracker:
         self.radius_map = ball_radius_map(self.camera, table)
         # a ball centre stays a radius away from the walls (the goal mouths excepted)
         self.roi = playfield_mask(self.camera, table, margin=0.004 - table.ball.radius)
-        ball_colour = None
-        if calibration.ball is not None:
-            ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
-        self.detector = BallDetector(ball_colour=ball_colour, expected_radius_px=self.radius_map)
+        from reconstruct.calibration.ball import detector_colour
+
+        ball_colour, score_model = detector_colour(calibration)
+        self.detector = BallDetector(ball_colour=ball_colour, expected_radius_px=self.radius_map,
+                                     score_model=score_model)
         # what shows on a rod is the rod (a white-grey bar): no ball is looked for there
         self._valid_base = 1.0 - rod_mask(self.camera, table)
         self.detector.set_valid(self._valid_base)

@@ -20,7 +20,7 @@ import numpy as np
 from reconstruct.ball_colour import BALL_PRESETS_BGR, ball_colour_bgr
 from reconstruct.calibration.colours import colour_name
 from reconstruct.calibration.model import ColourModel, Team, bgr_to_lab
-from reconstruct.lift import ball_radius_map, playfield_mask
+from reconstruct.lift import ball_radius_map, playfield_mask, rod_mask
 from sim.camera import Camera
 from sim.table import TableSpec
 
@@ -32,6 +32,7 @@ MIN_BLOBS = 2  # agreeing blobs needed to trust the colour
 AGREE_LAB = 25.0  # Lab distance (8-bit scale) of a blob's colour to the median to agree
 PRESET_CHROMA = 25.0  # (a, b) distance under which a measured colour takes a preset's name
 SIZE_RANGE = (0.8, 1.5)  # a blob's radius over the ball's that is fully ball-like
+SHADOW_SPREAD = 0.25  # spread of a shadow's darkening over the channels, share of it
 MAX_RECUR = 0.2  # share of the frames with a blob at one place above which it is not a ball
 
 
@@ -71,6 +72,14 @@ def _team_pixels(image: np.ndarray, teams: tuple[Team, ...], where: np.ndarray) 
     return out
 
 
+def _shadow(image: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels darker than the background by one factor in every channel (a
+    shadow, such as the ball's own, keeps the background's hue)."""
+    ratio = (image.astype(np.float32) + 1.0) / (background.astype(np.float32) + 1.0)
+    lo, hi = ratio.min(axis=2), ratio.max(axis=2)
+    return (hi < 0.95) & (lo > 0.2) & (hi - lo < SHADOW_SPREAD * hi)
+
+
 def find_ball_blobs(frames: list[np.ndarray], camera: Camera, table: TableSpec,
                     background: np.ndarray, teams: tuple[Team, ...] = ()) -> list[BallBlob]:
     """The ball-like foreground blobs of every frame.
@@ -83,13 +92,16 @@ def find_ball_blobs(frames: list[np.ndarray], camera: Camera, table: TableSpec,
         teams: the teams, whose men's pixels are left out.
     """
     radius = ball_radius_map(camera, table)
+    # the playfield, less the rods: their stops and the men's feet slide along them, and a
+    # ball under a rod is hidden anyway
     field = playfield_mask(camera, table, margin=-0.5 * table.ball.radius)
+    field &= rod_mask(camera, table, grow_px=2) == 0
     blobs = []
     for k, f in enumerate(frames):
         if f.shape != background.shape:
             raise ValueError(f"frame {k} has shape {f.shape}, the background {background.shape}")
         diff = cv2.absdiff(f, background).astype(np.int32).sum(axis=2)
-        fg = (diff > FOREGROUND_DIFF) & field
+        fg = (diff > FOREGROUND_DIFF) & field & ~_shadow(f, background)
         fg &= ~_team_pixels(f, teams, fg)
         fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         n, labels, stats, cents = cv2.connectedComponentsWithStats(fg, connectivity=8)
@@ -151,7 +163,9 @@ def ball_model(bgr: np.ndarray, name: str | None = None) -> ColourModel:
     if name is None:
         mean = np.median(pix.astype(float), axis=0)
         preset, d = nearest_preset(mean)
-        name = preset if d <= PRESET_CHROMA else colour_name(tuple(mean[::-1] / 255.0))
+        plain = colour_name(tuple(mean[::-1] / 255.0))
+        # a dark neutral blob has a white ball's chroma, but is not one
+        name = preset if d <= PRESET_CHROMA and mean.max() >= 128 else plain
     return ColourModel.from_lab_samples(name, bgr_to_lab(pix), min_std=5.0)
 
 
@@ -188,3 +202,20 @@ def find_ball_colour(frames: list[np.ndarray], camera: Camera, table: TableSpec,
     rgb = ", ".join(f"{v:.2f}" for v in model.rgb)
     return model, (f"ball colour: {model.name} (RGB {rgb}) from {int(group.sum())} blobs in "
                    f"{frames_seen} of {len(frames)} frames")
+
+
+KNOWN_COLOUR_SIGMA = 45.0  # grey levels: the ball score's colour spread for a colour found
+# in the footage or given (the default 90 suits a guessed white): an orange ball's colour is
+# then told from a hand's skin, 60-70 grey levels away
+
+
+def detector_colour(calibration) -> tuple[np.ndarray | None, object | None]:
+    """The ``BallDetector`` arguments a calibration gives: the ball's colour (3,) BGR 0-255
+    and a ``ScoreModel`` strict about it, or (None, None) when the colour is unknown (white
+    assumed, default scoring)."""
+    from reconstruct.ball_score import ScoreModel
+
+    if calibration.ball is None:
+        return None, None
+    bgr = np.array(calibration.ball.rgb[::-1]) * 255.0
+    return bgr, ScoreModel(colour_sigma=KNOWN_COLOUR_SIGMA)
