@@ -67,7 +67,8 @@ def _team_pixels(image: np.ndarray, teams: tuple[Team, ...], where: np.ndarray) 
     pix = image.reshape(-1, 3)[idx]
     man = np.zeros(len(idx), bool)
     for t in teams:
-        man |= t.colour.with_lightness_spread(20.0).distance(pix) <= TEAM_DISTANCE
+        colour = t.colour if t.name == "field" else t.colour.with_lightness_spread(20.0)
+        man |= colour.distance(pix) <= TEAM_DISTANCE
     out.ravel()[idx[man]] = True
     return out
 
@@ -80,8 +81,17 @@ def _shadow(image: np.ndarray, background: np.ndarray) -> np.ndarray:
     return (hi < 0.95) & (lo > 0.2) & (hi - lo < SHADOW_SPREAD * hi)
 
 
+def field_colour(background: np.ndarray, field: np.ndarray) -> ColourModel:
+    """The playfield's colour: the pixels of ``field`` (H, W) bool in the median image
+    nearest its median colour (markings and men left out)."""
+    lab = bgr_to_lab(background[field])
+    d = np.linalg.norm(lab - np.median(lab, axis=0), axis=1)
+    return ColourModel.from_lab_samples("field", lab[d <= np.quantile(d, 0.5)])
+
+
 def find_ball_blobs(frames: list[np.ndarray], camera: Camera, table: TableSpec,
-                    background: np.ndarray, teams: tuple[Team, ...] = ()) -> list[BallBlob]:
+                    background: np.ndarray, teams: tuple[Team, ...] = (),
+                    field_model: ColourModel | None = None) -> list[BallBlob]:
     """The ball-like foreground blobs of every frame.
 
     Args:
@@ -90,12 +100,18 @@ def find_ball_blobs(frames: list[np.ndarray], camera: Camera, table: TableSpec,
         table: the table (its ball's radius).
         background: (H, W, 3) uint8 BGR, the median of the frames.
         teams: the teams, whose men's pixels are left out.
+        field_model: the playfield's colour (default: found in ``background``), whose
+            pixels are left out (the field a man moved off differs from the median too).
     """
     radius = ball_radius_map(camera, table)
     # the playfield, less the rods: their stops and the men's feet slide along them, and a
     # ball under a rod is hidden anyway
     field = playfield_mask(camera, table, margin=-0.5 * table.ball.radius)
     field &= rod_mask(camera, table, grow_px=2) == 0
+    if field_model is None:
+        field_model = field_colour(background, field)
+    field_model = field_model.with_lightness_spread(15.0)
+    teams = (*teams, Team("field", 0, field_model))
     blobs = []
     for k, f in enumerate(frames):
         if f.shape != background.shape:
@@ -176,14 +192,16 @@ def preset_model(name: str) -> ColourModel:
 
 
 def find_ball_colour(frames: list[np.ndarray], camera: Camera, table: TableSpec,
-                     background: np.ndarray, teams: tuple[Team, ...] = ()
+                     background: np.ndarray, teams: tuple[Team, ...] = (),
+                     field_model: ColourModel | None = None
                      ) -> tuple[ColourModel | None, str]:
-    """The ball's colour from the footage, and a note saying how it was found.
+    """The ball's colour from the footage (``find_ball_blobs``' arguments), and a note
+    saying how it was found.
 
     Returns:
         (the ball's ColourModel or None when no ball was seen, a one-line note).
     """
-    blobs = find_ball_blobs(frames, camera, table, background, teams)
+    blobs = find_ball_blobs(frames, camera, table, background, teams, field_model)
     if not blobs:
         return None, "ball colour: no ball seen in the sampled frames (assumed white)"
     bgr = np.array([b.bgr for b in blobs])
@@ -191,8 +209,14 @@ def find_ball_colour(frames: list[np.ndarray], camera: Camera, table: TableSpec,
     # the largest group of blobs of one colour: each blob's neighbours within AGREE_LAB
     d = np.linalg.norm(lab[:, None, :] - lab[None, :, :], axis=2)
     near = d <= AGREE_LAB
+    # each candidate colour's support: over the frames, the best size match among the blobs
+    # of that colour (a man leaves several blobs in one frame, the ball one)
     weight = np.array([b.size_weight for b in blobs])
-    centre = int(np.argmax(near @ weight))
+    frame_of = np.array([b.frame for b in blobs])
+    support = np.zeros(len(blobs))
+    for k in np.unique(frame_of):
+        support += (near * np.where(frame_of == k, weight, 0.0)[None, :]).max(axis=1)
+    centre = int(np.argmax(support))
     group = near[centre]
     frames_seen = len({b.frame for b, g in zip(blobs, group) if g})
     if frames_seen < min(MIN_BLOBS, len(frames)):
