@@ -89,3 +89,21 @@ def test_an_orange_ball_is_tracked(clips, tmp_path):
     track_video(source, tmp_path, table, cal, progress=False)
     det = compare(truth, read_record(tmp_path)).ball.detection.scores
     assert det.headline.f1 >= 0.9, det.headline
+
+
+def test_the_ball_colour_can_be_given(clips, tmp_path):
+    """``--ball`` overrides what the footage shows, for ``calibrate`` and ``track``."""
+    from reconstruct.calibration.model import Calibration
+    from reconstruct.cli import build_parser, main
+
+    args = build_parser().parse_args(["track", "v.mp4", "--out", "x", "--ball", "yellow"])
+    assert args.ball == "yellow"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["calibrate", "v.mp4", "--ball", "purple"])
+    video = next(clips("colours").glob("video.*"))
+    out = tmp_path / "cal.json"
+    assert main(["calibrate", str(video), "--frames", "12", "--out", str(out),
+                 "--ball", "white"]) == 0
+    cal = Calibration.load(out)
+    assert cal.ball.name == "white"
+    assert "ball colour: white (given)" in cal.notes
