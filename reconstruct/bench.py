@@ -84,6 +84,7 @@ def make_footage(case: BenchCase, cache: Path) -> Path:
 
 def truth_calibration(footage: Path, table, frames):
     """A calibration with the true camera (to measure tracking apart from calibration)."""
+    from reconstruct.calibration.ball import find_ball_colour
     from reconstruct.calibration.colours import find_teams
     from reconstruct.calibration.field import median_image
     from reconstruct.calibration.model import Calibration
@@ -91,11 +92,13 @@ def truth_calibration(footage: Path, table, frames):
 
     meta = json.loads((footage / "meta.json").read_text())
     cam = Camera.from_dict(meta["camera"])
-    teams = find_teams(frames, cam, table, None, median_image(frames))
+    median = median_image(frames)
+    teams = find_teams(frames, cam, table, None, median)
     names = [t["name"] for t in sorted(meta["teams"], key=lambda t: t["side"])]
     if teams and [t.side for t in teams if t.name == names[0]] != [0]:
         teams = tuple(type(t)(t.name, 1 - t.side, t.colour) for t in teams)
-    return Calibration(cam, table.name, 0.0, "points", teams)
+    ball, note = find_ball_colour(frames, cam, table, median, teams)
+    return Calibration(cam, table.name, 0.0, "points", teams, ball, notes=(note,))
 
 
 @dataclass

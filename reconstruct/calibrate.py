@@ -24,6 +24,7 @@ import numpy as np
 
 from reconstruct.calibration import solve
 from reconstruct.calibration.auto import fit_camera_best
+from reconstruct.calibration.ball import find_ball_colour, preset_model
 from reconstruct.calibration.colours import find_teams
 from reconstruct.calibration.field import find_field, median_image
 from reconstruct.calibration.model import Calibration, ColourModel, Team
@@ -77,7 +78,8 @@ def _orient_teams(camera: Camera, teams: tuple[Team, ...],
 
 
 def calibrate_auto(frames: list[np.ndarray], table: TableSpec, *,
-                   side_colours: tuple[str, str] | None = None, seed: int = 0) -> Calibration:
+                   side_colours: tuple[str, str] | None = None, seed: int = 0,
+                   ball: str | None = None) -> Calibration:
     """Calibrate the camera from frames of a table, automatically.
 
     Args:
@@ -89,6 +91,8 @@ def calibrate_auto(frames: list[np.ndarray], table: TableSpec, *,
         side_colours: the colour names of the teams defending -x and +x, if known (e.g. a
             simulation's ("red", "blue")): settles which goal is -x.
         seed: seed of the colour clustering.
+        ball: the ball's colour (a preset name: white, yellow, orange), if known; otherwise
+            it is looked for in the frames (``reconstruct.calibration.ball``).
 
     Raises:
         ValueError: no table in view, or a fit too poor to trust.
@@ -98,13 +102,30 @@ def calibrate_auto(frames: list[np.ndarray], table: TableSpec, *,
     teams = find_teams(frames, fit.camera, table, fit.field.colour, fit.median, seed=seed)
     notes: list[str] = []
     camera, teams = _orient_teams(fit.camera, teams, side_colours, notes)
-    return Calibration(camera, table.name, fit.rms_px, "auto", teams, None,
+    ball_model = _ball(frames, camera, table, fit.median, teams, ball, notes)
+    return Calibration(camera, table.name, fit.rms_px, "auto", teams, ball_model,
                        fit.inlier_fraction, tuple(notes))
+
+
+def _ball(frames, camera, table, median, teams, ball: str | None,
+          notes: list[str]) -> ColourModel | None:
+    """The ball's colour: the one given (``ball``), or found in the frames (None when no
+    ball is seen: the tracker then assumes a white one); a note says which."""
+    if ball is not None:
+        notes.append(f"ball colour: {ball} (given)")
+        return preset_model(ball)
+    if median is None or len(frames) < 2:
+        notes.append("ball colour: unknown without several frames (assumed white)")
+        return None
+    model, note = find_ball_colour(frames, camera, table, median, teams)
+    notes.append(note)
+    return model
 
 
 def calibrate_from_points(points_file: str | Path, table: TableSpec,
                           frames: list[np.ndarray] | None = None,
-                          image_size: tuple[int, int] | None = None) -> Calibration:
+                          image_size: tuple[int, int] | None = None,
+                          ball: str | None = None) -> Calibration:
     """Calibrate the camera from a file of clicked points (``docs/calibration.md``).
 
     Args:
@@ -113,6 +134,7 @@ def calibrate_from_points(points_file: str | Path, table: TableSpec,
         frames: optional frames of the camera, to find the teams' colours (and the image
             size).
         image_size: (width, height) px, if neither the file nor the frames give it.
+        ball: the ball's colour (a preset name), if known; else looked for in the frames.
 
     Raises:
         ValueError: a malformed file, too few points, or points that disagree.
@@ -137,6 +159,7 @@ def calibrate_from_points(points_file: str | Path, table: TableSpec,
         raise ValueError("the calibration points put the camera below the table: check "
                          "that -x/+x and -y/+y are named consistently")
     teams: tuple[Team, ...] = ()
+    med = None
     if frames:
         try:
             med = median_image(frames)
@@ -144,20 +167,22 @@ def calibrate_from_points(points_file: str | Path, table: TableSpec,
         except ValueError:
             med, field = None, None
         teams = find_teams(frames, camera, table, field, med)
-    return Calibration(camera, table.name, err, "points", teams, None, 1.0,
-                       (f"{len(obj)} points",))
+    notes = [f"{len(obj)} points"]
+    ball_model = _ball(frames or [], camera, table, med, teams, ball, notes)
+    return Calibration(camera, table.name, err, "points", teams, ball_model, 1.0, tuple(notes))
 
 
 def calibrate_cli(args) -> int:
     """``foosball calibrate INPUT [--table NAME] [--out FILE] [--overlay PNG]
-    [--points FILE]``."""
+    [--points FILE] [--ball COLOUR]``."""
     table = load_table(args.table)
     sampled = sample_frames(args.input, args.frames)
     frames = main_view_frames(sampled)  # the fixed camera's view, without other cameras'
+    ball = getattr(args, "ball", None)
     if args.points:
-        cal = calibrate_from_points(args.points, table, frames)
+        cal = calibrate_from_points(args.points, table, frames, ball=ball)
     else:
-        cal = calibrate_auto(frames, table)
+        cal = calibrate_auto(frames, table, ball=ball)
     cam = cal.camera
     left_out = (f" ({len(sampled) - len(frames)} of another view left out)"
                 if len(frames) < len(sampled) else "")
@@ -172,6 +197,8 @@ def calibrate_cli(args) -> int:
                   f"{'-x' if t.side == 0 else '+x'}")
     else:
         print("teams: their colours could not be told apart")
+    print(f"ball: {cal.ball.name}" if cal.ball is not None else
+          "ball: not seen (assumed white; give --ball white|yellow|orange)")
     if args.out:
         print(f"written {cal.save(args.out)}")
     if args.overlay:

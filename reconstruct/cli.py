@@ -211,7 +211,13 @@ def _add_calibrate(sub) -> None:
                    help="calibrate from this file of clicked points instead (docs/calibration.md)")
     p.add_argument("--frames", type=_positive(int), default=30,
                    help="frames to sample from the input (default 30)")
+    _add_ball(p)
     p.set_defaults(func=_run_calibrate)
+
+
+def _add_ball(p) -> None:
+    p.add_argument("--ball", default=None, choices=("white", "yellow", "orange"),
+                   help="the ball's colour (default: found in the footage; white if unseen)")
 
 
 def _run_calibrate(args) -> int:
@@ -315,6 +321,7 @@ def _add_track(sub) -> None:
     p.add_argument("--max-frames", type=_positive(int), default=None,
                    help="stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_ball(p)
     p.set_defaults(func=_run_track)
 
 

@@ -139,10 +139,11 @@ class VideoTracker:
         self.radius_map = ball_radius_map(self.camera, table)
         # a ball centre stays a radius away from the walls (the goal mouths excepted)
         self.roi = playfield_mask(self.camera, table, margin=0.004 - table.ball.radius)
-        ball_colour = None
-        if calibration.ball is not None:
-            ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
-        self.detector = BallDetector(ball_colour=ball_colour, expected_radius_px=self.radius_map)
+        from reconstruct.calibration.ball import detector_colour
+
+        ball_colour, score_model = detector_colour(calibration)
+        self.detector = BallDetector(ball_colour=ball_colour, expected_radius_px=self.radius_map,
+                                     score_model=score_model)
         # what shows on a rod is the rod (a white-grey bar): no ball is looked for there
         self._valid_base = 1.0 - rod_mask(self.camera, table)
         self.detector.set_valid(self._valid_base)
@@ -478,13 +479,15 @@ def _goal_mouths(camera, table: TableSpec) -> np.ndarray:
 
 # ---------------------------------------------------------------------- command line
 def load_or_calibrate(source, table: TableSpec, calibration_file: str | None, out_dir: Path,
-                      n_frames: int = 30, side_colours: tuple[str, str] | None = None):
+                      n_frames: int = 30, side_colours: tuple[str, str] | None = None,
+                      ball: str | None = None):
     """The calibration to track with: a file (a saved calibration, or clicked points) or
     found automatically from frames spread over the source; its overlay PNG is written to
     ``out_dir/calibration.png`` and the calibration to ``out_dir/calibration.json``.
 
     ``side_colours`` (the colour names of the teams defending -x and +x) settles which goal
     is which; without it the +x goal is the one on the right (or bottom) of the image.
+    ``ball`` (white, yellow, orange) overrides the ball's colour found or saved.
     """
     import cv2
 
@@ -500,15 +503,20 @@ def load_or_calibrate(source, table: TableSpec, calibration_file: str | None, ou
         try:
             cal = Calibration.load(path)
         except ValueError:
-            cal = calibrate_from_points(path, table, frames=frames)
+            cal = calibrate_from_points(path, table, frames=frames, ball=ball)
         if (cal.camera.width, cal.camera.height) != tuple(source.size):
             raise ValueError(f"calibration {path} is for {cal.camera.width}x{cal.camera.height} "
                              f"images, the input is {source.size[0]}x{source.size[1]}")
         if not cal.teams:
             raise ValueError(f"calibration {path} names no teams: the men's colours could not "
                              "be found in the footage")
+        if ball is not None:
+            from dataclasses import replace
+
+            from reconstruct.calibration.ball import preset_model
+            cal = replace(cal, ball=preset_model(ball))
     else:
-        cal = calibrate_auto(frames, table, side_colours=side_colours)
+        cal = calibrate_auto(frames, table, side_colours=side_colours, ball=ball)
     out_dir.mkdir(parents=True, exist_ok=True)
     cal.save(out_dir / "calibration.json")
     cv2.imwrite(str(out_dir / "calibration.png"), draw_overlay(frames[0], cal, table))
@@ -524,7 +532,8 @@ def track_cli(args) -> int:
     source = open_source(args.input, live=args.live)
     out = Path(args.out)
     cal = load_or_calibrate(source, table, args.calibration, out,
-                            side_colours=tuple(args.teams) if args.teams else None)
+                            side_colours=tuple(args.teams) if args.teams else None,
+                            ball=getattr(args, "ball", None))
     print(f"calibration: {cal.method}, reprojection error {cal.reprojection_error:.2f} px; "
           f"teams: {', '.join(cal.team_names or ('unknown', 'unknown'))}; "
           f"overlay: {out / 'calibration.png'}", file=sys.stderr)
