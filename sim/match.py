@@ -212,6 +212,7 @@ class Match:
             scorer = 0 if p[0] > 0 else 1
             self.score.goals[scorer] += 1
             self._stop_play(next_server=1 - scorer)
+            self._catch_in_goal(p)
             if self.max_goals is not None and sum(self.score.goals) >= self.max_goals:
                 self._end_at = min(t + 0.5, self.duration)
             return [Event(-1, t, "goal", self.names[scorer], x=float(p[0]), y=float(p[1]))]
@@ -221,6 +222,15 @@ class Match:
             self._stop_play(next_server=int(self.rng.integers(2)))
             return [Event(-1, t, "out", x=float(p[0]), y=float(p[1]))]
         return []
+
+    def _catch_in_goal(self, p) -> None:
+        """A scored ball stays in the goal (on a real table it drops into the return chute):
+        it is laid at rest at the back of the goal box, under its lid, until the next serve,
+        rather than bouncing back onto the field as a ball out of play that a camera sees."""
+        tb, r = self.table, self.table.ball.radius
+        x = math.copysign(tb.half_length + tb.goal.depth - r - 0.002, p[0])
+        y = float(np.clip(p[1], -0.5 * tb.goal.width + r, 0.5 * tb.goal.width - r))
+        self.ph.set_ball((x, y, r))
 
     def _dead(self, p) -> bool:
         """Whether the ball has been at rest out of every man's reach for ``DEAD_TIME``."""

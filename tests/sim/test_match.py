@@ -47,6 +47,10 @@ def test_a_shot_into_an_empty_goal_is_one_goal_for_the_shooter(scripted, german,
     assert kicks[0].team == team and kicks[0].rod == rod and kicks[0].man == 1
     assert kicks[0].speed > 5.0
     assert not scripted.in_play
+    # the scored ball stays caught in the goal box (under its lid), not back on the field
+    p = scripted.ph.ball_position()
+    assert abs(p[0]) > german.half_length + german.goal.depth - 2 * german.ball.radius
+    assert np.sign(p[0]) == np.sign(goals[0].x)
 
 
 def test_a_ball_rolling_into_a_side_wall_is_one_bounce(scripted, german):
