@@ -82,6 +82,9 @@ def test_the_match_serves_at_midfield_and_after_a_goal(german):
         ph.set_ball((-german.half_length - 0.03, 0.0, german.ball.radius), (-1.0, 0.0, 0.0))
         events = match.step()
         assert [(e.type, e.team) for e in events] == [("goal", "blue")]
+        # caught in red's goal box, under its lid, until the serve (not back on the field)
+        p = ph.ball_position()
+        assert p[0] < -(german.half_length + german.goal.depth - 2 * german.ball.radius)
         served = []
         while not served:
             match.step()
