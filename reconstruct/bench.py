@@ -2,10 +2,10 @@
 
 A *case* is a scenario (``sim.scenarios``, versioned), a match seed and a duration. Its
 footage (video and truth record) is made once and cached under
-``CACHE/footage/<scenario>@<version>-s<seed>-<duration>s``; a change of scenario version
-makes new footage, so old numbers are never compared with new ones. Each case is then
-tracked (``reconstruct.track``), scored (``reconstruct.evaluate``) and summed up in one
-headline row.
+``CACHE/footage/<scenario>@<version>-sim<simulator version>-s<seed>-<duration>s``; a change
+of scenario or simulator version makes new footage, so old numbers are never compared with
+new ones. Each case is then tracked (``reconstruct.track``), scored
+(``reconstruct.evaluate``) and summed up in one headline row.
 
 Suites: ``quick`` (a few seconds per scenario, for CI and the committed baseline) and
 ``full`` (a minute per scenario).
@@ -40,8 +40,10 @@ class BenchCase:
 
     def key(self) -> str:
         from sim.scenarios import get_scenario
+        from sim.simulate import SIMULATOR_VERSION
 
-        return f"{get_scenario(self.scenario).key}-s{self.seed}-{self.duration:g}s"
+        return (f"{get_scenario(self.scenario).key}-sim{SIMULATOR_VERSION}-s{self.seed}-"
+                f"{self.duration:g}s")
 
 
 SUITES = {
