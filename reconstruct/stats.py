@@ -132,16 +132,17 @@ class GameStats:
         }
 
 
-def _kick_direction(rec: Record, frame: int, n: int) -> np.ndarray | None:
-    """Unit direction (2,) of the ball's motion just after ``frame``, from the record."""
+def _kick_motion(rec: Record, frame: int, n: int) -> tuple[np.ndarray, float] | None:
+    """Unit direction (2,) and speed (m/s) of the ball's motion over the ``n`` frames just
+    after ``frame``, from the record; None where the ball is unknown or still."""
     xy = rec.ball_xyz[:, :2]
     a = frame
     b = min(rec.n_frames - 1, frame + n)
     if b <= a or not (np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all()):
         return None
     d = xy[b] - xy[a]
-    norm = np.linalg.norm(d)
-    return d / norm if norm > 1e-6 else None
+    norm = float(np.linalg.norm(d))
+    return (d / norm, norm * rec.fps / (b - a)) if norm > 1e-6 else None
 
 
 def game_stats(rec: Record, settings: StatsSettings | None = None) -> GameStats:
@@ -176,10 +177,14 @@ def game_stats(rec: Record, settings: StatsSettings | None = None) -> GameStats:
     shots: list[Shot] = []
     shot_frames = set()
     for k in kicks:
-        if k.speed is None or k.speed < s.shot_speed:
+        motion = _kick_motion(rec, k.frame, s.direction_frames)
+        if motion is None:
             continue
-        d = _kick_direction(rec, k.frame, s.direction_frames)
-        if d is None:
+        d, measured = motion
+        # a tracker's kick event may carry the speed before the contact: the ball's own
+        # motion after it is the shot's speed too
+        speed = max(float(k.speed or 0.0), measured)
+        if speed < s.shot_speed:
             continue
         attack = 1.0 if side_of.get(k.team, 0) == 0 else -1.0
         if d[0] * attack < s.shot_direction:
@@ -188,12 +193,12 @@ def game_stats(rec: Record, settings: StatsSettings | None = None) -> GameStats:
         y0 = k.y if k.y is not None else xy[k.frame, 1]
         y_at_goal = y0 + d[1] / d[0] * (attack * 0.5 * L - x0)
         on_target = bool(abs(y_at_goal) < 0.5 * goal_w)
-        shots.append(Shot(k.frame, k.t, k.team, k.rod, float(k.speed), on_target))
+        shots.append(Shot(k.frame, k.t, k.team, k.rod, speed, on_target))
         shot_frames.add(k.frame)
         rs = rods[k.rod]
         rs.shots += 1
         rs.shots_on_target += on_target
-        rs.max_shot_speed = max(rs.max_shot_speed, float(k.speed))
+        rs.max_shot_speed = max(rs.max_shot_speed, speed)
     for rs in rods:
         sp = [sh.speed for sh in shots if sh.rod == rs.rod]
         rs.mean_shot_speed = float(np.mean(sp)) if sp else 0.0
