@@ -338,6 +338,44 @@ def _biased_lines(p: np.ndarray, size, table: TableSpec, ev: LineEvidence,
     return tuple(sorted(rods + (edges if kept_edges >= 2 else [])))
 
 
+TOP_LINES = (12, 13, 14, 15)  # the walls' top edges among ``_segments``
+
+
+def _refine(gu, gv, ev_rods, outline, table, size, p, drop, log):
+    """Lens, then rods re-traced along the model and the fit refined, at shrinking scales.
+    Lines in ``drop`` are left out. Returns the parameters, rod traces, evidence and scale."""
+    w, h = size
+    diag = float(np.hypot(w, h))
+    _, fun = _evidence_fun(table, size, ev_rods, outline, 0.06 * diag, p, drop)
+    p = _fit_lens(fun, p, 0.01 * diag, k1_starts=(0.0, -0.15, -0.3))
+    if log is not None:
+        log.append(("lens", p, ev_rods))
+    for scale, window in ((0.01 * diag, 0.2), (0.003 * diag, 0.08), (0.0015 * diag, 0.05)):
+        curves, widths = _model_rod_curves(solve.params_to_camera(p, w, h), table)
+        ev_rods = _trace_from_curves(gu, gv, curves, widths,
+                                     max(3.0, window * _local_pitch(curves)))
+        ev, fun = _evidence_fun(table, size, ev_rods, outline, 3 * scale, p, drop)
+        p = _fit_lens(fun, p, scale)
+        if log is not None:
+            log.append(("refine", p, ev))
+    return p, ev_rods, ev, scale
+
+
+def _overall_cost(gu, gv, outline, table, size, p) -> float:
+    """How well parameters ``p`` explain all the evidence: rods traced along the model and
+    every outline point on its nearest boundary line, none gated away (a false fit leaves
+    part of the outline unexplained), robust cost at a fine scale per point."""
+    w, h = size
+    diag = float(np.hypot(w, h))
+    curves, widths = _model_rod_curves(solve.params_to_camera(p, w, h), table)
+    ev_rods = _trace_from_curves(gu, gv, curves, widths, max(3.0, 0.05 * _local_pitch(curves)))
+    ev, fun = _evidence_fun(table, size, ev_rods, outline, None, p)
+    if not len(ev):
+        return np.inf
+    return solve.cauchy_cost(fun(p), np.ones(len(ev)), 0.003 * diag) / len(ev)
+
+
+
 def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
                log: list | None = None, orientation: int = 0) -> Fit:
     """Fit the camera to frames of a table (see the module docstring).
@@ -366,19 +404,20 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     p = _search_pose(ev_rods, outline, quad, table, size)
     if log is not None:
         log.append(("search", p, ev_rods))
-    # Focal length and distortion on the first traces, then rods re-traced along the model.
-    _, fun = _evidence_fun(table, size, ev_rods, outline, 0.06 * diag, p)
-    p = _fit_lens(fun, p, 0.01 * diag, k1_starts=(0.0, -0.15, -0.3))
-    if log is not None:
-        log.append(("lens", p, ev_rods))
-    for scale, window in ((0.01 * diag, 0.2), (0.003 * diag, 0.08), (0.0015 * diag, 0.05)):
-        curves, widths = _model_rod_curves(solve.params_to_camera(p, w, h), table)
-        ev_rods = _trace_from_curves(gu, gv, curves, widths,
-                                     max(3.0, window * _local_pitch(curves)))
-        ev, fun = _evidence_fun(table, size, ev_rods, outline, 3 * scale, p)
-        p = _fit_lens(fun, p, scale)
+    # Focal length and distortion on the first traces, then rods re-traced along the model;
+    # once letting the outline be either the walls' feet or their tops, once only their feet
+    # (an overhead view with a strong lens has a false minimum where one side's outline is
+    # taken for a wall's top, the camera too low and the focal length too short): the one
+    # that explains all the evidence best.
+    best = None
+    for drop_tops in ((), TOP_LINES):
+        q, ev_r, ev, scale = _refine(gu, gv, ev_rods, outline, table, size, p, drop_tops, log)
+        cost = _overall_cost(gu, gv, outline, table, size, q)
         if log is not None:
-            log.append(("refine", p, ev))
+            log.append(("candidate", q, cost))
+        if best is None or cost < best[0]:
+            best = (cost, q, ev_r, ev, scale)
+    _, p, ev_rods, ev, scale = best
 
     # Lines whose evidence sits off the model as a whole (a rod traced along its lit half,
     # an outline that bleeds into a shaded wall) pull the fit: drop them and fit again.
