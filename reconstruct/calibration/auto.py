@@ -29,6 +29,8 @@ INLIER_PX = 3.0
 MIN_RODS = 6  # rods that must be seen along a good part of their length
 MIN_EDGE_POINTS = 40  # playfield outline points the fit must keep
 MIN_EDGE_INLIERS = 0.5  # share of them it must explain
+MIN_OUTLINE_EXPLAINED = 0.3  # share of each long side's outline (ungated) it must explain
+MIN_SIDE_POINTS = 20  # outline points a side needs to be judged
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ class Fit:
         inlier_fraction: share of the evidence within ``INLIER_PX`` (scaled) of the model.
         rods_seen: number of rods with enough inlier points.
         edge_inlier_fraction: share of the playfield outline evidence the fit explains.
+        outline_explained: the least share, over the playfield's two long sides (no goal
+            mouth breaks them), of the outline points nearest that side (none gated away,
+            bar corners and points a rod may hide) within ``INLIER_PX`` (scaled) of it; 1
+            for a side with too few points to judge. A false fit that explains one side
+            and gates the other away scores near 0.
         evidence: the final evidence (rod points then outline points).
         distances: (N,) px, each evidence point's distance to the model.
         field: the playfield found.
@@ -52,6 +59,7 @@ class Fit:
     inlier_fraction: float
     rods_seen: int
     edge_inlier_fraction: float
+    outline_explained: float
     evidence: LineEvidence
     distances: np.ndarray
     field: Field
@@ -376,6 +384,20 @@ def _overall_cost(gu, gv, outline, table, size, p) -> float:
 
 
 
+def long_sides_explained(p: np.ndarray, size, table: TableSpec, outline: np.ndarray) -> float:
+    """``Fit.outline_explained`` of parameters ``p`` (9,) for outline points (N, 2) px."""
+    diag = float(np.hypot(*size))
+    every = associate_outline(p, size, table, outline, None)
+    explained = solve.pixel_distances(p, size, _segments(table, p, size), every) \
+        < INLIER_PX * max(1.0, diag / 1500)
+    least = 1.0
+    for side in (0, 2):  # y = -W/2, +W/2: the walls' feet (8, 10) or tops (12, 14)
+        on = np.isin(every.line, (8 + side, 12 + side))
+        if np.count_nonzero(on) >= MIN_SIDE_POINTS:
+            least = min(least, float(explained[on].mean()))
+    return least
+
+
 def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
                log: list | None = None, orientation: int = 0) -> Fit:
     """Fit the camera to frames of a table (see the module docstring).
@@ -438,7 +460,8 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     frac = float(inl.mean()) if len(ev) else 0.0
     edge = ev.line >= 8
     edge_frac = float(inl[edge].mean()) if np.count_nonzero(edge) >= MIN_EDGE_POINTS else 0.0
-    return Fit(cam, rms, frac, rods_seen, edge_frac, ev, dist, field, med)
+    outline_frac = long_sides_explained(p, size, table, outline)
+    return Fit(cam, rms, frac, rods_seen, edge_frac, outline_frac, ev, dist, field, med)
 
 
 def check_fit(fit: Fit, table: TableSpec) -> None:
@@ -454,6 +477,9 @@ def check_fit(fit: Fit, table: TableSpec) -> None:
     if fit.edge_inlier_fraction < MIN_EDGE_INLIERS:
         problems.append("the playfield's outline does not fit it "
                         f"({100 * fit.edge_inlier_fraction:.0f} % of it)")
+    if fit.outline_explained < MIN_OUTLINE_EXPLAINED:
+        problems.append("a long side of the playfield's outline does not fit it "
+                        f"({100 * fit.outline_explained:.0f} % of it)")
     if not fit.rms_px <= max_rms:
         problems.append(f"reprojection error {fit.rms_px:.2f} px > {max_rms:.2f} px")
     if pos[2] < table.wall_height + 0.1:

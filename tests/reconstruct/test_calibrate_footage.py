@@ -123,3 +123,6 @@ def test_a_wide_angle_false_minimum_explains_less_than_the_true_camera(clips):
     true_cost = auto._overall_cost(gu, gv, outline, table, size, true_p)
     false_cost = auto._overall_cost(gu, gv, outline, table, size, false_p)
     assert true_cost < 0.5 * false_cost, (true_cost, false_cost)
+    # And the checks refuse it: it leaves one long side of the outline unexplained.
+    assert auto.long_sides_explained(true_p, size, table, outline) > 0.8
+    assert auto.long_sides_explained(false_p, size, table, outline) < auto.MIN_OUTLINE_EXPLAINED
