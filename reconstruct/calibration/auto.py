@@ -347,6 +347,7 @@ def _biased_lines(p: np.ndarray, size, table: TableSpec, ev: LineEvidence,
 
 
 TOP_LINES = (12, 13, 14, 15)  # the walls' top edges among ``_segments``
+FEET_ONLY_GAIN = 0.8  # the feet-only fit must lower the overall cost by this factor
 
 
 def _refine(gu, gv, ev_rods, outline, table, size, p, drop, log):
@@ -430,14 +431,15 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     # once letting the outline be either the walls' feet or their tops, once only their feet
     # (an overhead view with a strong lens has a false minimum where one side's outline is
     # taken for a wall's top, the camera too low and the focal length too short): the one
-    # that explains all the evidence best.
+    # that explains all the evidence clearly best (the first unless the second gains
+    # ``FEET_ONLY_GAIN``: where both are right they differ by noise).
     best = None
     for drop_tops in ((), TOP_LINES):
         q, ev_r, ev, scale = _refine(gu, gv, ev_rods, outline, table, size, p, drop_tops, log)
         cost = _overall_cost(gu, gv, outline, table, size, q)
         if log is not None:
             log.append(("candidate", q, cost))
-        if best is None or cost < best[0]:
+        if best is None or cost < FEET_ONLY_GAIN * best[0]:
             best = (cost, q, ev_r, ev, scale)
     _, p, ev_rods, ev, scale = best
 
