@@ -30,6 +30,8 @@ INLIER_PX = 3.0
 MIN_RODS = 6  # rods that must be seen along a good part of their length
 MIN_EDGE_POINTS = 40  # playfield outline points the fit must keep
 MIN_EDGE_INLIERS = 0.5  # share of them it must explain
+MIN_OUTLINE_EXPLAINED = 0.3  # share of each long side's outline (ungated) it must explain
+MIN_SIDE_POINTS = 20  # outline points a side needs to be judged
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ class Fit:
         inlier_fraction: share of the evidence within ``INLIER_PX`` (scaled) of the model.
         rods_seen: number of rods with enough inlier points.
         edge_inlier_fraction: share of the playfield outline evidence the fit explains.
+        outline_explained: the least share, over the playfield's two long sides (no goal
+            mouth breaks them), of the outline points nearest that side (none gated away,
+            bar corners and points a rod may hide) within ``INLIER_PX`` (scaled) of it; 1
+            for a side with too few points to judge. A false fit that explains one side
+            and gates the other away scores near 0.
         evidence: the final evidence (rod points then outline points).
         distances: (N,) px, each evidence point's distance to the model.
         field: the playfield found.
@@ -53,6 +60,7 @@ class Fit:
     inlier_fraction: float
     rods_seen: int
     edge_inlier_fraction: float
+    outline_explained: float
     evidence: LineEvidence
     distances: np.ndarray
     field: Field
@@ -328,6 +336,59 @@ def _biased_lines(p: np.ndarray, size, table: TableSpec, ev: LineEvidence,
     return tuple(sorted(rods + (edges if kept_edges >= 2 else [])))
 
 
+TOP_LINES = (12, 13, 14, 15)  # the walls' top edges among ``_segments``
+FEET_ONLY_GAIN = 0.8  # the feet-only fit must lower the overall cost by this factor
+
+
+def _refine(gu, gv, ev_rods, outline, table, size, p, drop, log):
+    """Lens, then rods re-traced along the model and the fit refined, at shrinking scales.
+    Lines in ``drop`` are left out. Returns the parameters, rod traces, evidence and scale."""
+    w, h = size
+    diag = float(np.hypot(w, h))
+    _, fun = _evidence_fun(table, size, ev_rods, outline, 0.06 * diag, p, drop)
+    p = _fit_lens(fun, p, 0.01 * diag, k1_starts=(0.0, -0.15, -0.3))
+    if log is not None:
+        log.append(("lens", p, ev_rods))
+    for scale, window in ((0.01 * diag, 0.2), (0.003 * diag, 0.08), (0.0015 * diag, 0.05)):
+        curves, widths = _model_rod_curves(solve.params_to_camera(p, w, h), table)
+        ev_rods = _trace_from_curves(gu, gv, curves, widths,
+                                     max(3.0, window * _local_pitch(curves)))
+        ev, fun = _evidence_fun(table, size, ev_rods, outline, 3 * scale, p, drop)
+        p = _fit_lens(fun, p, scale)
+        if log is not None:
+            log.append(("refine", p, ev))
+    return p, ev_rods, ev, scale
+
+
+def _overall_cost(gu, gv, outline, table, size, p) -> float:
+    """How well parameters ``p`` explain all the evidence: rods traced along the model and
+    every outline point on its nearest boundary line, none gated away (a false fit leaves
+    part of the outline unexplained), robust cost at a fine scale per point."""
+    w, h = size
+    diag = float(np.hypot(w, h))
+    curves, widths = _model_rod_curves(solve.params_to_camera(p, w, h), table)
+    ev_rods = _trace_from_curves(gu, gv, curves, widths, max(3.0, 0.05 * _local_pitch(curves)))
+    ev, fun = _evidence_fun(table, size, ev_rods, outline, None, p)
+    if not len(ev):
+        return np.inf
+    return solve.cauchy_cost(fun(p), np.ones(len(ev)), 0.003 * diag) / len(ev)
+
+
+
+def long_sides_explained(p: np.ndarray, size, table: TableSpec, outline: np.ndarray) -> float:
+    """``Fit.outline_explained`` of parameters ``p`` (9,) for outline points (N, 2) px."""
+    diag = float(np.hypot(*size))
+    every = associate_outline(p, size, table, outline, None)
+    explained = solve.pixel_distances(p, size, _segments(table, p, size), every) \
+        < INLIER_PX * max(1.0, diag / 1500)
+    least = 1.0
+    for side in (0, 2):  # y = -W/2, +W/2: the walls' feet (8, 10) or tops (12, 14)
+        on = np.isin(every.line, (8 + side, 12 + side))
+        if np.count_nonzero(on) >= MIN_SIDE_POINTS:
+            least = min(least, float(explained[on].mean()))
+    return least
+
+
 def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
                log: list | None = None, orientation: int = 0, rod_shift: int = 0) -> Fit:
     """Fit the camera to frames of a table (see the module docstring).
@@ -364,19 +425,21 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     p = _search_pose(ev_rods, outline, quad, table, size)
     if log is not None:
         log.append(("search", p, ev_rods))
-    # Focal length and distortion on the first traces, then rods re-traced along the model.
-    _, fun = _evidence_fun(table, size, ev_rods, outline, 0.06 * diag, p)
-    p = _fit_lens(fun, p, 0.01 * diag, k1_starts=(0.0, -0.15, -0.3))
-    if log is not None:
-        log.append(("lens", p, ev_rods))
-    for scale, window in ((0.01 * diag, 0.2), (0.003 * diag, 0.08), (0.0015 * diag, 0.05)):
-        curves, widths = _model_rod_curves(solve.params_to_camera(p, w, h), table)
-        ev_rods = _trace_from_curves(gu, gv, curves, widths,
-                                     max(3.0, window * _local_pitch(curves)))
-        ev, fun = _evidence_fun(table, size, ev_rods, outline, 3 * scale, p)
-        p = _fit_lens(fun, p, scale)
+    # Focal length and distortion on the first traces, then rods re-traced along the model;
+    # once letting the outline be either the walls' feet or their tops, once only their feet
+    # (an overhead view with a strong lens has a false minimum where one side's outline is
+    # taken for a wall's top, the camera too low and the focal length too short): the one
+    # that explains all the evidence clearly best (the first unless the second gains
+    # ``FEET_ONLY_GAIN``: where both are right they differ by noise).
+    best = None
+    for drop_tops in ((), TOP_LINES):
+        q, ev_r, ev, scale = _refine(gu, gv, ev_rods, outline, table, size, p, drop_tops, log)
+        cost = _overall_cost(gu, gv, outline, table, size, q)
         if log is not None:
-            log.append(("refine", p, ev))
+            log.append(("candidate", q, cost))
+        if best is None or cost < FEET_ONLY_GAIN * best[0]:
+            best = (cost, q, ev_r, ev, scale)
+    _, p, ev_rods, ev, scale = best
 
     # Lines whose evidence sits off the model as a whole (a rod traced along its lit half,
     # an outline that bleeds into a shaded wall) pull the fit: drop them and fit again.
@@ -397,7 +460,8 @@ def fit_camera(frames: list[np.ndarray], table: TableSpec, seed: int = 0,
     frac = float(inl.mean()) if len(ev) else 0.0
     edge = ev.line >= 8
     edge_frac = float(inl[edge].mean()) if np.count_nonzero(edge) >= MIN_EDGE_POINTS else 0.0
-    return Fit(cam, rms, frac, rods_seen, edge_frac, ev, dist, field, med)
+    outline_frac = long_sides_explained(p, size, table, outline)
+    return Fit(cam, rms, frac, rods_seen, edge_frac, outline_frac, ev, dist, field, med)
 
 
 def check_fit(fit: Fit, table: TableSpec) -> None:
@@ -413,6 +477,9 @@ def check_fit(fit: Fit, table: TableSpec) -> None:
     if fit.edge_inlier_fraction < MIN_EDGE_INLIERS:
         problems.append("the playfield's outline does not fit it "
                         f"({100 * fit.edge_inlier_fraction:.0f} % of it)")
+    if fit.outline_explained < MIN_OUTLINE_EXPLAINED:
+        problems.append("a long side of the playfield's outline does not fit it "
+                        f"({100 * fit.outline_explained:.0f} % of it)")
     if not fit.rms_px <= max_rms:
         problems.append(f"reprojection error {fit.rms_px:.2f} px > {max_rms:.2f} px")
     if pos[2] < table.wall_height + 0.1:

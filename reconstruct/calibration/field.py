@@ -133,17 +133,30 @@ def _close(mask: np.ndarray, size: int) -> np.ndarray:
 
 SHADE_CHROMA = 7.0  # Lab a, b: clusters this close in chroma may be shades of one surface
 SHADE_LIGHTNESS = 60.0  # Lab L: ... if no further apart than this in lightness
+SHADE_MIN_CHROMA = 12.0  # clusters at least this saturated ...
+SHADE_HUE_DEG = 8.0  # ... and this close in hue ...
+SHADE_CHROMA_RATIO = 1.6  # ... may differ this much in chroma (a washed-out hot spot)
 
 
 def _shade_groups(centres: np.ndarray) -> list[np.ndarray]:
     """For each colour cluster (centres (K, 3) Lab), the clusters that may be the same
     surface under uneven light (a lamp's fall-off, vignetting): near it in chroma, not too
     far in lightness. The cluster itself comes first."""
+    chroma = centres[:, 1:] - 128.0  # OpenCV's 8-bit Lab: a, b offset by 128
+    size = np.linalg.norm(chroma, axis=1)
+    hue = np.arctan2(chroma[:, 1], chroma[:, 0])
     groups = []
-    for c in centres:
+    for c, s, hh in zip(centres, size, hue):
         near = (np.linalg.norm(centres[:, 1:] - c[1:], axis=1) < SHADE_CHROMA) & \
             (np.abs(centres[:, 0] - c[0]) < SHADE_LIGHTNESS)
-        groups.append(np.flatnonzero(near))
+        # A saturated surface under a lamp's hot spot washes out: its chroma shrinks
+        # with the same hue.
+        dhue = np.abs(np.angle(np.exp(1j * (hue - hh))))
+        same_hue = (s >= SHADE_MIN_CHROMA) & (size >= SHADE_MIN_CHROMA) & \
+            (dhue < np.radians(SHADE_HUE_DEG)) & \
+            (np.maximum(size, s) <= SHADE_CHROMA_RATIO * np.minimum(size, s)) & \
+            (np.abs(centres[:, 0] - c[0]) < SHADE_LIGHTNESS)
+        groups.append(np.flatnonzero(near | same_hue))
     return groups
 
 

@@ -168,7 +168,8 @@ def trace_rod(gu: np.ndarray, gv: np.ndarray, rod: int, curve: np.ndarray, width
                   & (curve[:, 1] < 2 * h)]
     half_window = float(min(half_window, 0.05 * np.hypot(w, h)))
     width_px = float(min(width_px, 0.05 * np.hypot(w, h)))
-    if len(curve) < 2:
+    # A wild model (a rod behind the camera) predicts no width: nothing to trace.
+    if len(curve) < 2 or not width_px > 0 or not half_window >= 0:
         return RodTrace(rod, np.zeros((0, 2)), np.zeros(0))
     seg = np.diff(curve, axis=0)
     arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(seg, axis=1))])

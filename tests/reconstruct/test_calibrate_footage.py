@@ -44,7 +44,9 @@ def results(clips):
 
 
 # Limits per scenario: mean and max px over the table's corners and rods, mean mm lifted.
-LIMITS = {"clean": (0.8, 2.0, 1.5), "wide_angle": (1.0, 2.5, 2.0), "tilted": (0.8, 2.0, 1.5)}
+# tornado: a blue field whose centre a lamp washes out (once taken for the whole field).
+LIMITS = {"clean": (0.8, 2.0, 1.5), "wide_angle": (1.0, 2.5, 2.0), "tilted": (0.8, 2.0, 1.5),
+          "tornado": (0.8, 2.0, 1.5)}
 
 
 @pytest.mark.slow
@@ -87,3 +89,40 @@ def test_a_misleading_rod_pattern_is_recovered_by_the_other_orientation(clips, m
                         lambda med, field, table, rank=0: first(med, field, table, 1 - rank))
     r = evaluate_footage(clips("clean"))
     assert r["agreement"].reprojection_mean_px < 0.8, r["agreement"]
+
+
+@pytest.mark.slow
+def test_a_wide_angle_false_minimum_explains_less_than_the_true_camera(clips):
+    """Overhead with a strong lens, a fit can take one side's outline for a wall's top and
+    put the camera too low with too short a focal length (seen on a seed 11 match: 43 px
+    off). Judged on all the evidence, none gated away, the true camera must win."""
+    import json
+
+    import numpy as np
+
+    from reconstruct.calibration import auto, solve
+    from reconstruct.calibration.field import find_field, median_image, refine_outline
+    from reconstruct.calibration.rods import gradients
+    from sim.camera import Camera
+
+    folder = clips("wide_angle")
+    meta = json.loads((folder / "meta.json").read_text())["camera"]
+    k = np.array(meta["camera_matrix"])
+    truth = Camera(meta["width"], meta["height"], k[0, 0], k[1, 1], k[0, 2], k[1, 2],
+                   tuple(meta["dist_coeffs"]), tuple(meta["rvec"]), tuple(meta["tvec"]))
+    med = median_image(sample_frames(next(folder.glob("video.*")), 12))
+    field = find_field(med)
+    gu, gv = gradients(med)
+    outline = refine_outline(field.outline, gu, gv, field.on_edge)
+    size = (truth.width, truth.height)
+    table = load_table("german")
+    true_p = solve.camera_to_params(truth)
+    true_p[8] = truth.dist[1]
+    false_p = np.array([np.pi, 0.0, 0.0, 0.0, -0.075, 0.444, 5.516, -0.101, 0.008])
+    assert solve.params_to_camera(false_p, *size).position[2] < 0.5  # the false minimum
+    true_cost = auto._overall_cost(gu, gv, outline, table, size, true_p)
+    false_cost = auto._overall_cost(gu, gv, outline, table, size, false_p)
+    assert true_cost < 0.5 * false_cost, (true_cost, false_cost)
+    # And the checks refuse it: it leaves one long side of the outline unexplained.
+    assert auto.long_sides_explained(true_p, size, table, outline) > 0.8
+    assert auto.long_sides_explained(false_p, size, table, outline) < auto.MIN_OUTLINE_EXPLAINED
