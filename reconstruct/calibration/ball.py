@@ -224,6 +224,11 @@ def find_ball_colour(frames: list[np.ndarray], camera: Camera, table: TableSpec,
                       f"{frames_seen} agreeing; assumed white)")
     model = ball_model(bgr[group])
     rgb = ", ".join(f"{v:.2f}" for v in model.rgb)
+    if model.name not in BALL_PRESETS_BGR:
+        # balls come white, yellow or orange: a blob colour far from all three is something
+        # else that moves like a ball (a hand, a sleeve), not a reason to track that colour
+        return None, (f"ball colour: the ball-like blobs are {model.name} (RGB {rgb}), no "
+                      "ball colour (assumed white)")
     return model, (f"ball colour: {model.name} (RGB {rgb}) from {int(group.sum())} blobs in "
                    f"{frames_seen} of {len(frames)} frames")
 
@@ -242,6 +247,10 @@ def detector_colour(calibration) -> tuple[np.ndarray | None, object | None]:
 
     if calibration.ball is None:
         return None, None
+    if calibration.ball.name == "white":
+        # a white ball's measured colour takes the light's tint and whatever else agreed
+        # with it (seen: a hand's skin named white); the preset white is the safer model
+        return ball_colour_bgr("white"), None
     bgr = np.array(calibration.ball.rgb[::-1]) * 255.0
     chroma = float(np.hypot(calibration.ball.lab_mean[1] - 128, calibration.ball.lab_mean[2] - 128))
     if chroma <= PRESET_CHROMA:  # white (or grey): no skin-like colour to tell from
