@@ -99,12 +99,23 @@ MIN_CHROMA_SEPARATION = 4.0  # teams closer in (a, b) are told apart by lightnes
 MASK_EDGE_LOSS_PX = 0.5
 
 
+MIN_TEAM_CHROMA = 12.0  # Lab (a, b) distance from grey (8-bit scale) of a coloured team
+NEUTRAL_L_STD = 20.0  # the smaller lightness spread of a neutral team's mask
+
+
+def _chroma(model) -> float:
+    return float(np.hypot(model.lab_mean[1] - 128.0, model.lab_mean[2] - 128.0))
+
+
 def _team_mask_from(calibration):
     """A team mask for ``RodReader`` from the calibration's team colours, tolerant of
     shading unless the two teams differ only in lightness."""
     models = {t.side: t.colour for t in calibration.teams}
     if len(models) == 2 and models[0].chroma_separation(models[1]) > MIN_CHROMA_SEPARATION:
-        models = {s: m.with_lightness_spread(SHADE_L_STD) for s, m in models.items()}
+        # a neutral team (black, white, grey) is its lightness: spreading it as much would
+        # take in every shadow, rod and goal of that lightness range
+        models = {s: m.with_lightness_spread(SHADE_L_STD if _chroma(m) > MIN_TEAM_CHROMA
+                                             else NEUTRAL_L_STD) for s, m in models.items()}
 
     def mask(bgr, side):
         if side not in models:  # no colour found for this team: none of its men are seen
