@@ -268,7 +268,6 @@ class _Stage:
         self._rods(k)
         pb.stepSimulation(physicsClientId=c)
         self.steps += 1
-        self._stop_at_crossing(pos)
         return self._push_out()
 
     def step_steered(self, k: int, target: np.ndarray, target_vel: np.ndarray,
@@ -287,7 +286,6 @@ class _Stage:
             dv *= cap / mag
         pb.resetBaseVelocity(self.ball, (vel + dv).tolist(), spin.tolist(), physicsClientId=c)
         self.step_free(k)
-        self._stop_at_crossing(pos)
         return self._push_out()
 
     def run_steered(self, k0: int, targets: np.ndarray, max_steer: float) -> np.ndarray:
@@ -326,25 +324,6 @@ class _Stage:
         if self._deepest() < ESCAPE_DEPTH:  # pinned: a man pressing it on a wall, as in play
             return pos
         return self._escape(pos)
-
-    def _stop_at_crossing(self, before: np.ndarray) -> None:
-        """Stop a ball whose centre crossed a solid's surface in the last step (from
-        ``before`` (3,) m) a radius short of where it crossed.
-
-        A guided or steered ball can move most of a diameter in a step (25 m/s at 1080 Hz:
-        23 mm), as far as a man's foot is thick: ``_push_out`` alone would then push it out
-        of the far side, through the man."""
-        c = self.client
-        after = np.array(pb.getBasePositionAndOrientation(self.ball, physicsClientId=c)[0])
-        move = after - before
-        dist = float(np.linalg.norm(move))
-        if dist < 1e-9:
-            return
-        self._place(np.array([0.0, 0.0, -10.0]))  # out of the ray's way
-        hit = pb.rayTest(before.tolist(), after.tolist(), physicsClientId=c)[0]
-        if hit[0] >= 0 and hit[0] != self.ball:
-            after = before + max(0.0, hit[2] * dist - self.radius) / dist * move
-        self._place(after)
 
     def _deepest(self) -> float:
         """m: the ball's deepest overlap with any solid (0 if none)."""
