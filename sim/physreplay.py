@@ -211,6 +211,17 @@ class _Stage:
         lin, ang = pb.getBaseVelocity(self.ball, physicsClientId=c)
         return np.array(pos), np.array(lin), np.array(ang)
 
+    def place_clear(self, pos, k: int) -> np.ndarray:
+        """Put the ball at rest at ``pos`` (3,) m with the rods at grid step ``k``, pushed
+        out of any solid it overlaps there (``_push_out``); returns where it ends (3,).
+
+        A run of play starts at a seen (or held) position that no step has yet checked: a
+        record's ball can lie inside a man (a reconstruction's error, or a held sighting a
+        man stands over at the run's start)."""
+        self._rods(k)
+        self.set_ball(pos, np.zeros(3))
+        return self._push_out()
+
     def set_ball(self, pos, vel, spin=None) -> None:
         c = self.client
         spin = _rolling_spin(vel, self.radius) if spin is None else list(spin)
@@ -408,16 +419,15 @@ class _Replayer:
         if len(seen_idx) == 0:
             return
         f0 = int(seen_idx[0])
-        st.set_ball(xyz[f0], np.zeros(3))
         if f0 > first:  # leading span: hold the first sighting, from the run's start
-            self.out[first], self.fill[first] = xyz[f0], "hold"
+            self.out[first], self.fill[first] = st.place_clear(xyz[f0], first * sub), "hold"
             for i in range(first, f0):
                 path = st.run_guided(i * sub, np.repeat(xyz[f0][None], sub, axis=0))
                 self.out[i + 1] = path[-1]
                 self.fill[i + 1] = "hold" if i + 1 < f0 else "seen"
             self.spans.append(SpanFill(first, f0 - 1, "hold", math.nan, math.nan, 0))
         else:
-            self.out[f0], self.fill[f0] = xyz[f0], "seen"
+            self.out[f0], self.fill[f0] = st.place_clear(xyz[f0], f0 * sub), "seen"
         i = f0
         while i < last:
             if self.seen[i + 1]:

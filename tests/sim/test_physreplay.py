@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from reconstruct.cli import main
+from sim.men import foot_position
 from sim.physreplay import FILL_COLUMN, physics_replay
-from sim.physreplay_eval import bracketed_spans, evaluate, hide_ball, straight_fill
+from sim.physreplay_eval import bracketed_spans, clearance, evaluate, hide_ball, straight_fill
 from sim.record import RecordError, read_record, write_record
 from sim.simulate import simulate
 
@@ -64,6 +65,28 @@ def test_seen_frames_follow_the_record_and_hidden_shots_arrive(replayed):
     assert set(out.frames[FILL_COLUMN][hidden]) <= {"shot", "blend", "free", "hold"}
     assert set(out.frames[FILL_COLUMN][seen]) == {"seen"}
     np.testing.assert_array_equal(out.rod_angles, truth.rod_angles)
+
+
+@pytest.mark.parametrize("lead", [0, 10])
+def test_a_run_that_starts_inside_a_man_is_pushed_out(replayed, german, lead):
+    """The record puts the ball inside a man's foot from the run's first frame (seen, or
+    held over ``lead`` hidden frames): the replay starts it at his surface instead."""
+    _, est, _, _ = replayed
+    n = 60
+    f = {k: v[:n].copy() for k, v in est.frames.items()}
+    shift, angle = est.rod_shifts[0, 3], est.rod_angles[0, 3]
+    foot = foot_position(german, 3, 0, shift, angle)
+    xyz = np.array([foot[0], foot[1], german.ball.radius])
+    f["ball_state"] = np.where(np.arange(n) < lead, "hidden", "visible")
+    for axis, col in enumerate(("ball_x", "ball_y", "ball_z")):
+        f[col] = np.where(np.arange(n) < lead, np.nan, xyz[axis])
+    part = replace(est, frames=f)
+    inside = {"ball_state": np.full(n, "visible"), "ball_x": np.full(n, xyz[0]),
+              "ball_y": np.full(n, xyz[1]), "ball_z": np.full(n, xyz[2])}
+    assert clearance(replace(part, frames=dict(f, **inside)), german)["men"][0] < -0.005
+    out = physics_replay(part).record
+    assert np.all(np.isfinite(out.ball_xyz))
+    assert np.nanmin(clearance(out, german)["men"]) > -SINK
 
 
 def test_the_straight_fill_joins_the_sightings(replayed):
