@@ -154,7 +154,7 @@ class BallDetector:
         iu = int(min(max(round(u), 0), r.shape[1] - 1))
         return float(r[iv, iu])
 
-    def _typical_radius(self, shape, roi) -> float:
+    def typical_radius(self, shape, roi) -> float:
         r = self.expected_radius
         if r is None or np.ndim(r) == 0:
             return self.radius_at(0, 0, shape)
@@ -193,7 +193,7 @@ class BallDetector:
             roi = np.asarray(roi, bool)
             if roi.shape != shape:
                 raise ValueError(f"roi shape {roi.shape} does not match the frame {shape}")
-        r = self._typical_radius(shape, roi)
+        r = self.typical_radius(shape, roi)
         if background is None:
             return self._detect_still(frame_bgr, roi, search_windows, r)
         if background.shape != frame_bgr.shape:

@@ -237,7 +237,7 @@ class FolderBallDetector:
     def _detect_with_background(self, image, lab, roi) -> BallCandidates:
         bg = self.background
         shape = image.shape[:2]
-        r = self.still._typical_radius(shape, roi)
+        r = self.still.typical_radius(shape, roi)
         w = whiteness(image)
         above_field = np.clip((w - bg.field - WHITE_MIN) / WHITE_FULL, 0.0, 1.0)
         fg = np.minimum(np.clip((w - bg.white_max - WHITE_MIN) / WHITE_FULL, 0.0, 1.0),
