@@ -155,6 +155,8 @@ class BallDetector:
         return float(r[iv, iu])
 
     def typical_radius(self, shape, roi) -> float:
+        """px, the ball's expected radius typical of the search region ``roi`` (H, W) bool
+        in an image of ``shape``."""
         r = self.expected_radius
         if r is None or np.ndim(r) == 0:
             return self.radius_at(0, 0, shape)
