@@ -104,8 +104,11 @@ def draw_overlay(image: np.ndarray, calibration: Calibration, table: TableSpec) 
     scale = max(0.4, max(w, h) / 2000)
     for i, text in enumerate(lines):
         org = (10, int(25 * scale / 0.6 * (i + 1)))
-        cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 3 * lw,
-                    cv2.LINE_AA)
+        # a dark halo grown from the text itself: a second, thicker putText lays its glyphs
+        # at other advances (OpenCV 5's fonts), which garbles the line
+        ink = np.zeros(img.shape[:2], np.uint8)
+        cv2.putText(ink, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, 255, lw, cv2.LINE_AA)
+        img[cv2.dilate(ink, np.ones((3, 3), np.uint8), iterations=lw) > 0] = 0
         cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), lw,
                     cv2.LINE_AA)
     return img
