@@ -398,7 +398,7 @@ def _seen_mask(rec: Record) -> tuple[np.ndarray, np.ndarray]:
     return seen, in_play
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Maximal runs of True as (first, last) inclusive."""
     idx = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
     return [(int(a), int(b) - 1) for a, b in zip(idx[0::2], idx[1::2])]
@@ -568,7 +568,7 @@ def physics_replay(rec: Record, settings: PhysReplaySettings | None = None) -> P
     stage = _Stage(table, shifts, angles, rec.fps, settings)
     try:
         rp = _Replayer(stage, rec.ball_xyz, seen, rec.fps)
-        for first, last in _runs(in_play):
+        for first, last in runs(in_play):
             rp.run(first, last)
         steps = stage.steps
     finally:

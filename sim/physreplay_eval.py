@@ -28,7 +28,7 @@ import numpy as np
 import pybullet as pb
 
 from sim.men import foot_position
-from sim.physreplay import PhysReplayResult, physics_replay
+from sim.physreplay import PhysReplayResult, physics_replay, runs
 from sim.playback import hold_last
 from sim.record import N_RODS, Record, read_record
 from sim.table import TableSpec, table_from_dict
@@ -36,11 +36,6 @@ from sim.world import build_world
 
 SPAN_SECONDS = (0.1, 0.5)  # s, length range of the random hidden spans
 GAP_SECONDS = (0.3, 1.5)  # s, seen time between random spans
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    idx = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
-    return [(int(a), int(b) - 1) for a, b in zip(idx[0::2], idx[1::2])]
 
 
 def under_men(table: TableSpec, xyz: np.ndarray, shifts: np.ndarray,
@@ -103,7 +98,7 @@ def bracketed_spans(est: Record) -> list[tuple[int, int]]:
     state = est.ball_state
     seen = (state == "visible") & np.all(np.isfinite(est.ball_xyz), axis=1)
     out = []
-    for a, b in _runs(~seen):
+    for a, b in runs(~seen):
         if a > 0 and b + 1 < len(seen) and not np.any(state[a:b + 1] == "out"):
             out.append((a, b))
     return out

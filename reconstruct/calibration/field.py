@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from reconstruct.background import median3
 from reconstruct.calibration.model import ColourModel, bgr_to_lab
 
 WORK_SIZE = 320  # px, long side of the image the colour clustering runs on
@@ -43,10 +44,6 @@ class Field:
     on_edge: np.ndarray
 
 
-def _median3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
-
-
 def median_image(frames: list[np.ndarray]) -> np.ndarray:
     """A per-pixel median of frames (removes the ball, hands and moving men).
 
@@ -74,7 +71,7 @@ def median_image(frames: list[np.ndarray]) -> np.ndarray:
     level = [frames[i] for i in np.linspace(0, k - 1, n).round().astype(int)]
     while len(level) > 1:
         third = len(level) // 3
-        level = [_median3(level[i], level[i + third], level[i + 2 * third])
+        level = [median3(level[i], level[i + third], level[i + 2 * third])
                  for i in range(third)]
     return level[0].copy()
 
