@@ -48,6 +48,7 @@ class Tolerance:
 # by OpenCV, whose versions may differ between machines: the tolerances absorb that.
 TOLERANCES = (
     Tolerance("f1", True, 0.03),
+    Tolerance("f1_radius", True, 0.03),
     Tolerance("median_mm", False, 0.3, 0.15),
     Tolerance("amodal_median_mm", False, 1.0, 0.15),
     Tolerance("shift_mae_mm", False, 0.3, 0.15),
