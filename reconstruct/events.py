@@ -46,14 +46,13 @@ class EventDetector:
             was not struck (the path marks contacts on a resting ball's jitter).
         settle_s: s after a marked contact whose motion tells what it was (the events of
             a contact come this late).
-        min_dv: m/s, least change of the ball's mean velocity from the lookback before a
-            marked contact to the frames after it.
+        merge_s: s, a kick marked this close after the contact of the last kick is that kick.
     """
 
     def __init__(self, table: TableSpec, fps: float, team_names, kick_reach: float = 0.06,
                  min_out_frames: int = 3, goal_out_s: float = 0.15, kick_lookback_s: float = 0.035,
                  gap_kick_dv: float = 1.5, gap_swing: float = 0.3, rest_speed: float = 0.1,
-                 settle_s: float = 0.02, min_dv: float = 0.0):
+                 settle_s: float = 0.02, merge_s: float = 0.02):
         self.table = table
         self.fps = float(fps)
         self.teams = list(team_names)
@@ -64,7 +63,7 @@ class EventDetector:
         self.goal_out = max(1, int(round(goal_out_s * self.fps)))
         self.lookback = max(1, int(round(kick_lookback_s * self.fps)))
         self.settle = max(1, int(round(settle_s * self.fps)))
-        self.min_dv = min_dv
+        self.merge = int(round(merge_s * self.fps))
         self.gap_dv = gap_kick_dv
         self.gap_swing = gap_swing
         self.rest_speed = rest_speed
@@ -72,11 +71,12 @@ class EventDetector:
         self._prev: SmoothPoint | None = None
         self._out_run = 0
         self._last_in_play: SmoothPoint | None = None
-        # the last frames: (frame, ball xy (2,) m or NaN when out, shifts (8,) m, angles (8,)
-        # rad, ball speed m/s)
+        # the last frames: (frame, ball xy (2,) m, shifts (8,) m, angles (8,) rad, ball
+        # velocity (2,) m/s); the ball's NaN when out
         self._hist: deque = deque(maxlen=self.lookback + self.settle + min_out_frames + 4)
         self._contacts: list[SmoothPoint] = []  # contacts marked, waiting for the motion after
         self._last_kick = -1  # frame of the last kick (no two kicks at one frame)
+        self._last_contact = -(10 ** 9)  # frame of the last marked contact that made a kick
         self.score = [0, 0]
 
     def push(self, p: SmoothPoint, shifts: np.ndarray, angles: np.ndarray) -> list[Event]:
@@ -111,7 +111,7 @@ class EventDetector:
                 self._contacts.append(p)  # decided once the motion after it is known
             if ev is not None:
                 out.append(ev)
-                self._last_kick = ev.frame
+                self._last_kick, self._last_contact = ev.frame, p.frame
             self._last_in_play = p
         self._prev = p
         return out
@@ -131,11 +131,15 @@ class EventDetector:
         them when None)."""
         out = []
         while self._contacts and (now is None or now - self._contacts[0].frame >= self.settle):
-            ev = self._contact(self._contacts.pop(0))
-            if ev is not None:
-                out.append(ev)
-                if ev.type == "kick":
-                    self._last_kick = ev.frame
+            c = self._contacts.pop(0)
+            ev = self._contact(c)
+            if ev is None:
+                continue
+            if ev.type == "kick":
+                if c.frame - self._last_contact <= self.merge:
+                    continue  # the same kick, marked twice
+                self._last_kick, self._last_contact = ev.frame, c.frame
+            out.append(ev)
         return out
 
     def _goal(self, last: SmoothPoint) -> Event | None:
@@ -204,9 +208,6 @@ class EventDetector:
         speeds = np.linalg.norm(np.vstack([before, after]), axis=1)
         if not len(speeds) or speeds.max() < self.rest_speed:
             return None  # at rest before and after: nothing struck it
-        if len(before) and len(after) and np.linalg.norm(
-                after.mean(axis=0) - before.mean(axis=0)) < self.min_dv:
-            return None  # it went on as it went
         speed = float(np.linalg.norm(after, axis=1).max()) if len(after) else 0.0
         found = self._closest_foot(self._frames(p.frame - self.lookback, p.frame),
                                    self.kick_reach)
