@@ -140,8 +140,7 @@ class RodPathTracker:
         if len(self._back) >= self.lag + self.block:
             self._commit(self.block)
         best = self._cost.reshape(self.n, -1).argmin(axis=1) // len(self._v)
-        # the middle of the coarse bin (its data cost is the best of its fine bins)
-        return reading.shift.copy(), -np.pi + (best * self.coarse + 0.5 * (self.coarse - 1)) * BIN
+        return reading.shift.copy(), angle_bins()[best * self.coarse]
 
     def _commit(self, m: int = 1) -> None:
         """Decide the ``m`` oldest frames of the window by tracing back once from the best
