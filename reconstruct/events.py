@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from reconstruct.paths import OUT
@@ -22,15 +24,35 @@ from sim.table import TableSpec
 class EventDetector:
     """Turns the smoothed path, frame by frame, into events.
 
+    A kick is looked for where the smoothed path marks a contact, among the last
+    ``kick_lookback_s`` seconds (the path marks a contact where the ball's new motion shows,
+    often a few frames after the foot met it, under the man): the frame and man of the
+    closest approach of a foot low enough to touch the ball. A ball lost for fewer than
+    ``min_out_frames`` frames (blurred by the strike, or under the striking man) and found
+    again moving otherwise (its velocity changed by ``gap_kick_dv`` m/s or more) was struck
+    in the gap when a man of a rod that swung (by ``gap_swing`` rad or more) reached it.
+
     Args:
         table: the table.
         fps: frames per second.
         team_names: names of side 0 and side 1.
         kick_reach: m, how close to a man's foot a contact must be to be his kick.
+        min_out_frames: frames the ball must stay out for its return to be a serve.
+        goal_out_s: s the ball must stay out of play for a goal to stand.
+        kick_lookback_s: s before a marked contact searched for the foot that made it.
+        gap_kick_dv: m/s, least velocity change across a short gap that makes a kick.
+        gap_swing: rad, least angle swing of the striking rod across a short gap.
+        rest_speed: m/s, a ball slower than this over the lookback and at a marked contact
+            was not struck (the path marks contacts on a resting ball's jitter).
+        settle_s: s after a marked contact whose motion tells what it was (the events of
+            a contact come this late).
+        merge_s: s, a kick marked this close after the contact of the last kick is that kick.
     """
 
     def __init__(self, table: TableSpec, fps: float, team_names, kick_reach: float = 0.06,
-                 min_out_frames: int = 3, goal_out_s: float = 0.15):
+                 min_out_frames: int = 3, goal_out_s: float = 0.15, kick_lookback_s: float = 0.035,
+                 gap_kick_dv: float = 1.5, gap_swing: float = 0.3, rest_speed: float = 0.1,
+                 settle_s: float = 0.02, merge_s: float = 0.02):
         self.table = table
         self.fps = float(fps)
         self.teams = list(team_names)
@@ -39,10 +61,22 @@ class EventDetector:
         # a goal stands once the ball has stayed out this long (a ball lost for a moment at
         # the goal line and found again is no goal)
         self.goal_out = max(1, int(round(goal_out_s * self.fps)))
+        self.lookback = max(1, int(round(kick_lookback_s * self.fps)))
+        self.settle = max(1, int(round(settle_s * self.fps)))
+        self.merge = int(round(merge_s * self.fps))
+        self.gap_dv = gap_kick_dv
+        self.gap_swing = gap_swing
+        self.rest_speed = rest_speed
         self._pending: Event | None = None
         self._prev: SmoothPoint | None = None
         self._out_run = 0
         self._last_in_play: SmoothPoint | None = None
+        # the last frames: (frame, ball xy (2,) m, shifts (8,) m, angles (8,) rad, ball
+        # velocity (2,) m/s); the ball's NaN when out
+        self._hist: deque = deque(maxlen=self.lookback + self.settle + min_out_frames + 4)
+        self._contacts: list[SmoothPoint] = []  # contacts marked, waiting for the motion after
+        self._last_kick = -1  # frame of the last kick (no two kicks at one frame)
+        self._last_contact = -(10 ** 9)  # frame of the last marked contact that made a kick
         self.score = [0, 0]
 
     def push(self, p: SmoothPoint, shifts: np.ndarray, angles: np.ndarray) -> list[Event]:
@@ -50,6 +84,11 @@ class EventDetector:
         out: list[Event] = []
         t = p.frame / self.fps
         prev = self._prev
+        xy = np.full(2, np.nan) if p.state == OUT else np.asarray(p.xy, float)
+        vel = np.full(2, np.nan) if p.state == OUT else np.asarray(p.vel, float)
+        self._hist.append((p.frame, xy, np.asarray(shifts, float), np.asarray(angles, float),
+                           vel))
+        out += self._settle(p.frame)
         if p.state == OUT:
             self._out_run += 1
             if prev is not None and prev.state != OUT and self._last_in_play is not None:
@@ -60,24 +99,48 @@ class EventDetector:
                 self._pending = None
         else:
             self._pending = None
+            short_gap = (prev is not None and prev.state == OUT and self._out_run < self.min_out
+                         and self._last_in_play is not None)
             if prev is None or (prev.state == OUT and self._out_run >= self.min_out):
                 out.append(Event(p.frame, t, "serve", x=float(p.xy[0]), y=float(p.xy[1])))
             self._out_run = 0
-            if p.contact and prev is not None and prev.state != OUT:
-                ev = self._contact(p, t, shifts, angles)
-                if ev is not None:
-                    out.append(ev)
+            ev = None
+            if short_gap:
+                ev = self._gap_kick(self._last_in_play, p)
+            elif p.contact and prev is not None and prev.state != OUT:
+                self._contacts.append(p)  # decided once the motion after it is known
+            if ev is not None:
+                out.append(ev)
+                self._last_kick, self._last_contact = ev.frame, p.frame
             self._last_in_play = p
         self._prev = p
         return out
 
     def finish(self) -> list[Event]:
-        """Events still pending at the end of the video (a goal in its last moments)."""
+        """Events still pending at the end of the video (a contact or a goal in its last
+        moments)."""
+        out = self._settle(None)
         if self._pending is None:
-            return []
+            return out
         ev, self._pending = self._pending, None
         self.score[self.teams.index(ev.team)] += 1
-        return [ev]
+        return out + [ev]
+
+    def _settle(self, now: int | None) -> list[Event]:
+        """Decide the contacts whose following frames are known by frame ``now`` (all of
+        them when None)."""
+        out = []
+        while self._contacts and (now is None or now - self._contacts[0].frame >= self.settle):
+            c = self._contacts.pop(0)
+            ev = self._contact(c)
+            if ev is None:
+                continue
+            if ev.type == "kick":
+                if c.frame - self._last_contact <= self.merge:
+                    continue  # the same kick, marked twice
+                self._last_kick, self._last_contact = ev.frame, c.frame
+            out.append(ev)
+        return out
 
     def _goal(self, last: SmoothPoint) -> Event | None:
         """A goal if the ball left play through a goal mouth."""
@@ -97,26 +160,75 @@ class EventDetector:
         return Event(frame, frame / self.fps, "goal", team=self.teams[scorer],
                      x=float(np.sign(x) * tb.half_length), y=float(y))
 
-    def _contact(self, p: SmoothPoint, t: float, shifts, angles) -> Event | None:
+    def _frames(self, first: int, last: int) -> list[tuple]:
+        """History entries of frames ``first``..``last`` after the last kick, with the ball
+        positions of a gap filled in a straight line between the known ones."""
+        rows = [h for h in self._hist if max(first, self._last_kick + 1) <= h[0] <= last]
+        known = [i for i, h in enumerate(rows) if np.isfinite(h[1]).all()]
+        if not known:
+            return []
+        f = np.array([h[0] for h in rows], float)
+        kf = f[known]
+        kxy = np.array([rows[i][1] for i in known])
+        xy = np.column_stack([np.interp(f, kf, kxy[:, 0]), np.interp(f, kf, kxy[:, 1])])
+        return [(h[0], xy[i], h[2], h[3]) for i, h in enumerate(rows)]
+
+    def _closest_foot(self, rows, reach: float, rods=None):
+        """(frame, rod, man, ball xy) of the closest approach, within ``reach`` m, of a
+        man's foot low enough to touch the ball, over history ``rows``; the later frame on a
+        tie; None when no foot came that close."""
+        tb = self.table
+        best, best_d = None, reach
+        for frame, (x, y), shifts, angles in rows:
+            for i, rod in enumerate(tb.rods):
+                if (rods is not None and i not in rods) or abs(rod.x - x) > tb.man_reach + 0.05:
+                    continue
+                for m in range(rod.men):
+                    f = foot_position(tb, i, m, float(shifts[i]), float(angles[i]))
+                    if f[2] - 0.5 * tb.man.foot_height > tb.ball.diameter + 0.01:
+                        continue  # foot too high to touch the ball
+                    d = np.hypot(f[0] - x, f[1] - y)
+                    if d <= best_d:
+                        best, best_d = (frame, i, m, (x, y)), d
+        return best
+
+    def _kick(self, found, speed: float) -> Event:
+        frame, i, m, (x, y) = found
+        return Event(frame, frame / self.fps, "kick", team=self.teams[self.table.rods[i].side],
+                     rod=i, man=m, speed=speed, x=float(x), y=float(y))
+
+    def _contact(self, p: SmoothPoint) -> Event | None:
+        """The kick (or wall bounce) of a contact the path marked at ``p``."""
         tb = self.table
         x, y = p.xy
-        speed = float(np.linalg.norm(p.vel))
-        best, best_d = None, self.kick_reach
-        for i, rod in enumerate(tb.rods):
-            if abs(rod.x - x) > tb.man_reach + 0.05:
-                continue
-            for m in range(rod.men):
-                f = foot_position(tb, i, m, float(shifts[i]), float(angles[i]))
-                if f[2] - 0.5 * tb.man.foot_height > tb.ball.diameter + 0.01:
-                    continue  # foot too high to touch the ball
-                d = np.hypot(f[0] - x, f[1] - y)
-                if d < best_d:
-                    best, best_d = (i, m), d
-        if best is not None:
-            i, m = best
-            return Event(p.frame, t, "kick", team=self.teams[tb.rods[i].side], rod=i, man=m,
-                         speed=speed, x=float(x), y=float(y))
+        before = [h[4] for h in self._hist if p.frame - self.lookback <= h[0] < p.frame]
+        after = [h[4] for h in self._hist if p.frame <= h[0] <= p.frame + self.settle]
+        before = np.array([v for v in before if np.isfinite(v).all()]).reshape(-1, 2)
+        after = np.array([v for v in after if np.isfinite(v).all()]).reshape(-1, 2)
+        speeds = np.linalg.norm(np.vstack([before, after]), axis=1)
+        if not len(speeds) or speeds.max() < self.rest_speed:
+            return None  # at rest before and after: nothing struck it
+        speed = float(np.linalg.norm(after, axis=1).max()) if len(after) else 0.0
+        found = self._closest_foot(self._frames(p.frame - self.lookback, p.frame),
+                                   self.kick_reach)
+        if found is not None:
+            return self._kick(found, speed)
         r = tb.ball.radius
         if abs(y) > tb.half_width - r - 0.02 or abs(x) > tb.half_length - r - 0.02:
-            return Event(p.frame, t, "wall", speed=speed, x=float(x), y=float(y))
+            return Event(p.frame, p.frame / self.fps, "wall", speed=speed, x=float(x),
+                         y=float(y))
         return None
+
+    def _gap_kick(self, before: SmoothPoint, after: SmoothPoint) -> Event | None:
+        """A kick in a short gap of the path between ``before`` and ``after``: the ball's
+        velocity changed across it, next to a man of a rod that swung."""
+        if np.linalg.norm(np.asarray(after.vel) - np.asarray(before.vel)) < self.gap_dv:
+            return None
+        rows = self._frames(before.frame, after.frame)
+        span = [h[3] for h in self._hist if before.frame - 2 <= h[0] <= after.frame]
+        if not rows or len(span) < 2:
+            return None
+        span = np.array(span)
+        swung = np.flatnonzero(span.max(axis=0) - span.min(axis=0) >= self.gap_swing)
+        found = self._closest_foot(rows, self.kick_reach, rods=set(swung.tolist()))
+        return None if found is None else self._kick(found, float(np.linalg.norm(after.vel)))

@@ -3,7 +3,18 @@
 Per rod, the angle is a fixed-lag Viterbi search over the angle bins of ``RodReading``'s
 cost curves: a rod turns by at most ``max_spin / fps`` per frame, and it prefers to keep
 turning as it turned (a swing does not reverse without reason). The chosen path is
-unwrapped as it goes, so a full spin reads 2 pi. Shifts are smoothed by a local quadratic
+unwrapped as it goes, so a full spin reads 2 pi.
+
+A full turn needs evidence. An overhead camera sees a man at angle a and at pi - a alike
+(swung forwards and down, or forwards and up), so a strike (back-swing, fast forward swing
+past the horizontal, back down) has a twin path that goes over the top one way and reads a
+full turn; momentum alone even favours the twin, which never reverses. Two things settle it
+for the strike: ``max_spin`` is above a strike's speed (a slower limit leaves the twin as the
+only path), and passing over the top (the wrap at +-pi) costs ``top_cost`` once. A real spin
+pays that once per turn and wins back more through its momentum when it turns fast (its
+twin reverses sharply at every horizontal); a slow single turn seen from overhead is read as
+two swings. Where two trace backs meet with a jump no rod makes in a frame, the unwrapped
+angle keeps its turn. Shifts are smoothed by a local quadratic
 (Savitzky-Golay) fit after dropping readings that disagree with their neighbours.
 """
 
@@ -23,12 +34,14 @@ MAX_SPEED_CHANGES = 13  # turning-speed changes tried per frame at most (the sea
 
 @dataclass(frozen=True)
 class RodPathSettings:
+    coarse: int = 3  # fine angle bins per bin of the search (6 degrees; refined after)
     lag_s: float = 0.12  # s, decisions are at least this late
     block_s: float = 0.05  # s, frames are decided this many at a time (one trace back)
-    max_spin: float = 70.0  # rad/s, fastest a rod turns
+    max_spin: float = 150.0  # rad/s, fastest a rod turns (a strike reaches about 130)
+    top_cost: float = 5.0  # cost of passing over the top (angle +-pi): what a full turn takes
     max_accel: float = 6000.0  # rad/s^2, fastest change of turning speed
     turn_weight: float = 0.0  # cost per squared coarse bin of turning in a frame
-    accel_weight: float = 0.2  # cost per squared coarse bin of change in turning speed
+    accel_weight: float = 0.45  # cost per squared coarse bin of change in turning speed
     data_weight: float = 6.0  # weight of the silhouette mismatch (0..1 per frame)
     hang_prior: float = 0.1  # cost of a man above the rod (|angle| > 100 degrees)
     shift_window: int = 3  # frames each side of the shift fit
@@ -47,12 +60,11 @@ class RodFrame:
 class RodPathTracker:
     """Fixed-lag smoothing of the rods. Feed ``RodReading``s in order with ``update``.
 
-    The angle search runs on coarse bins (``COARSE`` fine bins each) with a second-order
-    state (bin, turning speed), so a spin, which an overhead camera sees exactly like a
-    man swinging up and back down, is told apart by its momentum.
+    The angle search runs on coarse bins (``settings.coarse`` fine bins each) with a
+    second-order state (bin, turning speed), so a spin, which an overhead camera sees
+    exactly like a man swinging up and back down, is told apart by its momentum, and a
+    crossing of the top costs ``top_cost``.
     """
-
-    COARSE = 2
 
     def __init__(self, n_rods: int, fps: float, settings: RodPathSettings | None = None):
         self.s = settings or RodPathSettings()
@@ -60,7 +72,8 @@ class RodPathTracker:
         self.fps = float(fps)
         self.lag = max(1, int(round(self.s.lag_s * self.fps)))
         self.block = max(1, int(round(self.s.block_s * self.fps)))
-        nb = N_ANGLES // self.COARSE
+        self.coarse = self.s.coarse
+        nb = N_ANGLES // self.coarse
         self._nb = nb
         cbin = 2 * np.pi / nb
         vmax = max(1, int(np.ceil(self.s.max_spin / self.fps / cbin)))
@@ -82,9 +95,14 @@ class RodPathTracker:
         self._pen = (self.s.accel_weight * dv.astype(float) ** 2)[None, None, :] + np.where(
             self._pv_ok, 0.0, np.inf)
         self._flat_idx = self._pb * len(v) + self._pv  # (nb, V, A), into (nb * V)
-        self._vpen = (self.s.turn_weight * v.astype(float) ** 2).astype(np.float32)
+        # per state (b, v): the turning cost, and the cost of having come over the top (the
+        # step into b from b - v passed the wrap at +-pi)
+        came_from = np.arange(nb)[:, None] - v[None, :]
+        over_top = (came_from < 0) | (came_from >= nb)
+        self._vpen = (self.s.turn_weight * v.astype(float)[None, :] ** 2
+                      + self.s.top_cost * over_top).astype(np.float32)
         self._pen = self._pen.astype(np.float32)
-        bins = angle_bins()[:: self.COARSE]
+        bins = angle_bins()[:: self.coarse]
         self._prior = np.where(np.abs(bins) > np.radians(100), self.s.hang_prior, 0.0)
         self._cost: np.ndarray | None = None  # (n, nb, len(v))
         self._back: deque[np.ndarray] = deque()  # per frame: (n, nb, len(v)) int8, index in dv
@@ -98,7 +116,7 @@ class RodPathTracker:
 
     def _data(self, reading: RodReading) -> np.ndarray:
         """(n, nb) data cost of each coarse bin: its best fine bin."""
-        c = reading.angle_cost.reshape(self.n, self._nb, self.COARSE).min(axis=2)
+        c = reading.angle_cost.reshape(self.n, self._nb, self.coarse).min(axis=2)
         return (self.s.data_weight * c + self._prior[None]).astype(np.float32)
 
     def update(self, reading: RodReading) -> tuple[np.ndarray, np.ndarray]:
@@ -106,7 +124,7 @@ class RodPathTracker:
         angles (8,) each."""
         data = self._data(reading)
         if self._cost is None:
-            self._cost = data[:, :, None] + self._vpen[None, None, :]
+            self._cost = data[:, :, None] + self._vpen[None]
             back = np.zeros(self._cost.shape, np.int8)
         else:
             flat = self._cost.reshape(self.n, -1)
@@ -114,7 +132,7 @@ class RodPathTracker:
             tot += self._pen
             back = np.argmin(tot, axis=3).astype(np.int8)
             cost = np.take_along_axis(tot, back[..., None].astype(np.intp), 3)[..., 0]
-            cost += data[:, :, None] + self._vpen[None, None, :]
+            cost += data[:, :, None] + self._vpen[None]
             cost -= cost.min(axis=(1, 2), keepdims=True)
             self._cost = cost
         self._back.append(back)
@@ -122,7 +140,7 @@ class RodPathTracker:
         if len(self._back) >= self.lag + self.block:
             self._commit(self.block)
         best = self._cost.reshape(self.n, -1).argmin(axis=1) // len(self._v)
-        return reading.shift.copy(), angle_bins()[best * self.COARSE]
+        return reading.shift.copy(), angle_bins()[best * self.coarse]
 
     def _commit(self, m: int = 1) -> None:
         """Decide the ``m`` oldest frames of the window by tracing back once from the best
@@ -137,7 +155,7 @@ class RodPathTracker:
             d = backs[k][r, b, vi]
             b, vi = self._pb[b, vi, d], self._pv[b, vi, d]
             path[k - 1] = b
-        c = self.COARSE
+        c = self.coarse
         offs = np.arange(-(c // 2), c + c // 2)
         for j in range(m):
             b = path[j]
@@ -146,8 +164,13 @@ class RodPathTracker:
             if self._last_bin is None:
                 self._unwrapped = b - self._nb // 2
             else:
-                step = (b - self._last_bin + self._nb // 2) % self._nb - self._nb // 2
-                self._unwrapped = self._unwrapped + step
+                h = self._nb // 2
+                step = (b - self._last_bin + h) % self._nb - h
+                # a step no rod makes in a frame is where two trace backs meet: it keeps the
+                # turn it was in (no full turn is counted through a seam)
+                seam = np.abs(step) > self._v[-1]
+                turn = np.floor_divide(self._unwrapped + h, self._nb)
+                self._unwrapped = np.where(seam, turn * self._nb + b - h, self._unwrapped + step)
             self._last_bin = b
             # refine within the coarse bin on the fine cost curve
             # (the coarse bin and half a coarse bin each side)
@@ -155,7 +178,7 @@ class RodPathTracker:
             k = np.argmin(reading.angle_cost[r[:, None], idx], axis=1)
             fine = idx[r, k]
             frac = _parabolic(reading.angle_cost, fine) + offs[k]
-            angle = (self._unwrapped * self.COARSE + frac) * BIN
+            angle = (self._unwrapped * self.coarse + frac) * BIN
             self._buf.append((self._next_commit, reading.shift, angle))
             self._next_commit += 1
         self._release(final=False)

@@ -134,10 +134,15 @@ class GameStats:
 
 def _kick_motion(rec: Record, frame: int, n: int) -> tuple[np.ndarray, float] | None:
     """Unit direction (2,) and speed (m/s) of the ball's motion over the ``n`` frames just
-    after ``frame``, from the record; None where the ball is unknown or still."""
+    after ``frame`` (or after the first frame within ``n`` where the ball is known), from the
+    record; None where the ball is unknown or still."""
     xy = rec.ball_xyz[:, :2]
     a = frame
-    b = min(rec.n_frames - 1, frame + n)
+    # a kick in a short gap of the path (the ball blurred or under the striking man): the
+    # motion from where the ball is seen again
+    while a < min(rec.n_frames - 1, frame + n) and not np.isfinite(xy[a]).all():
+        a += 1
+    b = min(rec.n_frames - 1, a + n)
     if b <= a or not (np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all()):
         return None
     d = xy[b] - xy[a]
@@ -181,9 +186,10 @@ def game_stats(rec: Record, settings: StatsSettings | None = None) -> GameStats:
         if motion is None:
             continue
         d, measured = motion
-        # a tracker's kick event may carry the speed before the contact: the ball's own
-        # motion after it is the shot's speed too
-        speed = max(float(k.speed or 0.0), measured)
+        # the kick's own speed (the ball's speed after it: exact in a truth record, fitted
+        # over the flight by the tracker) over the record's few frames, whose difference
+        # turns a few millimetres of a tracked ball's error into metres per second
+        speed = float(k.speed) if k.speed else measured
         if speed < s.shot_speed:
             continue
         attack = 1.0 if side_of.get(k.team, 0) == 0 else -1.0

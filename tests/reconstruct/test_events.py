@@ -1,12 +1,15 @@
-"""Goals from the smoothed path: a ball that leaves play through a goal mouth and stays out
-is a goal for the attacking team; one lost at the line for a few frames and found again is
-not."""
+"""Events from the smoothed path. Goals: a ball that leaves play through a goal mouth and
+stays out is a goal for the attacking team; one lost at the line for a few frames and found
+again is not. Kicks: the foot that met the ball, found where the path loses the ball at the
+strike or marks the contact late."""
 
 import numpy as np
+import pytest
 
 from reconstruct.events import EventDetector
 from reconstruct.paths import OUT, SEEN
 from reconstruct.smooth import SmoothPoint
+from sim.men import foot_position
 
 FPS = 120.0
 
@@ -45,3 +48,73 @@ def test_a_ball_lost_at_the_line_and_found_again_is_no_goal(german):
 
 def test_a_goal_in_the_last_frames_of_a_video_counts(german):
     assert len(_run(german, out_frames=4, back=False)) == 1
+
+
+# ---------------------------------------------------------------- kicks
+ROD, MAN, K0 = 3, 1, 40  # the striking rod (red midfield), its man, the frame of the strike
+
+
+def _strike(german, n: int = 70):
+    """Rods (n, 8) shifts and angles of a strike by man MAN of rod ROD at frame K0 (back-swing,
+    then the foot through its lowest point at K0), and where the ball lies at his foot."""
+    shifts = np.zeros((n, 8))
+    angles = np.zeros((n, 8))
+    f = np.arange(n)
+    angles[:, ROD] = np.interp(f, [K0 - 12, K0 - 5, K0, K0 + 5, K0 + 15], [0, 1.0, 0, -1.0, 0])
+    foot = foot_position(german, ROD, MAN, 0.0, 0.0)
+    return shifts, angles, np.array([foot[0] + german.ball.radius, foot[1]])
+
+
+def _push_all(german, points, shifts, angles):
+    ev = EventDetector(german, FPS, ("red", "blue"))
+    out = []
+    for p in points:
+        out += ev.push(p, shifts[p.frame], angles[p.frame])
+    return out + ev.finish()
+
+
+def _ball(f, xy, vel, state=SEEN, contact=False):
+    return SmoothPoint(f, np.asarray(xy, float), np.asarray(vel, float), state, contact)
+
+
+def test_a_kick_in_a_short_gap_of_the_path_is_found(german):
+    """The tracker loses the ball for two frames at the strike (blur, or the man over it):
+    the velocity change across the gap, next to the rod that swung, is his kick."""
+    shifts, angles, b = _strike(german)
+    v = np.array([6.0, 0.5])
+    points = []
+    for f in range(len(angles)):
+        if f < K0:
+            points.append(_ball(f, b, [0.0, 0.0]))
+        elif f < K0 + 2:
+            points.append(_ball(f, [np.nan, np.nan], [0.0, 0.0], OUT))
+        else:
+            points.append(_ball(f, b + v * (f - K0) / FPS, v))
+    events = _push_all(german, points, shifts, angles)
+    kicks = [e for e in events if e.type == "kick"]
+    assert len(kicks) == 1
+    k = kicks[0]
+    assert (k.rod, k.man, k.team) == (ROD, MAN, "red")
+    assert abs(k.frame - K0) <= 2
+    assert k.speed == pytest.approx(np.linalg.norm(v), rel=0.01)
+    assert not [e for e in events if e.type == "serve" and e.frame > 0]  # a gap, not a serve
+
+
+def test_a_contact_marked_late_is_the_kick_of_the_foot_that_met_the_ball(german):
+    """The path marks the contact where the new motion shows, here three frames after the
+    foot met the ball: the ball is then out of the foot's reach, the kick is found back."""
+    shifts, angles, b = _strike(german)
+    v = np.array([4.0, 0.0])
+    points = [_ball(f, b + v * max(0, f - K0) / FPS, v if f > K0 else [0.0, 0.0],
+                    contact=(f == K0 + 3)) for f in range(len(angles))]
+    kicks = [e for e in _push_all(german, points, shifts, angles) if e.type == "kick"]
+    assert len(kicks) == 1
+    assert (kicks[0].rod, kicks[0].man) == (ROD, MAN)
+    assert abs(kicks[0].frame - K0) <= 1
+
+
+def test_a_ball_at_rest_by_a_foot_is_not_kicked(german):
+    shifts, angles, b = _strike(german)
+    angles[:] = 0.0
+    points = [_ball(f, b, [0.0, 0.0], contact=(f % 10 == 5)) for f in range(len(angles))]
+    assert [e for e in _push_all(german, points, shifts, angles) if e.type == "kick"] == []

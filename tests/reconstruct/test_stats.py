@@ -141,3 +141,18 @@ def test_stats_agreement_of_a_reconstruction(tmp_path, german):
     goal = ev + [Event(200, 200 / FPS, "goal", "red", x=0.6, y=0.0)]
     c = stats_agreement(truth, game_stats(_record(tmp_path, german, n, ball, goal, name="g")))
     assert not c.goals_equal and not c.within()
+
+
+def test_a_shot_struck_where_the_tracker_lost_the_ball_counts(tmp_path, german):
+    """A tracked shot: the kick falls in a two-frame gap of the ball's path (blurred at the
+    strike) and the positions after it wobble by millimetres; the shot is still a shot, at
+    the kick's own speed."""
+    n = 120
+    ball = np.full((n, 2), np.nan)
+    ball[0:40] = np.array([0.224, 0.0])  # red attack (rod 5) holds the ball
+    ball[42:100] = _line([0.224 + 2 * 6.0 / FPS, 0.0], [6.0, 0.0], 58)
+    ball[42:100:2, 0] += 0.004  # tracking noise
+    shot = Event(41, 41 / FPS, "kick", "red", 5, 1, 6.0, 0.224, 0.0)
+    rec = _record(tmp_path, german, n, ball, [Event(0, 0.0, "serve"), shot])
+    shots = game_stats(rec).shots
+    assert len(shots) == 1 and shots[0].speed == pytest.approx(6.0)
