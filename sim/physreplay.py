@@ -86,7 +86,7 @@ PUSH_ROUNDS = 3
 ESCAPE_DEPTH = 0.002  # m, overlap of a wedged ball above which it is moved to a free spot
 ESCAPE_STEPS = (0.003, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04)  # m, see ``_Stage._escape``
 STEER_TIME = 0.01  # s, time constant of the steering towards a corrected hidden path
-STEER_ESCALATION = (1.0, 4.0, 16.0)  # steering caps tried, times ``max_steer``
+STEER_ESCALATION = (1.0, 4.0)  # steering caps tried, times ``max_steer``
 ARRIVAL_SLACK = 0.005  # m, arrival error of a steered pass that needs no stronger steering
 CROSS_STEP = 0.002  # m, spacing of the samples of a guided move tested for crossing a man
 CROSS_DEPTH = 0.002  # m, overlap with a man along a guided move that counts (see ``_blocked``)
@@ -516,11 +516,12 @@ class _Replayer:
 
     def _catch(self, i: int) -> np.ndarray:
         """(3,) m: where the guided ball aims at the end of frame ``i`` -> ``i + 1``: the
-        record's position, less what is left of the ball's lag behind it (at frame ``i``)
-        after closing ``CATCH_SPEED`` / fps of it. A ball held back by a man (or left
+        record's position, less what is left of the ball's lag (x, y) behind it (at frame
+        ``i``) after closing ``CATCH_SPEED`` / fps of it. A ball held back by a man (or left
         elsewhere by a hidden span) rejoins its track at a ball's pace, not in one frame
         drawn straight through him."""
         lag = self.out[i] - self.xyz[i]
+        lag[2] = 0.0  # the height is the record's (a lag in it would aim into the floor)
         dist = float(np.linalg.norm(lag))
         step = CATCH_SPEED / self.fps
         return self.xyz[i + 1] + (lag * (1.0 - step / dist) if dist > step else 0.0)
