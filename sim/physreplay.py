@@ -114,7 +114,7 @@ class PhysReplaySettings:
     max_iterations: int = 8
     fd_step: float = 0.02
     max_speed: float = 15.0
-    max_guide_speed: float = 25.0
+    max_guide_speed: float = 12.0
     max_steer: float = 200.0
 
 
@@ -306,6 +306,7 @@ class _Stage:
             return False
         blocked = False
         lin, ang = pb.getBaseVelocity(self.ball, physicsClientId=c)
+        starts = []
         for kk in (k, k + 1):
             self._rods(kk)
             depth, push = [], np.zeros(3)
@@ -315,9 +316,12 @@ class _Stage:
                 depth.append(max([-p[8] for p in pts], default=0.0))
             for p in pts:  # at p1: where the push-out would send the ball
                 push -= p[8] * np.asarray(p[7])
+            starts.append(depth[0])
             through = max(depth[1:-1]) > max(depth[0], depth[-1]) + CROSS_DEPTH
             past = depth[-1] > depth[0] + CROSS_DEPTH and float(push @ move) > 0.0
-            if through or past:
+            # a man moving onto the ball's way: deeper at the end than it is now
+            struck = kk == k + 1 and depth[-1] > starts[0] + CROSS_DEPTH
+            if through or past or struck:
                 blocked = True
                 break
         self._place(p0)  # (this zeroes the velocity)
