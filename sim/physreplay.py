@@ -15,8 +15,18 @@ from the record's own table (``sim.world``) and returns a new record of the same
   The guided ball is driven by velocity, so it can sink into a solid before the solver
   stops it; after each guided step it is pushed back out along the contact normals
   (``_push_out``; the steered pass below too; a ball wedged between two solids more than
-  ``ESCAPE_DEPTH`` deep goes to the nearest free spot). The spin is set to rolling (no slip on the
-  playfield).
+  ``ESCAPE_DEPTH`` deep goes to the nearest free spot it can reach without sinking deeper
+  into a man). The spin is set to rolling (no slip on the playfield). Before each guided
+  step the move is tested against the men (``_blocked``, sampled every ``CROSS_STEP``, the
+  rods at the step's start and end): a move that would pass through a man, end past his
+  middle, or that a man moves onto, is not guided but steered (below) towards the same
+  target: the man stops the ball, carries it, or lets it by as he moves. The guided speed
+  is capped at ``max_guide_speed`` (12 m/s, 11 mm a step: short against a man, so the solver
+  stops the ball at his surface), and a ball that lags its track (held by a man, or left
+  elsewhere by a hidden span) closes the lag (x, y) at ``CATCH_SPEED``, not in one frame:
+  the frames are drawn straight, and a long jump drawn straight cuts through men the
+  physics went around. A seen frame whose replayed ball ends more than ``ARRIVAL_SLACK``
+  from the record is marked ``catch``.
 - **Hidden span** (frames in play without a seen position, between the last seen frame
   ``a`` and the next seen frame ``b``): filled by the physics in two passes.
 
@@ -39,9 +49,10 @@ from the record's own table (``sim.world``) and returns a new record of the same
      capped at ``max_steer`` * dt. A bounded nudge does not overpower a contact, so the
      fill stays out of men and walls even where the correction would push it in. A pass
      that still misses the reappearance by more than ``ARRIVAL_SLACK`` (the steered ball
-     met a man the free run did not, and went elsewhere) is run again with the cap 4 and
-     16 times higher; if it still misses (a man stands between the fill and the sighting),
-     the guided ball of the next seen frames catches up around him.
+     met a man the free run did not, and went elsewhere) is run again with the cap 4 times
+     higher; if it still misses (a man stands between the fill and the sighting), the
+     guided ball of the next seen frames catches up at ``CATCH_SPEED``, around him or once
+     he lets it by, never through him (above).
 
   A span at the start of a run of play (no seen frame before it) holds the first seen
   position (guided, so a man sweeping through it pushes it aside); a span at the end (no
@@ -59,7 +70,8 @@ give the same output, byte for byte.
 The output record keeps every column of the input except the truth-only ball velocity
 (``ball_vx/vy/vz``, which the new ball no longer matches); ``ball_x/y/z`` are the replay's,
 ``ball_state`` is kept, and a column ``ball_fill`` says how each frame's ball was made:
-``seen``, ``shot`` (shooting converged within ``tolerance``), ``blend`` (corrected),
+``seen``, ``catch`` (seen, but the replay's ball could not get within ``ARRIVAL_SLACK``
+of the record's), ``shot`` (shooting converged within ``tolerance``), ``blend`` (corrected),
 ``free`` (trailing span), ``hold`` (leading span) or empty (copied). ``meta.json`` gets
 ``source: physics-replay`` and ``physics_replay`` (settings and one entry per hidden span).
 """
@@ -105,7 +117,9 @@ class PhysReplaySettings:
         fd_step: m/s, finite-difference step of the shooting's Jacobian.
         max_speed: m/s, the fastest initial velocity the shooting tries.
         max_guide_speed: m/s, cap on the guiding velocity (a far target is reached over
-            several steps rather than in one huge one).
+            several steps rather than in one huge one; above the simulated game's fastest
+            ball, about 10 m/s, and short enough a step for the solver to stop the ball at
+            a man).
         max_steer: m/s^2, cap on the steering of a hidden span's corrected pass.
     """
 
