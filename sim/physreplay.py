@@ -643,7 +643,7 @@ class _Replayer:
         self.out[a + 1:b + 1] = final[sub::sub]
         converged = float(np.linalg.norm(r)) <= s.tolerance
         self.fill[a + 1:b] = "shot" if converged else "blend"
-        self.fill[b] = "seen"
+        self.fill[b] = "catch" if np.linalg.norm(final[-1] - target) > ARRIVAL_SLACK else "seen"
         self.spans.append(SpanFill(a + 1, b - 1, "shot" if converged else "blend",
                                    float(np.linalg.norm(r)), float(np.linalg.norm(best_v)),
                                    runs, steer * s.max_steer))
