@@ -8,7 +8,14 @@ import pytest
 from reconstruct.cli import main
 from sim.men import foot_position
 from sim.physreplay import FILL_COLUMN, physics_replay
-from sim.physreplay_eval import bracketed_spans, clearance, evaluate, hide_ball, straight_fill
+from sim.physreplay_eval import (
+    SWEEP_STEP,
+    bracketed_spans,
+    clearance,
+    evaluate,
+    hide_ball,
+    straight_fill,
+)
 from sim.record import RecordError, read_record, write_record
 from sim.simulate import simulate
 
@@ -25,7 +32,7 @@ def replayed(tmp_path_factory, german):
     truth = read_record(out)
     est = hide_ball(truth, SEED)
     result = physics_replay(est)
-    return truth, est, result, evaluate(truth, est, result)
+    return truth, est, result, evaluate(truth, est, result, between_frames=True)
 
 
 def test_the_estimate_hides_spans_and_only_them(replayed):
@@ -41,6 +48,9 @@ def test_the_replayed_ball_never_passes_through_a_man_or_a_wall(replayed):
     *_, score = replayed
     assert score.min_clear_men > -SINK
     assert score.min_clear_walls > -SINK
+    # and not between frames either (drawn straight, swept every 2 mm)
+    assert score.between_clear_men > -SINK
+    assert score.between_clear_walls > -SINK
 
 
 def test_hidden_spans_are_filled_closer_to_the_truth_than_a_straight_line(replayed):
@@ -118,7 +128,7 @@ def test_the_ball_never_passes_through_a_turning_man_to_reach_its_track(replayed
         f[col] = np.where(seen, xyz[:, axis], np.nan)
     out = physics_replay(replace(est, frames=f)).record
     assert np.all(np.isfinite(out.ball_xyz))
-    swept = clearance(out, german, sweep=0.002)["men"]
+    swept = clearance(out, german, sweep=SWEEP_STEP)["men"]
     assert np.nanmin(swept) > -SINK
     foot_x = np.array([foot_position(german, rod, 2, 0.0, a)[0] for a in f[f"rod{rod}_angle"]])
     assert np.all(out.ball_xyz[:, 0] < foot_x)  # still on its side of him
