@@ -303,7 +303,9 @@ class _Stage:
         a man, with the rods as at the start or the end of grid step ``k``. Sampled every
         ``CROSS_STEP``: the move goes into a man (``CROSS_DEPTH`` deeper than at ``p0``) and
         either out of him again, or ends inside him past his middle (the push out of him
-        points along the move). Leaves the ball at ``p0`` with the velocity it had.
+        points along the move); or a man moves onto it (at ``p1`` with the rods at the
+        step's end, ``CROSS_DEPTH`` deeper than at ``p0`` with the rods at its start).
+        Leaves the ball at ``p0`` with the velocity it had.
 
         The contact solver stops a guided ball at a man's surface only when the move is
         short against his thickness; a long move (a ball catching up with its track, or
