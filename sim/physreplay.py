@@ -15,8 +15,18 @@ from the record's own table (``sim.world``) and returns a new record of the same
   The guided ball is driven by velocity, so it can sink into a solid before the solver
   stops it; after each guided step it is pushed back out along the contact normals
   (``_push_out``; the steered pass below too; a ball wedged between two solids more than
-  ``ESCAPE_DEPTH`` deep goes to the nearest free spot). The spin is set to rolling (no slip on the
-  playfield).
+  ``ESCAPE_DEPTH`` deep goes to the nearest free spot it can reach without sinking deeper
+  into a man). The spin is set to rolling (no slip on the playfield). Before each guided
+  step the move is tested against the men (``_blocked``, sampled every ``CROSS_STEP``, the
+  rods at the step's start and end): a move that would pass through a man, end past his
+  middle, or that a man moves onto, is not guided but steered (below) towards the same
+  target: the man stops the ball, carries it, or lets it by as he moves. The guided speed
+  is capped at ``max_guide_speed`` (12 m/s, 11 mm a step: short against a man, so the solver
+  stops the ball at his surface), and a ball that lags its track (held by a man, or left
+  elsewhere by a hidden span) closes the lag (x, y) at ``CATCH_SPEED``, not in one frame:
+  the frames are drawn straight, and a long jump drawn straight cuts through men the
+  physics went around. A seen frame whose replayed ball ends more than ``ARRIVAL_SLACK``
+  from the record is marked ``catch``.
 - **Hidden span** (frames in play without a seen position, between the last seen frame
   ``a`` and the next seen frame ``b``): filled by the physics in two passes.
 
@@ -39,9 +49,10 @@ from the record's own table (``sim.world``) and returns a new record of the same
      capped at ``max_steer`` * dt. A bounded nudge does not overpower a contact, so the
      fill stays out of men and walls even where the correction would push it in. A pass
      that still misses the reappearance by more than ``ARRIVAL_SLACK`` (the steered ball
-     met a man the free run did not, and went elsewhere) is run again with the cap 4 and
-     16 times higher; if it still misses (a man stands between the fill and the sighting),
-     the guided ball of the next seen frames catches up around him.
+     met a man the free run did not, and went elsewhere) is run again with the cap 4 times
+     higher; if it still misses (a man stands between the fill and the sighting), the
+     guided ball of the next seen frames catches up at ``CATCH_SPEED``, around him or once
+     he lets it by, never through him (above).
 
   A span at the start of a run of play (no seen frame before it) holds the first seen
   position (guided, so a man sweeping through it pushes it aside); a span at the end (no
@@ -59,7 +70,8 @@ give the same output, byte for byte.
 The output record keeps every column of the input except the truth-only ball velocity
 (``ball_vx/vy/vz``, which the new ball no longer matches); ``ball_x/y/z`` are the replay's,
 ``ball_state`` is kept, and a column ``ball_fill`` says how each frame's ball was made:
-``seen``, ``shot`` (shooting converged within ``tolerance``), ``blend`` (corrected),
+``seen``, ``catch`` (seen, but the replay's ball could not get within ``ARRIVAL_SLACK``
+of the record's), ``shot`` (shooting converged within ``tolerance``), ``blend`` (corrected),
 ``free`` (trailing span), ``hold`` (leading span) or empty (copied). ``meta.json`` gets
 ``source: physics-replay`` and ``physics_replay`` (settings and one entry per hidden span).
 """
@@ -86,8 +98,12 @@ PUSH_ROUNDS = 3
 ESCAPE_DEPTH = 0.002  # m, overlap of a wedged ball above which it is moved to a free spot
 ESCAPE_STEPS = (0.003, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04)  # m, see ``_Stage._escape``
 STEER_TIME = 0.01  # s, time constant of the steering towards a corrected hidden path
-STEER_ESCALATION = (1.0, 4.0, 16.0)  # steering caps tried, times ``max_steer``
+STEER_ESCALATION = (1.0, 4.0)  # steering caps tried, times ``max_steer``
 ARRIVAL_SLACK = 0.005  # m, arrival error of a steered pass that needs no stronger steering
+CROSS_STEP = 0.002  # m, spacing of the samples of a guided move tested for crossing a man
+CROSS_DEPTH = 0.002  # m, overlap with a man along a guided move that counts (see ``_blocked``)
+CATCH_SPEED = 2.0  # m/s, how fast a guided ball closes its lag behind the seen track
+CATCH_STEER = 4.0  # steering cap of a blocked guided move, times ``max_steer``
 
 
 @dataclass(frozen=True)
@@ -101,7 +117,9 @@ class PhysReplaySettings:
         fd_step: m/s, finite-difference step of the shooting's Jacobian.
         max_speed: m/s, the fastest initial velocity the shooting tries.
         max_guide_speed: m/s, cap on the guiding velocity (a far target is reached over
-            several steps rather than in one huge one).
+            several steps rather than in one huge one; above the simulated game's fastest
+            ball, about 10 m/s, and short enough a step for the solver to stop the ball at
+            a man).
         max_steer: m/s^2, cap on the steering of a hidden span's corrected pass.
     """
 
@@ -110,7 +128,7 @@ class PhysReplaySettings:
     max_iterations: int = 8
     fd_step: float = 0.02
     max_speed: float = 15.0
-    max_guide_speed: float = 25.0
+    max_guide_speed: float = 12.0
     max_steer: float = 200.0
 
 
@@ -198,6 +216,7 @@ class _Stage:
                         *self.world.ramps)
         self.steps = 0
         self.pushes = 0  # guided steps after which the ball was pushed out of a solid
+        self.blocked = 0  # guided steps steered instead, their move passing through a man
         self._touch = -10**9
         self._memory = LAUNCH_MEMORY / self.dt
 
@@ -253,9 +272,14 @@ class _Stage:
             pb.resetBaseVelocity(self.ball, vel.tolist(), spin.tolist(), physicsClientId=c)
         return pos
 
-    def step_guided(self, k: int, target: np.ndarray) -> np.ndarray:
+    def step_guided(self, k: int, target: np.ndarray, target_vel: np.ndarray) -> np.ndarray:
         """One step from grid step ``k`` with the ball guided to ``target`` (3,) m at its
-        end; returns the ball position (3,) after it."""
+        end; returns the ball position (3,) after it.
+
+        A move that would pass through a man (``_blocked``) is not guided but steered
+        towards ``target`` moving at ``target_vel`` (3,) m/s (``step_steered``, the cap
+        ``CATCH_STEER`` times ``max_steer``): the man stops the ball, carries it, or lets it
+        by as he moves; ``self.blocked`` counts those steps."""
         c = self.client
         pos, _, _ = self.ball_state()
         vel = (np.asarray(target) - pos) / self.dt
@@ -263,12 +287,62 @@ class _Stage:
         cap = self.settings.max_guide_speed
         if speed > cap:
             vel *= cap / speed
+        if self._blocked(pos, pos + vel * self.dt, k):
+            self.blocked += 1
+            return self.step_steered(k, target, target_vel,
+                                     CATCH_STEER * self.settings.max_steer)
         pb.resetBaseVelocity(self.ball, vel.tolist(), _rolling_spin(vel, self.radius),
                              physicsClientId=c)
         self._rods(k)
         pb.stepSimulation(physicsClientId=c)
         self.steps += 1
         return self._push_out()
+
+    def _blocked(self, p0: np.ndarray, p1: np.ndarray, k: int) -> bool:
+        """Whether the straight move of the ball from ``p0`` to ``p1`` (3,) m passes through
+        a man, with the rods as at the start or the end of grid step ``k``. Sampled every
+        ``CROSS_STEP``: the move goes into a man (``CROSS_DEPTH`` deeper than at ``p0``) and
+        either out of him again, or ends inside him past his middle (the push out of him
+        points along the move); or a man moves onto it (at ``p1`` with the rods at the
+        step's end, ``CROSS_DEPTH`` deeper than at ``p0`` with the rods at its start).
+        Leaves the ball at ``p0`` with the velocity it had.
+
+        The contact solver stops a guided ball at a man's surface only when the move is
+        short against his thickness; a long move (a ball catching up with its track, or
+        squeezed under a foot) can land past his middle, and the push-out then sends it out
+        of his far side. A move that only sinks into his near side is left to the solver
+        and the push-out: they put the ball back on that side."""
+        c, rods = self.client, self.world.rods
+        move = p1 - p0
+        n = math.ceil(float(np.linalg.norm(move)) / CROSS_STEP)
+        if n < 2:
+            return False
+        near = self.settings.max_guide_speed * self.dt + float(np.linalg.norm(move))
+        if not pb.getClosestPoints(self.ball, rods, near, physicsClientId=c):
+            return False
+        blocked = False
+        lin, ang = pb.getBaseVelocity(self.ball, physicsClientId=c)
+        starts = []
+        for kk in (k, k + 1):
+            self._rods(kk)
+            depth, push = [], np.zeros(3)
+            for s in np.arange(n + 1) / n:
+                self._place(p0 + s * move)
+                pts = pb.getClosestPoints(self.ball, rods, 0.0, physicsClientId=c)
+                depth.append(max([-p[8] for p in pts], default=0.0))
+            for p in pts:  # at p1: where the push-out would send the ball
+                push -= p[8] * np.asarray(p[7])
+            starts.append(depth[0])
+            through = max(depth[1:-1]) > max(depth[0], depth[-1]) + CROSS_DEPTH
+            past = depth[-1] > depth[0] + CROSS_DEPTH and float(push @ move) > 0.0
+            # a man moving onto the ball's way: deeper at the end than it is now
+            struck = kk == k + 1 and depth[-1] > starts[0] + CROSS_DEPTH
+            if through or past or struck:
+                blocked = True
+                break
+        self._place(p0)  # (this zeroes the velocity)
+        pb.resetBaseVelocity(self.ball, lin, ang, physicsClientId=c)
+        return blocked
 
     def step_steered(self, k: int, target: np.ndarray, target_vel: np.ndarray,
                      max_steer: float) -> np.ndarray:
@@ -350,15 +424,29 @@ class _Stage:
     def _escape(self, pos: np.ndarray) -> np.ndarray:
         """A ball wedged (between a man and a wall, or two men): the nearest free spot on a
         fixed pattern of horizontal moves (``ESCAPE_STEPS`` in 16 directions) at the same
-        height; the wedged spot if none is free."""
+        height, reached without sinking deeper into a man on the way (no escape through
+        him); the wedged spot if none is."""
+        start = self._men_depth(pos)
         for dist in ESCAPE_STEPS:
             for angle in np.arange(16) * (np.pi / 8):
                 trial = pos + dist * np.array([np.cos(angle), np.sin(angle), 0.0])
                 self._place(trial)
-                if not self._overlap_push().any():
+                if self._overlap_push().any():
+                    continue
+                n = math.ceil(dist / CROSS_STEP)  # not across a man: no deeper on the way
+                if all(self._men_depth(pos + s * (trial - pos)) <= start + PUSH_SLOP
+                       for s in np.arange(1, n) / n):
+                    self._place(trial)
                     return trial
         self._place(pos)
         return pos
+
+    def _men_depth(self, pos: np.ndarray) -> float:
+        """m: the ball's deepest overlap with a man or rod when placed at ``pos`` (3,) (0 if
+        none; the ball is left there)."""
+        self._place(pos)
+        pts = pb.getClosestPoints(self.ball, self.world.rods, 0.0, physicsClientId=self.client)
+        return max([-p[8] for p in pts], default=0.0)
 
     def run_free(self, k0: int, n: int) -> np.ndarray:
         """(n + 1, 3) ball positions at grid steps k0 .. k0 + n, running freely."""
@@ -373,8 +461,9 @@ class _Stage:
         returns (n + 1, 3) positions at k0 .. k0 + n."""
         out = np.empty((len(targets) + 1, 3))
         out[0] = self.ball_state()[0]
+        vel = np.diff(np.concatenate([out[:1], targets]), axis=0) / self.dt
         for j, target in enumerate(targets):
-            out[j + 1] = self.step_guided(k0 + j, target)
+            out[j + 1] = self.step_guided(k0 + j, target, vel[j])
         return out
 
 
@@ -431,8 +520,10 @@ class _Replayer:
         i = f0
         while i < last:
             if self.seen[i + 1]:
-                path = st.run_guided(i * sub, _track(self.out[i], xyz[i + 1], sub))
-                self.out[i + 1], self.fill[i + 1] = path[-1], "seen"
+                path = st.run_guided(i * sub, _track(self.out[i], self._catch(i), sub))
+                self.out[i + 1] = path[-1]
+                off = np.linalg.norm(path[-1] - xyz[i + 1]) > ARRIVAL_SLACK
+                self.fill[i + 1] = "catch" if off else "seen"
                 i += 1
                 continue
             later = seen_idx[seen_idx > i]
@@ -442,6 +533,18 @@ class _Replayer:
             b = int(later[0])
             self._span(i, b)
             i = b
+
+    def _catch(self, i: int) -> np.ndarray:
+        """(3,) m: where the guided ball aims at the end of frame ``i`` -> ``i + 1``: the
+        record's position, less what is left of the ball's lag (x, y) behind it (at frame
+        ``i``) after closing ``CATCH_SPEED`` / fps of it. A ball held back by a man (or left
+        elsewhere by a hidden span) rejoins its track at a ball's pace, not in one frame
+        drawn straight through him."""
+        lag = self.out[i] - self.xyz[i]
+        lag[2] = 0.0  # the height is the record's (a lag in it would aim into the floor)
+        dist = float(np.linalg.norm(lag))
+        step = CATCH_SPEED / self.fps
+        return self.xyz[i + 1] + (lag * (1.0 - step / dist) if dist > step else 0.0)
 
     def _velocity_before(self, a: int) -> np.ndarray:
         """m/s (3,), horizontal: the seen velocity into frame ``a``."""
@@ -542,7 +645,7 @@ class _Replayer:
         self.out[a + 1:b + 1] = final[sub::sub]
         converged = float(np.linalg.norm(r)) <= s.tolerance
         self.fill[a + 1:b] = "shot" if converged else "blend"
-        self.fill[b] = "seen"
+        self.fill[b] = "catch" if np.linalg.norm(final[-1] - target) > ARRIVAL_SLACK else "seen"
         self.spans.append(SpanFill(a + 1, b - 1, "shot" if converged else "blend",
                                    float(np.linalg.norm(r)), float(np.linalg.norm(best_v)),
                                    runs, steer * s.max_steer))

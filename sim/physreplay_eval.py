@@ -8,7 +8,9 @@
 - ``straight_fill``: the baseline, a straight line at constant speed across each hidden span.
 - ``clearance``: the ball's clearance (m, surface to surface; negative = overlap) to the
   men and rods and to the walls and goal boxes, frame by frame, from pybullet's closest
-  points with the rods at the record's states.
+  points with the rods at the record's states; optionally swept along the motion between
+  frames (ball and rods drawn linearly, sampled every ``SWEEP_STEP`` of motion), so a ball
+  that passes through a man between two frames is caught.
 - ``evaluate``: RMS error (x, y) against the truth over the hidden frames that lie between
   two sightings, for the replay and for the straight fill, and the clearances.
 
@@ -114,14 +116,19 @@ def straight_fill(est: Record) -> np.ndarray:
     return xyz
 
 
+SWEEP_STEP = 0.002  # m, how far the ball or a man moves between two samples of a swept check
+
+
 def clearance(rec: Record, table: TableSpec | None = None,
-              between: int = 0) -> dict[str, np.ndarray]:
+              sweep: float = 0.0) -> dict[str, np.ndarray]:
     """The ball's clearance, frame by frame.
 
     Args:
-        between: also sample this many instants between each frame and the next (ball and
-            rods interpolated linearly, as the replay draws them); the frame's value is
-            then the least over the frame and the instants after it.
+        sweep: m; if above 0, also check the motion from each frame to the next (ball and rods
+            drawn linearly between frames, as a viewer draws the record) at instants spaced so
+            that neither the ball nor any point of a man moves more than ``sweep`` from one to
+            the next; the frame's value is then the least over the frame and that motion.
+            A ball that passes through a man between two frames shows here, not at the frames.
 
     Returns:
         ``men`` and ``walls``: (N,) float64, m, the least surface-to-surface distance from
@@ -135,11 +142,14 @@ def clearance(rec: Record, table: TableSpec | None = None,
         joints = list(world.rod_links.movable)
         q = np.empty((rec.n_frames, 2 * N_RODS))
         q[:, 0::2], q[:, 1::2] = hold_last(rec.rod_shifts), hold_last(rec.rod_angles)
+        q = np.nan_to_num(q)
         xyz = rec.ball_xyz
         ok = np.all(np.isfinite(xyz), axis=1) & (rec.ball_state != "out")
         men = np.full(rec.n_frames, np.nan)
         walls = np.full(rec.n_frames, np.nan)
         reach = 0.05
+        # m: no point of a man lies farther than this from his rod's axis
+        arm = table.man_reach + table.man.foot_length
 
         def probe(ball, rods) -> tuple[float, float]:
             pb.resetJointStatesMultiDof(world.rods, joints, targetValues=[[v] for v in rods],
@@ -156,9 +166,13 @@ def clearance(rec: Record, table: TableSpec | None = None,
 
         for i in np.flatnonzero(ok):
             men[i], walls[i] = probe(xyz[i], q[i])
-            if between and i + 1 < rec.n_frames and ok[i + 1]:
-                for s in np.arange(1, between + 1) / (between + 1):
-                    m, w = probe(xyz[i] + s * (xyz[i + 1] - xyz[i]), q[i] + s * (q[i + 1] - q[i]))
+            if sweep > 0 and i + 1 < rec.n_frames and ok[i + 1]:
+                dq = q[i + 1] - q[i]
+                moves = max(float(np.linalg.norm(xyz[i + 1] - xyz[i])),
+                            float(np.max(np.abs(dq[0::2]) + arm * np.abs(dq[1::2]))))
+                n = int(np.ceil(moves / sweep))
+                for s in np.arange(1, n) / n:
+                    m, w = probe(xyz[i] + s * (xyz[i + 1] - xyz[i]), q[i] + s * dq)
                     men[i], walls[i] = min(men[i], m), min(walls[i], w)
     finally:
         pb.disconnect(physicsClientId=c)
@@ -179,8 +193,10 @@ class FillScore:
     min_clear_walls: float
     truth_min_clear_men: float  # the truth's own, for scale (the solver's softness)
     truth_min_clear_walls: float
-    between_clear_men: float  # least clearance to men/rods with 3 instants between frames
+    between_clear_men: float  # least clearance to men/rods, swept between frames (SWEEP_STEP)
     truth_between_clear_men: float
+    between_clear_walls: float  # same, walls and goal boxes
+    truth_between_clear_walls: float
     seen_rms: float  # RMS (x, y) of the replay against the truth on seen frames
     methods: dict  # span fill method -> count
     cpu_seconds: float  # of the replay
@@ -189,7 +205,7 @@ class FillScore:
 def evaluate(truth: Record, est: Record, result: PhysReplayResult,
              between_frames: bool = False) -> FillScore:
     """Score a replay of ``est`` (made from ``truth`` by ``hide_ball``); ``between_frames``:
-    also the clearance to men between frames (``between_clear_men``, else NaN)."""
+    also the clearances swept between frames (``between_clear_men``/``_walls``, else NaN)."""
     spans = bracketed_spans(est)
     idx = np.concatenate([np.arange(a, b + 1) for a, b in spans]) if spans else np.zeros(0, int)
     true_xy = truth.ball_xyz[:, :2]
@@ -200,10 +216,12 @@ def evaluate(truth: Record, est: Record, result: PhysReplayResult,
     table = table_from_dict(truth.meta["table"])
     clear = clearance(result.record, table)
     tclear = clearance(truth, table)
-    between = tbetween = float("nan")
+    between = tbetween = between_w = tbetween_w = float("nan")
     if between_frames:
-        between = float(np.nanmin(clearance(result.record, table, 3)["men"]))
-        tbetween = float(np.nanmin(clearance(truth, table, 3)["men"]))
+        swept = clearance(result.record, table, SWEEP_STEP)
+        tswept = clearance(truth, table, SWEEP_STEP)
+        between, between_w = float(np.nanmin(swept["men"])), float(np.nanmin(swept["walls"]))
+        tbetween, tbetween_w = float(np.nanmin(tswept["men"])), float(np.nanmin(tswept["walls"]))
     methods: dict[str, int] = {}
     for sp in result.spans:
         methods[sp.method] = methods.get(sp.method, 0) + 1
@@ -215,7 +233,7 @@ def evaluate(truth: Record, est: Record, result: PhysReplayResult,
                      float(phys.max(initial=0.0)), float(line.max(initial=0.0)),
                      float(np.nanmin(clear["men"])), float(np.nanmin(clear["walls"])),
                      float(np.nanmin(tclear["men"])), float(np.nanmin(tclear["walls"])),
-                     between, tbetween,
+                     between, tbetween, between_w, tbetween_w,
                      rms(seen_err), methods, result.cpu_seconds)
 
 
@@ -285,9 +303,11 @@ def main(argv=None) -> int:
               f" mm; max {1e3 * score.max_physics:.0f} / {1e3 * score.max_straight:.0f} mm; "
               f"clearance men {1e3 * score.min_clear_men:+.2f} mm (truth "
               f"{1e3 * score.truth_min_clear_men:+.2f}), walls {1e3 * score.min_clear_walls:+.2f}"
-              f" mm (truth {1e3 * score.truth_min_clear_walls:+.2f}); men between frames "
+              f" mm (truth {1e3 * score.truth_min_clear_walls:+.2f}); swept between frames: men "
               f"{1e3 * score.between_clear_men:+.2f} mm (truth "
-              f"{1e3 * score.truth_between_clear_men:+.2f}); seen RMS "
+              f"{1e3 * score.truth_between_clear_men:+.2f}), walls "
+              f"{1e3 * score.between_clear_walls:+.2f} mm (truth "
+              f"{1e3 * score.truth_between_clear_walls:+.2f}); seen RMS "
               f"{1e3 * score.seen_rms:.2f} mm; {score.methods}; {score.cpu_seconds:.1f} CPU s",
               flush=True)
     n = np.array([r["hidden_frames"] for r in rows], float)
@@ -300,7 +320,13 @@ def main(argv=None) -> int:
           f"{1e3 * min(r['min_clear_men'] for r in rows):+.2f} mm (truth "
           f"{1e3 * min(r['truth_min_clear_men'] for r in rows):+.2f}), walls "
           f"{1e3 * min(r['min_clear_walls'] for r in rows):+.2f} mm (truth "
-          f"{1e3 * min(r['truth_min_clear_walls'] for r in rows):+.2f})")
+          f"{1e3 * min(r['truth_min_clear_walls'] for r in rows):+.2f}); swept between frames: "
+          f"men {1e3 * min(r['between_clear_men'] for r in rows):+.2f} mm (truth "
+          f"{1e3 * min(r['truth_between_clear_men'] for r in rows):+.2f}), walls "
+          f"{1e3 * min(r['between_clear_walls'] for r in rows):+.2f} mm (truth "
+          f"{1e3 * min(r['truth_between_clear_walls'] for r in rows):+.2f}); physics better "
+          f"than straight on {sum(r['rms_physics'] < r['rms_straight'] for r in rows)}/"
+          f"{len(rows)} seeds")
     (out / "physreplay.json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0
 

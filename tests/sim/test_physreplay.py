@@ -8,7 +8,14 @@ import pytest
 from reconstruct.cli import main
 from sim.men import foot_position
 from sim.physreplay import FILL_COLUMN, physics_replay
-from sim.physreplay_eval import bracketed_spans, clearance, evaluate, hide_ball, straight_fill
+from sim.physreplay_eval import (
+    SWEEP_STEP,
+    bracketed_spans,
+    clearance,
+    evaluate,
+    hide_ball,
+    straight_fill,
+)
 from sim.record import RecordError, read_record, write_record
 from sim.simulate import simulate
 
@@ -25,7 +32,7 @@ def replayed(tmp_path_factory, german):
     truth = read_record(out)
     est = hide_ball(truth, SEED)
     result = physics_replay(est)
-    return truth, est, result, evaluate(truth, est, result)
+    return truth, est, result, evaluate(truth, est, result, between_frames=True)
 
 
 def test_the_estimate_hides_spans_and_only_them(replayed):
@@ -41,6 +48,9 @@ def test_the_replayed_ball_never_passes_through_a_man_or_a_wall(replayed):
     *_, score = replayed
     assert score.min_clear_men > -SINK
     assert score.min_clear_walls > -SINK
+    # and not between frames either (drawn straight, swept every 2 mm)
+    assert score.between_clear_men > -SINK
+    assert score.between_clear_walls > -SINK
 
 
 def test_hidden_spans_are_filled_closer_to_the_truth_than_a_straight_line(replayed):
@@ -63,7 +73,8 @@ def test_seen_frames_follow_the_record_and_hidden_shots_arrive(replayed):
     hidden = est.ball_state == "hidden"
     assert np.all(np.isfinite(out.ball_xyz[hidden]))
     assert set(out.frames[FILL_COLUMN][hidden]) <= {"shot", "blend", "free", "hold"}
-    assert set(out.frames[FILL_COLUMN][seen]) == {"seen"}
+    assert set(out.frames[FILL_COLUMN][seen]) <= {"seen", "catch"}
+    assert np.mean(out.frames[FILL_COLUMN][seen] == "seen") > 0.95
     np.testing.assert_array_equal(out.rod_angles, truth.rod_angles)
 
 
@@ -87,6 +98,41 @@ def test_a_run_that_starts_inside_a_man_is_pushed_out(replayed, german, lead):
     out = physics_replay(part).record
     assert np.all(np.isfinite(out.ball_xyz))
     assert np.nanmin(clearance(out, german)["men"]) > -SINK
+
+
+@pytest.mark.parametrize("hidden", [0, 10])
+def test_the_ball_never_passes_through_a_turning_man_to_reach_its_track(replayed, german,
+                                                                         hidden):
+    """The record puts the ball on the far side of a man who turns to and fro in front of it
+    (never high enough for it to pass under him): seen there from frame 20 on, after
+    ``hidden`` frames unseen. The replayed ball cannot reach it: it stays on its side of his
+    foot and, swept between frames, never sinks into him. (The guided ball used to catch up
+    straight through him: 20 mm deep.)"""
+    _, est, _, _ = replayed
+    n, rod = 72, 4
+    x = german.rods[rod].x  # the middle man (2) stands at y = 0, in line with the ball
+    f = {k: v[:n].copy() for k, v in est.frames.items()}
+    t = np.arange(n) / est.fps
+    for i in range(8):  # the other rods raised out of the way, none shifted
+        f[f"rod{i}_shift"] = np.zeros(n)
+        f[f"rod{i}_angle"] = np.full(n, 1.5)
+    f[f"rod{rod}_angle"] = 0.5 * np.sin(2 * np.pi * 4.0 * t)  # the foot stays below 22 mm
+    far = np.arange(n) >= 20
+    state = np.where(far, "visible", "hidden")
+    state[:20 - hidden] = "visible"
+    f["ball_state"] = state
+    seen = state == "visible"
+    xyz = np.where(far[:, None], [x + 0.045, 0.0, german.ball.radius],
+                   [x - 0.06, 0.0, german.ball.radius])
+    for axis, col in enumerate(("ball_x", "ball_y", "ball_z")):
+        f[col] = np.where(seen, xyz[:, axis], np.nan)
+    out = physics_replay(replace(est, frames=f)).record
+    assert np.all(np.isfinite(out.ball_xyz))
+    swept = clearance(out, german, sweep=SWEEP_STEP)["men"]
+    assert np.nanmin(swept) > -SINK
+    foot_x = np.array([foot_position(german, rod, 2, 0.0, a)[0] for a in f[f"rod{rod}_angle"]])
+    assert np.all(out.ball_xyz[:, 0] < foot_x)  # still on its side of him
+    assert set(out.frames[FILL_COLUMN][far]) == {"catch"}  # and said to be off the record
 
 
 def test_the_straight_fill_joins_the_sightings(replayed):
