@@ -56,6 +56,9 @@ def angle_bins() -> np.ndarray:
     return -np.pi + np.arange(N_ANGLES) * (2 * np.pi / N_ANGLES)
 
 
+_ANGLE_BINS = angle_bins()
+
+
 def _project_onto_plane(points: np.ndarray, centre: np.ndarray, z: float) -> np.ndarray:
     """Central projection of (N, 3) table points from the camera centre onto the plane at
     height z: (N, 2) m, the x/y where each point's viewing ray crosses the plane."""
@@ -249,7 +252,9 @@ class RodReader:
         self._travel = np.array([self.table.rods[s.index].travel for s in strips])
         self._map_u, self._map_v = cv2.convertMaps(mu, mv, cv2.CV_16SC2)
         self._valid = valid.astype(np.float32)
-        self._lut_offset = np.where(side, 32768, 0).astype(np.int32)[:, None]
+        self._lut_offset = np.where(side, 32768, 0).astype(np.uint16)[:, None]
+        self._rows = np.arange(ny)
+        self._ones = np.ones(nxm, np.float32)
 
     def set_team_mask(self, team_mask) -> None:
         """Use ``team_mask(bgr (..., 3) uint8, side) -> (...) float`` for the men's colours;
@@ -257,7 +262,7 @@ class RodReader:
         levels = (np.arange(32) * 8 + 4).astype(np.uint8)
         b, g, r = np.meshgrid(levels, levels, levels, indexing="ij")
         cube = np.stack([b, g, r], axis=-1).reshape(1, -1, 3)
-        self._colour_lut = np.stack(
+        self._colour_lut = np.concatenate(  # side 1's table follows side 0's
             [np.asarray(team_mask(cube, side), np.float32).reshape(-1) for side in (0, 1)])
 
     def canvas(self, frame: np.ndarray) -> np.ndarray:
@@ -266,19 +271,25 @@ class RodReader:
 
     def masks(self, frame: np.ndarray) -> np.ndarray:
         """(8 * ny, nx) float32: how much each strip pixel looks like its rod's team."""
-        c = self.canvas(frame) >> 3
-        idx = (c[..., 0].astype(np.uint16) << 10) | (c[..., 1].astype(np.uint16) << 5)
+        c = self.canvas(frame)
+        c >>= 3
+        idx = c[..., 0].astype(np.uint16)
+        idx <<= 5
+        idx |= c[..., 1]
+        idx <<= 5
         idx |= c[..., 2]
-        idx = idx + self._lut_offset  # rows of side 1 read the second table
-        return self._colour_lut.reshape(-1)[idx] * self._valid
+        idx |= self._lut_offset  # rows of side 1 read the second table
+        mask = self._colour_lut.take(idx)
+        mask *= self._valid
+        return mask
 
     def read(self, frame: np.ndarray) -> RodReading:
         """Measure every rod in one BGR frame."""
         n, ny, nxm, kmax = len(self._strips), self._ny, self._nxm, self._kmax
         mask = self.masks(frame).reshape(n, ny, nxm)
         # shift: the men's profile along the rod against the comb, at every allowed shift
-        prof = mask.sum(axis=2, dtype=np.float64)  # (n, ny)
-        corr = np.matmul(self._C, prof.astype(np.float32)[:, :, None])[..., 0].astype(float)
+        prof = np.matmul(mask, self._ones)  # (n, ny) float32, the sum across the strip
+        corr = np.matmul(self._C, prof[:, :, None])[..., 0].astype(float)
         corr[~self._shift_ok] = -np.inf
         k = np.argmax(corr, axis=1)
         r = np.arange(n)
@@ -292,20 +303,21 @@ class RodReader:
                             np.clip(0.5 * (c0 - c2) / den, -0.5, 0.5), 0.0)
         o = k - kmax + frac
         shift = np.clip(o * self._steps, -self._travel, self._travel)
-        score = c1 / np.maximum(np.linalg.norm(prof, axis=1), 1e-9)
-        # angle: each man's profile across the rod against the predicted silhouettes
-        cs = np.zeros((n, ny + 1, nxm), np.float32)
-        np.cumsum(mask, axis=1, out=cs[:, 1:])
+        score = c1 / np.maximum(np.linalg.norm(prof.astype(float), axis=1), 1e-9)
+        # angle: each man's profile across the rod (the sum over his band, moved by the
+        # shift) against the predicted silhouettes
         bands = np.clip(self._bands + np.round(o).astype(int)[:, None, None], 0, ny)
-        obs = (cs[r[:, None], bands[..., 1]] - cs[r[:, None], bands[..., 0]])
-        obs = obs.reshape(n, -1).astype(np.float64)  # (n, men * nxm)
-        o2 = (obs * obs).sum(axis=1)[:, None]
-        dot = np.matmul(self._L, obs.astype(np.float32)[:, :, None])[..., 0]
-        cost = (self._lut2 - 2 * dot.astype(float) + o2)
+        sel = ((self._rows >= bands[..., :1]) & (self._rows < bands[..., 1:])).astype(
+            np.float32)  # (n, men, ny)
+        obs = np.matmul(sel, mask).reshape(n, -1)  # (n, men * nxm) float32
+        dot = np.matmul(self._L, obs[:, :, None])[..., 0].astype(float)
+        obs = obs.astype(float)
+        o2 = np.einsum("ij,ij->i", obs, obs)[:, None]
+        cost = self._lut2 - 2 * dot + o2
         cost /= np.maximum(self._lut2 + o2, 1e-9)
         coverage = obs.sum(axis=1) / np.maximum(self._expected, 1e-9)
         kb = np.argmin(cost, axis=1)
-        angle = angle_bins()[kb] + _parabolic(cost, kb) * (2 * np.pi / N_ANGLES)
+        angle = _ANGLE_BINS[kb] + _parabolic(cost, kb) * (2 * np.pi / N_ANGLES)
         angle = (angle + np.pi) % (2 * np.pi) - np.pi
         return RodReading(shift, np.clip(score, 0, 1), cost, angle, coverage)
 
