@@ -180,18 +180,20 @@ class VideoTracker:
         if not len(preds):
             return None
         r = self.table.ball.radius
-        pts = np.column_stack([preds[:, :2], np.full(len(preds), r)])
+        k = len(preds)
+        # the predicted centres and where each moves in a frame, projected together
+        pts = np.empty((2 * k, 3))
+        pts[:k, :2] = preds[:, :2]
+        pts[k:, :2] = preds[:, :2] + preds[:, 2:4] / self.fps
+        pts[:, 2] = r
         uv = self.camera.table_to_pixel(pts)
-        step = self.camera.table_to_pixel(np.column_stack([preds[:, :2] + preds[:, 2:4]
-                                                           / self.fps, pts[:, 2]]))
-        out = []
-        for (u, v), (u1, v1), sig in zip(uv, step, preds[:, 4]):
-            rad = self.detector.radius_at(u, v, self.radius_map.shape)
-            px_per_m = rad / r
-            half = (self.s.window_radii * rad + 1.5 * np.hypot(u1 - u, v1 - v)
-                    + 3.0 * sig * px_per_m)
-            out.append((u, v, min(half, 0.25 * self.camera.width)))
-        return np.array(out)
+        h, w = self.radius_map.shape
+        iu = np.clip(np.rint(uv[:k, 0]), 0, w - 1).astype(int)
+        iv = np.clip(np.rint(uv[:k, 1]), 0, h - 1).astype(int)
+        rad = self.radius_map[iv, iu].astype(float)
+        half = (self.s.window_radii * rad + 1.5 * np.hypot(*(uv[k:] - uv[:k]).T)
+                + 3.0 * preds[:, 4] * (rad / r))
+        return np.column_stack([uv[:k], np.minimum(half, 0.25 * self.camera.width)])
 
     def prime_background(self, frames: list[np.ndarray]) -> None:
         """Start the background from frames spread over the video (no ghost of where the
