@@ -164,6 +164,13 @@ class VideoTracker:
         self.events = EventDetector(table, fps, self.team_names)
         self.background = SnapshotBackground(self.s.background_every,
                                              self.s.background_snapshots)
+        # where the ball's pixels can be: the centres' region, grown by the largest radius
+        # and the snapshot's own growth of ball-like pixels
+        ys, xs = np.nonzero(self.roi)
+        grow = int(np.ceil(float(self.radius_map.max()))) + 3
+        self._ball_box = ((int(ys.min()) - grow, int(ys.max()) + 1 + grow,
+                           int(xs.min()) - grow, int(xs.max()) + 1 + grow)
+                          if len(ys) else None)
         self._rod_frames: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._online_unwrap: np.ndarray | None = None
         self._last = None  # last online path point
@@ -210,7 +217,7 @@ class VideoTracker:
         """Snapshot the table, leaving out every pixel that looks like the ball (a resting or
         held ball never enters the background, wherever it is; a stale patch of background
         would make clutter where a man moved away, so nothing else is held back)."""
-        self.background.update(image, colour=self.detector.colour)
+        self.background.update(image, colour=self.detector.colour, box=self._ball_box)
 
     def process(self, frame: Frame):
         """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
