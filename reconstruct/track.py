@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -68,6 +68,7 @@ class TrackSummary:
 
     frames: int = 0
     seconds: float = 0.0  # wall-clock, whole run
+    cpu_s: float = 0.0  # CPU time of the whole run (a rate that a busy machine distorts less)
     decode_s: float = 0.0
     track_s: float = 0.0
     goals: dict = field(default_factory=dict)
@@ -81,7 +82,8 @@ class TrackSummary:
 
     def text(self) -> str:
         goals = ", ".join(f"{k} {v}" for k, v in self.goals.items()) or "none"
-        return (f"{self.frames} frames in {self.seconds:.1f} s ({self.fps:.0f} fps; "
+        cpu = f"{self.frames / self.cpu_s:.0f} fps of CPU time; " if self.cpu_s > 0 else ""
+        return (f"{self.frames} frames in {self.seconds:.1f} s ({self.fps:.0f} fps; {cpu}"
                 f"tracking alone {self.frames / max(self.track_s, 1e-9):.0f} fps); "
                 f"goals: {goals}; events: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(self.events.items())))
@@ -175,6 +177,10 @@ class VideoTracker:
         self._online_unwrap: np.ndarray | None = None
         self._last = None  # last online path point
         self._since_full = 0
+        # the source's index and time of each frame taken (a live camera drops frames when
+        # the tracker falls behind: the n-th frame taken need not be the source's n-th)
+        self._clock: dict[int, tuple[int, float]] = {}
+        self._taken = 0
 
     # ------------------------------------------------------------------ per frame
     def _windows(self) -> np.ndarray | None:
@@ -222,6 +228,8 @@ class VideoTracker:
     def process(self, frame: Frame):
         """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
         image = frame.image
+        self._clock[self._taken] = (frame.index, frame.t)
+        self._taken += 1
         self._update_background(image)
         bg = self.background.image
         windows = self._windows()
@@ -261,10 +269,26 @@ class VideoTracker:
         rows, events = [], []
         for p in points:
             shifts, angles = self._rod_frames.pop(p.frame)
-            events += self.events.push(p, shifts, angles)
-            rows.append(frame_row(p.frame, p.frame / self.fps, p.xy, p.state, shifts, angles,
-                                  self.camera, self.table))
+            events += [self._retime(e) for e in self.events.push(p, shifts, angles)]
+            index, t = self._source_clock(p.frame)
+            rows.append(frame_row(index, t, p.xy, p.state, shifts, angles, self.camera,
+                                  self.table))
+            self._clock.pop(p.frame - int(10 * self.fps), None)  # long decided
         return rows, events
+
+    def _source_clock(self, k: int) -> tuple[int, float]:
+        """The source's frame index and time of the k-th frame taken (beyond the frames
+        known, counted on at the source's rate)."""
+        if k in self._clock:
+            return self._clock[k]
+        k0 = max(self._clock) if k > max(self._clock) else min(self._clock)
+        index, t = self._clock[k0]
+        return index + (k - k0), t + (k - k0) / self.fps
+
+    def _retime(self, event: Event) -> Event:
+        """An event of the path search (counted in frames taken) on the source's clock."""
+        index, t = self._source_clock(event.frame)
+        return replace(event, frame=index, t=t) if index != event.frame else event
 
     def finish(self) -> tuple[list[dict], list[Event]]:
         """Flush everything still pending (end of the video)."""
@@ -272,7 +296,7 @@ class VideoTracker:
             self._rod_frames[rf.frame] = (rf.shift, rf.angle)
         points = self.smoother.push(self.path.finish()) + self.smoother.finish()
         rows, events = self._join(points)
-        return rows, events + self.events.finish()
+        return rows, events + [self._retime(e) for e in self.events.finish()]
 
 
 def _markings(image: np.ndarray, width_px: float, contrast: float = 20.0) -> np.ndarray:
@@ -353,7 +377,7 @@ def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
     meta = _meta(table, calibration, source.fps, str(getattr(source, "path", "camera")),
                  "track")
     bar = _Progress(source.frame_count, progress)
-    t_start = time.perf_counter()
+    t_start, cpu_start = time.perf_counter(), time.process_time()
     with RecordWriter(out_dir, meta) as rec, \
             RecordWriter(out_dir / "online", {**meta, "source": "track-online"}) as online:
 
@@ -381,6 +405,7 @@ def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
         write(*tracker.finish())
         summary.track_s += time.perf_counter() - t0
         summary.seconds = time.perf_counter() - t_start
+        summary.cpu_s = time.process_time() - cpu_start
         summary.dropped = getattr(source, "dropped", 0)
         timing = {"frames": summary.frames, "decode_s": summary.decode_s,
                   "track_s": summary.track_s, "realtime_fps": source.fps,
@@ -531,8 +556,6 @@ def load_or_calibrate(source, table: TableSpec, calibration_file: str | None, ou
             raise ValueError(f"calibration {path} names no teams: the men's colours could not "
                              "be found in the footage")
         if ball is not None:
-            from dataclasses import replace
-
             from reconstruct.calibration.ball import preset_model
             cal = replace(cal, ball=preset_model(ball))
     else:
