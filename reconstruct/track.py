@@ -230,6 +230,7 @@ class VideoTracker:
         image = frame.image
         self._clock[self._taken] = (frame.index, frame.t)
         self._taken += 1
+        reading = self.rods.read(image)  # first: the whole frame is freshest in the cache
         self._update_background(image)
         bg = self.background.image
         windows = self._windows()
@@ -247,7 +248,6 @@ class VideoTracker:
                 self._since_full += 1
         cands = _unique(cands, 0.5 * float(np.median(cands.radius_px)) if len(cands) else 1.0)
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
-        reading = self.rods.read(image)
         shifts, angles = self.rod_paths.update(reading)
         ctx = self.men.context(shifts, angles)
         online = self.path.update(lifted, ctx)
