@@ -29,6 +29,7 @@ from sim.table import TableSpec
 
 N_ANGLES = 180  # angle bins over one turn
 MIN_STEP = 0.0035  # m, finest strip pixel
+FLAT_WIDTH = 256  # strip pixels per row of the list sampled from each frame
 
 
 @dataclass(frozen=True)
@@ -251,8 +252,25 @@ class RodReader:
         self._steps = np.array([s.step for s in strips])
         self._travel = np.array([self.table.rods[s.index].travel for s in strips])
         self._map_u, self._map_v = cv2.convertMaps(mu, mv, cv2.CV_16SC2)
-        self._valid = valid.astype(np.float32)
-        self._lut_offset = np.where(side, 32768, 0).astype(np.uint16)[:, None]
+        # the strip pixels a frame needs: inside the image, on the rows that a shifted comb
+        # or man's band can reach; sampled as one list of FLAT_WIDTH-pixel rows, every
+        # other pixel of the masks is 0
+        need = np.zeros(mu.shape, bool)
+        for j, st in enumerate(strips):
+            h, w = st.map_u.shape
+            if len(st.man_rows):
+                r0 = max(0, int(st.bands[:, 0].min()) - n_off[j])
+                r1 = min(h, int(st.bands[:, 1].max()) + n_off[j])
+                need[j * ny + r0: j * ny + r1, :w] = valid[j * ny + r0: j * ny + r1, :w]
+        self._need = np.flatnonzero(need)
+        pad = -len(self._need) % FLAT_WIDTH
+        flat_u, flat_v = (np.pad(m.reshape(-1)[self._need], (0, pad), constant_values=-10.0)
+                          .reshape(-1, FLAT_WIDTH) for m in (mu, mv))
+        self._flat_u, self._flat_v = cv2.convertMaps(flat_u, flat_v, cv2.CV_16SC2)
+        self._flat_offset = np.pad(  # pixels of side 1 read the second colour table
+            np.where(np.repeat(side, nxm)[self._need], 32768, 0), (0, pad)).astype(
+            np.uint16).reshape(flat_u.shape)
+        self._mask = np.zeros(mu.size, np.float32)  # filled at the needed pixels per frame
         self._rows = np.arange(ny)
         self._ones = np.ones(nxm, np.float32)
 
@@ -270,23 +288,27 @@ class RodReader:
         return cv2.remap(frame, self._map_u, self._map_v, cv2.INTER_LINEAR)
 
     def masks(self, frame: np.ndarray) -> np.ndarray:
-        """(8 * ny, nx) float32: how much each strip pixel looks like its rod's team."""
-        c = self.canvas(frame)
+        """(8 * ny, nx) float32: how much each strip pixel looks like its rod's team (0
+        where nothing is measured: outside the image, and beyond the rows the men reach)."""
+        return self._masks(frame).reshape(self._map_u.shape[:2]).copy()
+
+    def _masks(self, frame: np.ndarray) -> np.ndarray:
+        """``masks`` flat, in a buffer that the next frame overwrites."""
+        c = cv2.remap(frame, self._flat_u, self._flat_v, cv2.INTER_LINEAR)
         c >>= 3
         idx = c[..., 0].astype(np.uint16)
         idx <<= 5
         idx |= c[..., 1]
         idx <<= 5
         idx |= c[..., 2]
-        idx |= self._lut_offset  # rows of side 1 read the second table
-        mask = self._colour_lut.take(idx)
-        mask *= self._valid
-        return mask
+        idx |= self._flat_offset
+        self._mask[self._need] = self._colour_lut.take(idx).reshape(-1)[: len(self._need)]
+        return self._mask
 
     def read(self, frame: np.ndarray) -> RodReading:
         """Measure every rod in one BGR frame."""
         n, ny, nxm, kmax = len(self._strips), self._ny, self._nxm, self._kmax
-        mask = self.masks(frame).reshape(n, ny, nxm)
+        mask = self._masks(frame).reshape(n, ny, nxm)
         # shift: the men's profile along the rod against the comb, at every allowed shift
         prof = np.matmul(mask, self._ones)  # (n, ny) float32, the sum across the strip
         corr = np.matmul(self._C, prof[:, :, None])[..., 0].astype(float)
