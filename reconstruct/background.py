@@ -82,12 +82,15 @@ class SnapshotBackground:
         self.image = image
         self.version += 1
 
-    def update(self, frame: np.ndarray, keep=(), colour: np.ndarray | None = None) -> bool:
+    def update(self, frame: np.ndarray, keep=(), colour: np.ndarray | None = None,
+               box: tuple[int, int, int, int] | None = None) -> bool:
         """Take a frame (H, W, 3) uint8. With the ball's ``colour`` (BGR), every pixel that
         looks like the ball (its matte against the current background) keeps the
         background's value; without it, only those inside ``keep``: boxes ``(u, v, half)``
         px around where the ball may be. Everything else (a man moving, the light) is
-        learned. Returns whether the background changed."""
+        learned. ``box`` (y0, y1, x0, x1) px: where the ball's pixels can be at all (the
+        playfield and a ball radius around it); the colour is only judged there, saving
+        the work outside. Returns whether the background changed."""
         self._n += 1
         if self.image is None:
             self._fill(frame.copy())
@@ -100,17 +103,20 @@ class SnapshotBackground:
             # nowhere does a ball-like pixel enter: a ball resting where the tracker does not
             # believe it is (lost under a man) would become part of the empty table, and leave
             # a ghost where it stood once it rolls on
-            a, wgt = AlphaMatte(self.image, colour, precompute=False).alpha_weight(
-                frame, (0, h, 0, w))
+            y0, y1, x0, x1 = (0, h, 0, w) if box is None else _clip_box(box, h, w)
+            old = self.image[y0:y1, x0:x1]
+            a, wgt = AlphaMatte(old, colour, precompute=False).alpha_weight(
+                frame[y0:y1, x0:x1], (0, y1 - y0, 0, x1 - x0))
             ballish = ((a > BALLISH_ALPHA) & (wgt > BALLISH_WEIGHT)).astype(np.uint8)
             ballish = cv2.dilate(ballish, _GROW)
             # ... for a while: what stays ball-like for longer is the table (a marking a man
             # stood on when the background was primed), and is learned after all
-            if self._held is None or self._held.shape != ballish.shape:
-                self._held = np.zeros_like(ballish)
-            self._held = cv2.multiply(cv2.add(self._held, 1), ballish)
-            hold = (ballish > 0) & (self._held <= HOLD_SNAPSHOTS)
-            np.copyto(snap, self.image, where=hold[..., None])
+            if self._held is None or self._held.shape != (h, w):
+                self._held = np.zeros((h, w), np.uint8)
+            held = self._held[y0:y1, x0:x1]
+            held[:] = cv2.multiply(cv2.add(held, 1), ballish)
+            hold = (ballish > 0) & (held <= HOLD_SNAPSHOTS)
+            np.copyto(snap[y0:y1, x0:x1], old, where=hold[..., None])
             keep = ()
         for u, v, half in keep:
             r = int(np.ceil(half))
@@ -132,3 +138,10 @@ class SnapshotBackground:
         self.image = median5(*s) if self.count == 5 else median3(*s)
         self.version += 1
         return True
+
+
+def _clip_box(box, h: int, w: int) -> tuple[int, int, int, int]:
+    """A (y0, y1, x0, x1) box clipped to an (h, w) image (never empty)."""
+    y0, y1, x0, x1 = (int(v) for v in box)
+    y0, x0 = min(max(y0, 0), h - 1), min(max(x0, 0), w - 1)
+    return y0, min(max(y1, y0 + 1), h), x0, min(max(x1, x0 + 1), w)

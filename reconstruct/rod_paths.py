@@ -102,6 +102,17 @@ class RodPathTracker:
         self._vpen = (self.s.turn_weight * v.astype(float)[None, :] ** 2
                       + self.s.top_cost * over_top).astype(np.float32)
         self._pen = self._pen.astype(np.float32)
+        # the search takes the speed change as its second axis (A, nb, V): the minimum over
+        # it is then a fast reduction, and the first speed change reaching it (argmin's
+        # choice among ties) is the highest of the weights 2^(A-1-a) of those that do
+        a = len(dv)
+        if a > 16:
+            raise ValueError(f"{a} speed changes per frame: at most 16 are searched")
+        self._flat_idx_a = np.ascontiguousarray(np.moveaxis(self._flat_idx, 2, 0))
+        self._pen_a = np.ascontiguousarray(np.moveaxis(self._pen, 2, 0))
+        self._first_w = (1 << (a - 1 - np.arange(a))).astype(np.uint16)[None, :, None, None]
+        self._first_of = (a - 1 - np.floor(np.log2(np.maximum(np.arange(1 << a), 1)))
+                          ).astype(np.int8)
         bins = angle_bins()[:: self.coarse]
         self._prior = np.where(np.abs(bins) > np.radians(100), self.s.hang_prior, 0.0)
         self._cost: np.ndarray | None = None  # (n, nb, len(v))
@@ -128,10 +139,11 @@ class RodPathTracker:
             back = np.zeros(self._cost.shape, np.int8)
         else:
             flat = self._cost.reshape(self.n, -1)
-            tot = np.take(flat, self._flat_idx, axis=1)  # (n, nb, V, A)
-            tot += self._pen
-            back = np.argmin(tot, axis=3).astype(np.int8)
-            cost = np.take_along_axis(tot, back[..., None].astype(np.intp), 3)[..., 0]
+            tot = np.take(flat, self._flat_idx_a, axis=1)  # (n, A, nb, V)
+            tot += self._pen_a
+            cost = tot.min(axis=1)
+            back = self._first_of[((tot == cost[:, None]).view(np.uint8)
+                                   * self._first_w).max(axis=1)]  # (n, nb, V) int8
             cost += data[:, :, None] + self._vpen[None]
             cost -= cost.min(axis=(1, 2), keepdims=True)
             self._cost = cost

@@ -29,6 +29,7 @@ from sim.table import TableSpec
 
 N_ANGLES = 180  # angle bins over one turn
 MIN_STEP = 0.0035  # m, finest strip pixel
+FLAT_WIDTH = 256  # strip pixels per row of the list sampled from each frame
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class RodReading:
 def angle_bins() -> np.ndarray:
     """(N_ANGLES,) float64, rad: the centre of each angle bin."""
     return -np.pi + np.arange(N_ANGLES) * (2 * np.pi / N_ANGLES)
+
+
+_ANGLE_BINS = angle_bins()
 
 
 def _project_onto_plane(points: np.ndarray, centre: np.ndarray, z: float) -> np.ndarray:
@@ -248,8 +252,27 @@ class RodReader:
         self._steps = np.array([s.step for s in strips])
         self._travel = np.array([self.table.rods[s.index].travel for s in strips])
         self._map_u, self._map_v = cv2.convertMaps(mu, mv, cv2.CV_16SC2)
-        self._valid = valid.astype(np.float32)
-        self._lut_offset = np.where(side, 32768, 0).astype(np.int32)[:, None]
+        # the strip pixels a frame needs: inside the image, on the rows that a shifted comb
+        # or man's band can reach; sampled as one list of FLAT_WIDTH-pixel rows, every
+        # other pixel of the masks is 0
+        need = np.zeros(mu.shape, bool)
+        for j, st in enumerate(strips):
+            h, w = st.map_u.shape
+            if len(st.man_rows):
+                r0 = max(0, int(st.bands[:, 0].min()) - n_off[j])
+                r1 = min(h, int(st.bands[:, 1].max()) + n_off[j])
+                need[j * ny + r0: j * ny + r1, :w] = valid[j * ny + r0: j * ny + r1, :w]
+        self._need = np.flatnonzero(need)
+        pad = -len(self._need) % FLAT_WIDTH
+        flat_u, flat_v = (np.pad(m.reshape(-1)[self._need], (0, pad), constant_values=-10.0)
+                          .reshape(-1, FLAT_WIDTH) for m in (mu, mv))
+        self._flat_u, self._flat_v = cv2.convertMaps(flat_u, flat_v, cv2.CV_16SC2)
+        self._flat_offset = np.pad(  # pixels of side 1 read the second colour table
+            np.where(np.repeat(side, nxm)[self._need], 32768, 0), (0, pad)).astype(
+            np.uint16).reshape(flat_u.shape)
+        self._mask = np.zeros(mu.size, np.float32)  # filled at the needed pixels per frame
+        self._rows = np.arange(ny)
+        self._ones = np.ones(nxm, np.float32)
 
     def set_team_mask(self, team_mask) -> None:
         """Use ``team_mask(bgr (..., 3) uint8, side) -> (...) float`` for the men's colours;
@@ -257,7 +280,7 @@ class RodReader:
         levels = (np.arange(32) * 8 + 4).astype(np.uint8)
         b, g, r = np.meshgrid(levels, levels, levels, indexing="ij")
         cube = np.stack([b, g, r], axis=-1).reshape(1, -1, 3)
-        self._colour_lut = np.stack(
+        self._colour_lut = np.concatenate(  # side 1's table follows side 0's
             [np.asarray(team_mask(cube, side), np.float32).reshape(-1) for side in (0, 1)])
 
     def canvas(self, frame: np.ndarray) -> np.ndarray:
@@ -265,20 +288,30 @@ class RodReader:
         return cv2.remap(frame, self._map_u, self._map_v, cv2.INTER_LINEAR)
 
     def masks(self, frame: np.ndarray) -> np.ndarray:
-        """(8 * ny, nx) float32: how much each strip pixel looks like its rod's team."""
-        c = self.canvas(frame) >> 3
-        idx = (c[..., 0].astype(np.uint16) << 10) | (c[..., 1].astype(np.uint16) << 5)
+        """(8 * ny, nx) float32: how much each strip pixel looks like its rod's team (0
+        where nothing is measured: outside the image, and beyond the rows the men reach)."""
+        return self._masks(frame).reshape(self._map_u.shape[:2]).copy()
+
+    def _masks(self, frame: np.ndarray) -> np.ndarray:
+        """``masks`` flat, in a buffer that the next frame overwrites."""
+        c = cv2.remap(frame, self._flat_u, self._flat_v, cv2.INTER_LINEAR)
+        c >>= 3
+        idx = c[..., 0].astype(np.uint16)
+        idx <<= 5
+        idx |= c[..., 1]
+        idx <<= 5
         idx |= c[..., 2]
-        idx = idx + self._lut_offset  # rows of side 1 read the second table
-        return self._colour_lut.reshape(-1)[idx] * self._valid
+        idx |= self._flat_offset
+        self._mask[self._need] = self._colour_lut.take(idx).reshape(-1)[: len(self._need)]
+        return self._mask
 
     def read(self, frame: np.ndarray) -> RodReading:
         """Measure every rod in one BGR frame."""
         n, ny, nxm, kmax = len(self._strips), self._ny, self._nxm, self._kmax
-        mask = self.masks(frame).reshape(n, ny, nxm)
+        mask = self._masks(frame).reshape(n, ny, nxm)
         # shift: the men's profile along the rod against the comb, at every allowed shift
-        prof = mask.sum(axis=2, dtype=np.float64)  # (n, ny)
-        corr = np.matmul(self._C, prof.astype(np.float32)[:, :, None])[..., 0].astype(float)
+        prof = np.matmul(mask, self._ones)  # (n, ny) float32, the sum across the strip
+        corr = np.matmul(self._C, prof[:, :, None])[..., 0].astype(float)
         corr[~self._shift_ok] = -np.inf
         k = np.argmax(corr, axis=1)
         r = np.arange(n)
@@ -292,20 +325,21 @@ class RodReader:
                             np.clip(0.5 * (c0 - c2) / den, -0.5, 0.5), 0.0)
         o = k - kmax + frac
         shift = np.clip(o * self._steps, -self._travel, self._travel)
-        score = c1 / np.maximum(np.linalg.norm(prof, axis=1), 1e-9)
-        # angle: each man's profile across the rod against the predicted silhouettes
-        cs = np.zeros((n, ny + 1, nxm), np.float32)
-        np.cumsum(mask, axis=1, out=cs[:, 1:])
+        score = c1 / np.maximum(np.linalg.norm(prof.astype(float), axis=1), 1e-9)
+        # angle: each man's profile across the rod (the sum over his band, moved by the
+        # shift) against the predicted silhouettes
         bands = np.clip(self._bands + np.round(o).astype(int)[:, None, None], 0, ny)
-        obs = (cs[r[:, None], bands[..., 1]] - cs[r[:, None], bands[..., 0]])
-        obs = obs.reshape(n, -1).astype(np.float64)  # (n, men * nxm)
-        o2 = (obs * obs).sum(axis=1)[:, None]
-        dot = np.matmul(self._L, obs.astype(np.float32)[:, :, None])[..., 0]
-        cost = (self._lut2 - 2 * dot.astype(float) + o2)
+        sel = ((self._rows >= bands[..., :1]) & (self._rows < bands[..., 1:])).astype(
+            np.float32)  # (n, men, ny)
+        obs = np.matmul(sel, mask).reshape(n, -1)  # (n, men * nxm) float32
+        dot = np.matmul(self._L, obs[:, :, None])[..., 0].astype(float)
+        obs = obs.astype(float)
+        o2 = np.einsum("ij,ij->i", obs, obs)[:, None]
+        cost = self._lut2 - 2 * dot + o2
         cost /= np.maximum(self._lut2 + o2, 1e-9)
         coverage = obs.sum(axis=1) / np.maximum(self._expected, 1e-9)
         kb = np.argmin(cost, axis=1)
-        angle = angle_bins()[kb] + _parabolic(cost, kb) * (2 * np.pi / N_ANGLES)
+        angle = _ANGLE_BINS[kb] + _parabolic(cost, kb) * (2 * np.pi / N_ANGLES)
         angle = (angle + np.pi) % (2 * np.pi) - np.pi
         return RodReading(shift, np.clip(score, 0, 1), cost, angle, coverage)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -68,6 +68,7 @@ class TrackSummary:
 
     frames: int = 0
     seconds: float = 0.0  # wall-clock, whole run
+    cpu_s: float = 0.0  # CPU time of the whole run (a rate that a busy machine distorts less)
     decode_s: float = 0.0
     track_s: float = 0.0
     goals: dict = field(default_factory=dict)
@@ -81,7 +82,8 @@ class TrackSummary:
 
     def text(self) -> str:
         goals = ", ".join(f"{k} {v}" for k, v in self.goals.items()) or "none"
-        return (f"{self.frames} frames in {self.seconds:.1f} s ({self.fps:.0f} fps; "
+        cpu = f"{self.frames / self.cpu_s:.0f} fps of CPU time; " if self.cpu_s > 0 else ""
+        return (f"{self.frames} frames in {self.seconds:.1f} s ({self.fps:.0f} fps; {cpu}"
                 f"tracking alone {self.frames / max(self.track_s, 1e-9):.0f} fps); "
                 f"goals: {goals}; events: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(self.events.items())))
@@ -164,10 +166,21 @@ class VideoTracker:
         self.events = EventDetector(table, fps, self.team_names)
         self.background = SnapshotBackground(self.s.background_every,
                                              self.s.background_snapshots)
+        # where the ball's pixels can be: the centres' region, grown by the largest radius
+        # and the snapshot's own growth of ball-like pixels
+        ys, xs = np.nonzero(self.roi)
+        grow = int(np.ceil(float(self.radius_map.max()))) + 3
+        self._ball_box = ((int(ys.min()) - grow, int(ys.max()) + 1 + grow,
+                           int(xs.min()) - grow, int(xs.max()) + 1 + grow)
+                          if len(ys) else None)
         self._rod_frames: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._online_unwrap: np.ndarray | None = None
         self._last = None  # last online path point
         self._since_full = 0
+        # the source's index and time of each frame taken (a live camera drops frames when
+        # the tracker falls behind: the n-th frame taken need not be the source's n-th)
+        self._clock: dict[int, tuple[int, float]] = {}
+        self._taken = 0
 
     # ------------------------------------------------------------------ per frame
     def _windows(self) -> np.ndarray | None:
@@ -180,18 +193,20 @@ class VideoTracker:
         if not len(preds):
             return None
         r = self.table.ball.radius
-        pts = np.column_stack([preds[:, :2], np.full(len(preds), r)])
+        k = len(preds)
+        # the predicted centres and where each moves in a frame, projected together
+        pts = np.empty((2 * k, 3))
+        pts[:k, :2] = preds[:, :2]
+        pts[k:, :2] = preds[:, :2] + preds[:, 2:4] / self.fps
+        pts[:, 2] = r
         uv = self.camera.table_to_pixel(pts)
-        step = self.camera.table_to_pixel(np.column_stack([preds[:, :2] + preds[:, 2:4]
-                                                           / self.fps, pts[:, 2]]))
-        out = []
-        for (u, v), (u1, v1), sig in zip(uv, step, preds[:, 4]):
-            rad = self.detector.radius_at(u, v, self.radius_map.shape)
-            px_per_m = rad / r
-            half = (self.s.window_radii * rad + 1.5 * np.hypot(u1 - u, v1 - v)
-                    + 3.0 * sig * px_per_m)
-            out.append((u, v, min(half, 0.25 * self.camera.width)))
-        return np.array(out)
+        h, w = self.radius_map.shape
+        iu = np.clip(np.rint(uv[:k, 0]), 0, w - 1).astype(int)
+        iv = np.clip(np.rint(uv[:k, 1]), 0, h - 1).astype(int)
+        rad = self.radius_map[iv, iu].astype(float)
+        half = (self.s.window_radii * rad + 1.5 * np.hypot(*(uv[k:] - uv[:k]).T)
+                + 3.0 * preds[:, 4] * (rad / r))
+        return np.column_stack([uv[:k], np.minimum(half, 0.25 * self.camera.width)])
 
     def prime_background(self, frames: list[np.ndarray]) -> None:
         """Start the background from frames spread over the video (no ghost of where the
@@ -208,11 +223,14 @@ class VideoTracker:
         """Snapshot the table, leaving out every pixel that looks like the ball (a resting or
         held ball never enters the background, wherever it is; a stale patch of background
         would make clutter where a man moved away, so nothing else is held back)."""
-        self.background.update(image, colour=self.detector.colour)
+        self.background.update(image, colour=self.detector.colour, box=self._ball_box)
 
     def process(self, frame: Frame):
         """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
         image = frame.image
+        self._clock[self._taken] = (frame.index, frame.t)
+        self._taken += 1
+        reading = self.rods.read(image)  # first: the whole frame is freshest in the cache
         self._update_background(image)
         bg = self.background.image
         windows = self._windows()
@@ -230,7 +248,6 @@ class VideoTracker:
                 self._since_full += 1
         cands = _unique(cands, 0.5 * float(np.median(cands.radius_px)) if len(cands) else 1.0)
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
-        reading = self.rods.read(image)
         shifts, angles = self.rod_paths.update(reading)
         ctx = self.men.context(shifts, angles)
         online = self.path.update(lifted, ctx)
@@ -252,10 +269,26 @@ class VideoTracker:
         rows, events = [], []
         for p in points:
             shifts, angles = self._rod_frames.pop(p.frame)
-            events += self.events.push(p, shifts, angles)
-            rows.append(frame_row(p.frame, p.frame / self.fps, p.xy, p.state, shifts, angles,
-                                  self.camera, self.table))
+            events += [self._retime(e) for e in self.events.push(p, shifts, angles)]
+            index, t = self._source_clock(p.frame)
+            rows.append(frame_row(index, t, p.xy, p.state, shifts, angles, self.camera,
+                                  self.table))
+            self._clock.pop(p.frame - int(10 * self.fps), None)  # long decided
         return rows, events
+
+    def _source_clock(self, k: int) -> tuple[int, float]:
+        """The source's frame index and time of the k-th frame taken (beyond the frames
+        known, counted on at the source's rate)."""
+        if k in self._clock:
+            return self._clock[k]
+        k0 = max(self._clock) if k > max(self._clock) else min(self._clock)
+        index, t = self._clock[k0]
+        return index + (k - k0), t + (k - k0) / self.fps
+
+    def _retime(self, event: Event) -> Event:
+        """An event of the path search (counted in frames taken) on the source's clock."""
+        index, t = self._source_clock(event.frame)
+        return replace(event, frame=index, t=t) if index != event.frame else event
 
     def finish(self) -> tuple[list[dict], list[Event]]:
         """Flush everything still pending (end of the video)."""
@@ -263,7 +296,7 @@ class VideoTracker:
             self._rod_frames[rf.frame] = (rf.shift, rf.angle)
         points = self.smoother.push(self.path.finish()) + self.smoother.finish()
         rows, events = self._join(points)
-        return rows, events + self.events.finish()
+        return rows, events + [self._retime(e) for e in self.events.finish()]
 
 
 def _markings(image: np.ndarray, width_px: float, contrast: float = 20.0) -> np.ndarray:
@@ -344,7 +377,7 @@ def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
     meta = _meta(table, calibration, source.fps, str(getattr(source, "path", "camera")),
                  "track")
     bar = _Progress(source.frame_count, progress)
-    t_start = time.perf_counter()
+    t_start, cpu_start = time.perf_counter(), time.process_time()
     with RecordWriter(out_dir, meta) as rec, \
             RecordWriter(out_dir / "online", {**meta, "source": "track-online"}) as online:
 
@@ -372,6 +405,7 @@ def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
         write(*tracker.finish())
         summary.track_s += time.perf_counter() - t0
         summary.seconds = time.perf_counter() - t_start
+        summary.cpu_s = time.process_time() - cpu_start
         summary.dropped = getattr(source, "dropped", 0)
         timing = {"frames": summary.frames, "decode_s": summary.decode_s,
                   "track_s": summary.track_s, "realtime_fps": source.fps,
@@ -522,8 +556,6 @@ def load_or_calibrate(source, table: TableSpec, calibration_file: str | None, ou
             raise ValueError(f"calibration {path} names no teams: the men's colours could not "
                              "be found in the footage")
         if ball is not None:
-            from dataclasses import replace
-
             from reconstruct.calibration.ball import preset_model
             cal = replace(cal, ball=preset_model(ball))
     else:

@@ -36,3 +36,51 @@ def test_a_rolling_ball_is_tracked_to_millimetres(rolling_clip, tmp_path):
     assert det.headline.f1 >= 0.97, det.headline
     assert det.error_mm.median <= 2.0
     assert report.events["goal"].estimate == 0  # no goal in this clip, none invented
+
+
+class _DroppingCamera:
+    """A live source replaying a clip that lost every third frame (a tracker behind the
+    camera): the frames keep their own index and time."""
+
+    temporal = True
+    frame_count = None
+
+    def __init__(self, video):
+        from reconstruct.sources import VideoSource
+
+        self._video = VideoSource(video)
+        self.fps, self.size = self._video.fps, self._video.size
+        self.dropped = 0
+
+    def __iter__(self):
+        for frame in self._video:
+            if frame.index % 3 == 2:
+                self.dropped += 1
+                continue
+            yield frame
+
+
+def test_a_live_source_that_drops_frames_keeps_its_clock_in_both_records(rolling_clip,
+                                                                         tmp_path):
+    import numpy as np
+
+    from reconstruct.bench import truth_calibration
+    from reconstruct.sources import VideoSource
+    from reconstruct.track import track_video
+    from sim.record import read_record
+    from sim.table import load_table
+
+    truth = read_record(rolling_clip)
+    table = load_table(truth.meta["table"]["name"])
+    video = next(rolling_clip.glob("video.*"))
+    cal = truth_calibration(rolling_clip, table, VideoSource(video).sample(8))
+    source = _DroppingCamera(video)
+    with pytest.warns(UserWarning, match="dropped"):
+        summary = track_video(source, tmp_path, table, cal, progress=False)
+    assert summary.dropped > 0
+    smoothed, online = read_record(tmp_path), read_record(tmp_path / "online")
+    taken = [i for i in range(truth.n_frames) if i % 3 != 2]
+    assert online.frames["frame"].tolist() == taken
+    assert smoothed.frames["frame"].tolist() == taken  # not renumbered 0, 1, 2, ...
+    assert np.allclose(smoothed.frames["t"], np.array(taken) / source.fps, atol=1e-6)
+    assert set(e.frame for e in smoothed.events) <= set(taken) | {max(taken) + 1}
