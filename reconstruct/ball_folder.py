@@ -42,7 +42,7 @@ Pixel coordinates follow OpenCV: u right, v down, pixel centres at integers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -74,6 +74,18 @@ CHROMA_MAX = 20.0  # Lab chroma of a white ball's lit part at most (0..255 scale
 CHROMA_SIGMA = 8.0  # ... with this soft tolerance beyond
 EDGE_MARGIN = 0.6  # ball radii: least distance of a centre to the playfield's edge
 MAX_F_SEEDS = 12  # foreground seeds per still
+AB_SIGMA = 5.0  # Lab a-b distance to the ball's chromaticity giving a factor exp(-1/2)
+DARK_L = 80.0  # Lab lightness (0..255) below which a pixel is no ball (a black man) ...
+DARK_FULL = 40.0  # ... and the extra above it that counts fully
+GFILL_FULL = 0.2  # mean colour foreground G over the disc that counts as fully seen ...
+GFILL_MIN = 0.15  # ... and below which even a white disc is no ball of the learned colour
+GSPILL_SCALE = 0.2  # mean G in the ring around the ball giving a factor exp(-1)
+FILL_LIT = 0.02  # least mean F (lit part) of a ball seen by its colour: the top catches light
+MAX_G_SEEDS = 6  # colour foreground seeds per still
+DISC_RIM = 0.8  # rim factor of a disc of the known radius (no rim fitted)
+COLOUR_IMAGES = 24  # sample images whose confident balls give the ball's chromaticity
+COLOUR_SCORE = 0.9  # least score of a ball whose colour is learned
+COLOUR_MIN_BALLS = 4  # fewer confident balls learn no chromaticity
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +98,7 @@ class FolderBackground:
     white_min: np.ndarray  # (H, W) float32: its whiteness, 5 x 5 minimum
     field: np.ndarray  # (H, W) float32: the field's whiteness level around each pixel
     n_images: int  # images that made it
+    ball_ab: tuple[float, float] | None = None  # Lab (a, b) of the ball's visible surface
 
     @property
     def paint(self) -> np.ndarray:
@@ -127,7 +140,43 @@ class FolderBackground:
         s = SHAKE_PX
         lab = cv2.copyMakeBorder(_lab(med), s, s, s, s, cv2.BORDER_REPLICATE)
         box = np.ones((2 * s + 1, 2 * s + 1), np.uint8)
-        return cls(med, lab, cv2.dilate(w, box), cv2.erode(w, box), field, len(same))
+        bg = cls(med, lab, cv2.dilate(w, box), cv2.erode(w, box), field, len(same))
+        return bg.with_ball_colour(same, radius_px, roi)
+
+    def with_ball_colour(self, images: list[np.ndarray], radius_px: float,
+                         roi: np.ndarray | None = None) -> FolderBackground:
+        """The background with the ball's chromaticity learned from the folder: the median
+        Lab (a, b) of the lit part of the balls found with a score of at least
+        ``COLOUR_SCORE`` (whiteness alone) in up to ``COLOUR_IMAGES`` of ``images``. The
+        chromaticity of a surface stays when it is shaded, so it finds a ball in the shade of
+        a man, where it is no whiter than the field. Unchanged when fewer than
+        ``COLOUR_MIN_BALLS`` balls are found."""
+        det = FolderBallDetector(replace(self, ball_ab=None), expected_radius_px=radius_px)
+        idx = np.unique(np.linspace(0, len(images) - 1, min(COLOUR_IMAGES, len(images))
+                                    ).astype(int))
+        abs_ = []
+        for i in idx:
+            im = images[i]
+            if im.shape[:2] != self.shape:
+                continue
+            c = det.detect(im, roi=roi)
+            if not len(c) or c.score[0] < COLOUR_SCORE:
+                continue
+            lab = _lab(im)
+            r = float(c.radius_px[0])
+            h, w = self.shape
+            y0, y1 = max(int(c.v[0] - r), 0), min(int(c.v[0] + r) + 2, h)
+            x0, x1 = max(int(c.u[0] - r), 0), min(int(c.u[0] + r) + 2, w)
+            yy, xx = np.mgrid[y0:y1, x0:x1]
+            inner = (xx - c.u[0]) ** 2 + (yy - c.v[0]) ** 2 < (0.7 * r) ** 2
+            wp = whiteness(im[y0:y1, x0:x1])
+            lit = inner & (wp > self.white_max[y0:y1, x0:x1] + WHITE_MIN)
+            if lit.sum() > 3:
+                abs_.append(np.median(lab[y0:y1, x0:x1][lit][:, 1:], axis=0))
+        if len(abs_) < COLOUR_MIN_BALLS:
+            return self
+        a, b = np.median(np.array(abs_), axis=0)
+        return replace(self, ball_ab=(float(a), float(b)))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -250,45 +299,80 @@ class FolderBallDetector:
             fg[ys, xs] = np.maximum(fg[ys, xs], above_field[ys, xs] * changed)
         if roi is not None:
             fg *= roi
+        g = self._colour_foreground(lab, roi)
         d = int(2 * r) | 1
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d)).astype(np.float32)
-        fill = cv2.filter2D(fg, -1, disc / disc.sum(), borderType=cv2.BORDER_CONSTANT)
+        disc /= disc.sum()
         n = int(r) | 1
-        peak = (fill >= cv2.dilate(fill, np.ones((n, n), np.uint8))) & (fill > 0.1)
-        ys, xs = np.nonzero(peak)
-        order = np.argsort(-fill[ys, xs], kind="stable")[:MAX_F_SEEDS]
-        seeds = [(float(xs[i]), float(ys[i])) for i in order]
+        seeds = _peaks(cv2.filter2D(fg, -1, disc, borderType=cv2.BORDER_CONSTANT), n,
+                       MAX_F_SEEDS)
+        fits = []
+        if g is not None:  # disc-shaped blobs of the ball's colour: fits of the known radius
+            g_seeds = _peaks(cv2.filter2D(g, -1, disc, borderType=cv2.BORDER_CONSTANT), n,
+                             MAX_G_SEEDS)
+            fits += [_DiscFit(u, v, self.still.radius_at(u, v, shape)) for u, v in g_seeds]
+            seeds += g_seeds
         seeds += still_seeds(w, r, roi)
         fitter = RimFitter(image, w)
-        edge = self._edge_distance(roi, shape)
-        fits = []
         for u, v in seeds:
             f = _fit(fitter, u, v, self.still.radius_at(u, v, shape))
-            if f is None:
-                continue
-            iu, iv = int(round(f.u)), int(round(f.v))
-            if edge is not None and edge[iv, iu] < EDGE_MARGIN * f.radius:
-                continue
-            fits.append(f)
+            if f is not None:
+                fits.append(f)
+        edge = self._edge_distance(roi, shape)
+        if edge is not None:
+            fits = [f for f in fits
+                    if edge[int(round(f.v)), int(round(f.u))] >= EDGE_MARGIN * f.radius]
+        rows = sorted((self._score(f, fg, g, lab) for f in fits), key=lambda t: -t[2])
         kept: list = []
-        for f in sorted(fits, key=lambda f: -f.score):
-            if all(np.hypot(f.u - g.u, f.v - g.v) > 0.5 * g.radius for g in kept):
-                kept.append(f)
-        rows = [self._score(f, fg, lab) for f in kept]
-        if not rows:
+        for t in rows:
+            if all(np.hypot(t[0] - k[0], t[1] - k[1]) > 0.5 * k[3] for k in kept):
+                kept.append(t)
+        if not kept:
             return BallCandidates.empty()
-        rows.sort(key=lambda t: -t[2])
-        return BallCandidates(*np.array(rows, float).T)
+        return BallCandidates(*np.array(kept, float).T)
 
-    def _score(self, f, fg: np.ndarray, lab: np.ndarray) -> tuple:
+    def _colour_foreground(self, lab: np.ndarray, roi: np.ndarray | None
+                           ) -> np.ndarray | None:
+        """(H, W) float32 0..1, the ball by its colour: changed from the background, of the
+        ball's chromaticity (``FolderBackground.ball_ab``) and not dark; None without a
+        learned chromaticity. Zero outside ``roi``'s bounding box."""
+        bg = self.background
+        if bg.ball_ab is None:
+            return None
+        h, w = lab.shape[:2]
+        box = (0, h, 0, w)
+        if roi is not None:
+            ys, xs = np.nonzero(roi[::4, ::4])
+            if not len(ys):
+                return np.zeros((h, w), np.float32)
+            box = (4 * ys.min(), min(4 * ys.max() + 4, h), 4 * xs.min(), min(4 * xs.max() + 4, w))
+        y0, y1, x0, x1 = box
+        part = lab[y0:y1, x0:x1]
+        changed = np.clip((bg.change(lab, box) - CHANGE_MIN) / CHANGE_FULL, 0, 1)
+        a, b = np.float32(bg.ball_ab[0]), np.float32(bg.ball_ab[1])
+        k = np.float32(-0.5 / AB_SIGMA ** 2)
+        ref = bg.lab_padded[y0 + SHAKE_PX:y1 + SHAKE_PX, x0 + SHAKE_PX:x1 + SHAKE_PX]
+        match = np.exp(((part[..., 1] - a) ** 2 + (part[..., 2] - b) ** 2) * k)
+        # where the background has the ball's colour itself (a cream goal area, a white
+        # line in the shade) a change of lightness is no sign of the ball
+        match_bg = np.exp(((ref[..., 1] - a) ** 2 + (ref[..., 2] - b) ** 2) * k)
+        light = np.clip((part[..., 0] - DARK_L) / DARK_FULL, 0, 1)
+        out = np.zeros((h, w), np.float32)
+        out[y0:y1, x0:x1] = changed * light * match * (1.0 - match_bg)
+        if roi is not None:
+            out *= roi
+        return out
+
+    def _score(self, f, fg: np.ndarray, g: np.ndarray | None, lab: np.ndarray) -> tuple:
         """The candidate's row (``BallCandidates`` field order)."""
-        feats = self._features(f, fg, lab)
+        feats = self._features(f, fg, g, lab)
         dist = np.linalg.norm(np.asarray(f.colour_bgr, float) - self.colour)
         return (f.u, f.v, folder_score(**feats), f.radius, 0.0, 0.0,
                 float(dist) if np.isfinite(dist) else np.inf, feats["fill"], f.texture,
                 feats["changed"])
 
-    def _features(self, f, fg: np.ndarray, lab: np.ndarray) -> dict[str, float]:
+    def _features(self, f, fg: np.ndarray, g: np.ndarray | None, lab: np.ndarray
+                  ) -> dict[str, float]:
         """What ``folder_score`` takes, for the fitted rim ``f``."""
         h, w = fg.shape
         rr = f.radius
@@ -300,6 +384,11 @@ class FolderBallDetector:
         ring = (d2 >= (1.3 * rr) ** 2) & (d2 < (2.0 * rr) ** 2)
         patch = fg[y0:y1, x0:x1]
         fill = float(patch[inner].mean()) if inner.any() else 0.0
+        gfill, gspill = None, 0.0
+        if g is not None:
+            gp = g[y0:y1, x0:x1]
+            gfill = float(gp[inner].mean()) if inner.any() else 0.0
+            gspill = float(gp[ring].mean()) if ring.any() else 0.0
         spill = float(patch[ring].mean()) if ring.any() else 0.0
         change = self.background.change(lab, (y0, y1, x0, x1))
         changed = float(np.clip((change[inner] - CHANGE_MIN) / CHANGE_FULL, 0, 1).mean()) \
@@ -309,17 +398,55 @@ class FolderBallDetector:
         if lit.sum() > 3:
             ab = np.median(lab[y0:y1, x0:x1][lit][:, 1:], axis=0) - 128.0
             chroma = float(np.hypot(*ab))
-        return {"fill": fill, "spill": spill, "changed": changed, "chroma": chroma,
-                "rim": max(float(f.score), 0.0)}
+        return {"fill": fill, "gfill": gfill, "gspill": gspill, "spill": spill, "changed": changed,
+                "chroma": chroma, "rim": max(float(f.score), 0.0),
+                "disc": isinstance(f, _DiscFit)}
 
 
-def folder_score(fill: float, spill: float, changed: float, chroma: float, rim: float
+def folder_score(fill: float, spill: float, changed: float, chroma: float, rim: float,
+                 gfill: float | None = None, gspill: float = 0.0, disc: bool = False
                  ) -> float:
-    """0..1: ``min(1, fill / FILL_FULL) * min(1, changed / CHANGED_FULL)
-    * exp(-spill / SPILL_SCALE) * rim ** RIM_POWER * colour`` (see the module's doc)."""
+    """0..1, the product of (see the module's doc):
+
+    - seen: ``max(min(1, fill / FILL_FULL), colour_seen)`` with ``colour_seen
+      = min(1, gfill / GFILL_FULL) * exp(-gspill / GSPILL_SCALE) * min(1, fill / FILL_LIT)``,
+      then ``* min(1, gfill / GFILL_MIN)``; without a learned ball colour (``gfill`` None)
+      only ``min(1, fill / FILL_FULL)``;
+    - ``min(1, changed / CHANGED_FULL) * exp(-spill / SPILL_SCALE) * colour`` (chroma of the
+      lit part);
+    - the rim: ``rim ** RIM_POWER``, or ``DISC_RIM`` for a disc of the known radius (``disc``).
+    """
     colour = np.exp(-0.5 * (max(chroma - CHROMA_MAX, 0.0) / CHROMA_SIGMA) ** 2)
-    return float(min(1.0, fill / FILL_FULL) * min(1.0, changed / CHANGED_FULL)
-                 * np.exp(-spill / SPILL_SCALE) * rim ** RIM_POWER * colour)
+    seen = min(1.0, fill / FILL_FULL)
+    if gfill is not None:
+        colour_seen = (min(1.0, gfill / GFILL_FULL) * np.exp(-gspill / GSPILL_SCALE)
+                       * min(1.0, fill / FILL_LIT))
+        seen = max(seen, colour_seen) * min(1.0, gfill / GFILL_MIN)
+    rim_factor = DISC_RIM if disc else rim ** RIM_POWER
+    return float(seen * min(1.0, changed / CHANGED_FULL)
+                 * np.exp(-spill / SPILL_SCALE) * rim_factor * colour)
+
+
+@dataclass(frozen=True)
+class _DiscFit:
+    """A ball placed where a disc of the known radius holds most of the ball's colour (a
+    ball hidden in part, whose rim does not show): no rim fitted."""
+
+    u: float  # px
+    v: float  # px
+    radius: float  # px
+    score: float = 0.0
+    texture: float = 0.0
+    colour_bgr: tuple[float, float, float] = (np.nan, np.nan, np.nan)
+
+
+def _peaks(fill: np.ndarray, n: int, max_peaks: int, least: float = 0.1
+           ) -> list[tuple[float, float]]:
+    """The local maxima (over n x n px) of ``fill`` above ``least``, best first, (u, v) px."""
+    peak = (fill >= cv2.dilate(fill, np.ones((n, n), np.uint8))) & (fill > least)
+    ys, xs = np.nonzero(peak)
+    order = np.argsort(-fill[ys, xs], kind="stable")[:max_peaks]
+    return [(float(xs[i]), float(ys[i])) for i in order]
 
 
 def _fit(fitter: RimFitter, u: float, v: float, radius: float):
