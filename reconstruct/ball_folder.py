@@ -300,17 +300,13 @@ class FolderBallDetector:
         if roi is not None:
             fg *= roi
         g = self._colour_foreground(lab, roi)
-        d = int(2 * r) | 1
-        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d)).astype(np.float32)
-        disc /= disc.sum()
-        n = int(r) | 1
-        seeds = _peaks(cv2.filter2D(fg, -1, disc, borderType=cv2.BORDER_CONSTANT), n,
-                       MAX_F_SEEDS)
+        seeds = _disc_peaks(fg, r, MAX_F_SEEDS)
         fits = []
         if g is not None:  # disc-shaped blobs of the ball's colour: fits of the known radius
-            g_seeds = _peaks(cv2.filter2D(g, -1, disc, borderType=cv2.BORDER_CONSTANT), n,
-                             MAX_G_SEEDS)
-            fits += [_DiscFit(u, v, self.still.radius_at(u, v, shape)) for u, v in g_seeds]
+            g_seeds = _disc_peaks(g, r, MAX_G_SEEDS)
+            for u, v in g_seeds:
+                rr = self.still.radius_at(u, v, shape)
+                fits.append(_DiscFit(*_disc_centre(g, u, v, rr), rr))
             seeds += g_seeds
         seeds += still_seeds(w, r, roi)
         fitter = RimFitter(image, w)
@@ -440,13 +436,39 @@ class _DiscFit:
     colour_bgr: tuple[float, float, float] = (np.nan, np.nan, np.nan)
 
 
-def _peaks(fill: np.ndarray, n: int, max_peaks: int, least: float = 0.1
-           ) -> list[tuple[float, float]]:
-    """The local maxima (over n x n px) of ``fill`` above ``least``, best first, (u, v) px."""
+def _disc_peaks(fg: np.ndarray, radius: float, max_peaks: int, least: float = 0.1
+                ) -> list[tuple[float, float]]:
+    """Where a disc of ``radius`` px holds most of the (H, W) float32 foreground ``fg``: the
+    local maxima (over one radius) of its mean over the disc above ``least``, best first,
+    (u, v) px. Computed at half resolution (the fits that follow refine the centre)."""
+    h, w = fg.shape
+    small = cv2.resize(fg, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
+    d = int(radius) | 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d)).astype(np.float32)
+    fill = cv2.filter2D(small, -1, disc / disc.sum(), borderType=cv2.BORDER_CONSTANT)
+    n = int(radius / 2) | 1
     peak = (fill >= cv2.dilate(fill, np.ones((n, n), np.uint8))) & (fill > least)
     ys, xs = np.nonzero(peak)
     order = np.argsort(-fill[ys, xs], kind="stable")[:max_peaks]
-    return [(float(xs[i]), float(ys[i])) for i in order]
+    sx, sy = w / small.shape[1], h / small.shape[0]
+    return [(float((xs[i] + 0.5) * sx - 0.5), float((ys[i] + 0.5) * sy - 0.5)) for i in order]
+
+
+def _disc_centre(fg: np.ndarray, u: float, v: float, radius: float, search: int = 2
+                 ) -> tuple[float, float]:
+    """(u, v) px: the centre within ``search`` px of (u, v) where a disc of ``radius`` holds
+    the most of the (H, W) float32 ``fg`` (full resolution)."""
+    h, w = fg.shape
+    m = int(np.ceil(radius)) + search
+    iu, iv = int(round(u)), int(round(v))
+    y0, y1, x0, x1 = max(iv - m, 0), min(iv + m + 1, h), max(iu - m, 0), min(iu + m + 1, w)
+    d = 2 * int(radius) + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d)).astype(np.float32)
+    fill = cv2.filter2D(fg[y0:y1, x0:x1], -1, disc, borderType=cv2.BORDER_CONSTANT)
+    cy, cx = iv - y0, iu - x0
+    win = fill[max(cy - search, 0):cy + search + 1, max(cx - search, 0):cx + search + 1]
+    ky, kx = np.unravel_index(int(np.argmax(win)), win.shape)
+    return float(x0 + max(cx - search, 0) + kx), float(y0 + max(cy - search, 0) + ky)
 
 
 def _fit(fitter: RimFitter, u: float, v: float, radius: float):
