@@ -83,7 +83,7 @@ GSPILL_SCALE = 0.2  # mean G in the ring around the ball giving a factor exp(-1)
 FILL_LIT = 0.02  # least mean F (lit part) of a ball seen by its colour: the top catches light
 MAX_G_SEEDS = 6  # colour foreground seeds per still
 DISC_RIM = 0.8  # rim factor of a disc of the known radius (no rim fitted)
-COLOUR_IMAGES = 24  # sample images whose confident balls give the ball's chromaticity
+COLOUR_IMAGES = 16  # sample images whose confident balls give the ball's chromaticity
 COLOUR_SCORE = 0.9  # least score of a ball whose colour is learned
 COLOUR_MIN_BALLS = 4  # fewer confident balls learn no chromaticity
 
