@@ -16,18 +16,38 @@ Per still (``FolderBallDetector.detect``):
   Over paint (markings, spots: background ``PAINT_MIN`` whiter than the field) the ball is
   darker than the background, so there it counts where it is whiter than the field, darker
   than the paint all around and its colour differs from the background's.
+- **ball colour** (learned once per folder, ``FolderBackground.with_ball_colour``): the
+  median Lab (a, b) of the lit part of the balls found with a score of at least
+  ``COLOUR_SCORE`` by whiteness alone in a sample of the folder. Real balls are not neutral
+  (leonhart-02's is cream: (122, 141.5), the field (115, 130), chrome and highlights on men
+  (128, 128)), and a surface keeps its chromaticity in the shade, where it is no whiter than
+  the field.
+- **colour foreground** ``G`` (0..1 per pixel, only with a learned colour): changed from the
+  background (Lab distance above ``CHANGE_MIN``) * not dark (Lab L above ``DARK_L``) *
+  ``exp(-|ab - ball_ab|^2 / (2 AB_SIGMA^2))`` * (1 - the same for the background's colour:
+  where the background is of the ball's colour already, a cream goal area or paint in the
+  shade, a change of light is no sign of the ball).
 - **seeds**: the local maxima of ``F`` averaged over a ball-sized disc, and the rim-coverage
   seeds of the still detector (``still_seeds``); each is fitted at full resolution by its rim
-  (``RimFitter``), which puts the centre on the whole ball, shaded side included.
-- **score**: ``min(1, fill / FILL_FULL) * min(1, change / CHANGE_FULL)
-  * exp(-spill / SPILL_SCALE) * rim_score ** RIM_POWER * colour``, where ``fill`` is the mean
-  ``F`` over the fitted disc, ``change`` the fraction of the disc whose colour differs from the
-  background (Lab distance, the least over shifts of up to 2 px), ``spill`` the mean ``F`` in
-  the ring from 1.3 to 2 radii (a sleeve, an arm or a rod end continue; a ball ends at its
-  rim), ``rim_score`` the still detector's score (``RimFit.score``) and ``colour`` a generic
-  prior for a white ball: its lit part has a chroma below ``CHROMA_MAX`` (skin does not).
-  Centres closer than ``EDGE_MARGIN`` radii to the playfield's edge are no ball (rod ends and
-  bumpers at the walls).
+  (``RimFitter``), which puts the centre on the whole ball, shaded side included. With a
+  learned colour, the maxima of ``G`` over the disc are seeds too, and are candidates
+  themselves: a disc of the known radius where most of ``G`` is (``_DiscFit``; a ball half
+  under a man shows no rim to fit).
+- **score** (``folder_score``): ``seen * min(1, change / CHANGE_FULL)
+  * exp(-spill / SPILL_SCALE) * rim_factor * colour``, where ``seen`` is
+  ``min(1, fill / FILL_FULL)`` (``fill`` the mean ``F`` over the disc) or, with a learned
+  colour, the better of that and ``min(1, gfill / GFILL_FULL) * exp(-gspill / GSPILL_SCALE)
+  * min(1, fill / FILL_LIT)`` (``gfill``, ``gspill``: the mean ``G`` over the disc and in the
+  ring from 1.3 to 2 radii; a ball's top catches some light), times ``min(1, gfill /
+  GFILL_MIN)`` (a white thing not of the ball's colour is no ball); ``change`` the fraction of
+  the disc whose colour differs from the background (Lab distance, the least over shifts of up
+  to 2 px), ``spill`` the mean ``F`` in the ring from 1.3 to 2 radii (a sleeve, an arm or a
+  rod end continue; a ball ends at its rim), ``rim_factor`` the still detector's score
+  (``RimFit.score``) to the power ``RIM_POWER``, or ``DISC_RIM`` for a disc of the known
+  radius, and ``colour`` a generic prior for a white ball: its lit part has a chroma below
+  ``CHROMA_MAX`` (skin does not). Centres closer than ``EDGE_MARGIN`` radii to the
+  playfield's edge are no ball (rod ends and bumpers at the walls). Of candidates closer than
+  half a radius the best scored is kept.
 
 A still that does not show the background's view (another camera of a broadcast, a moved
 camera: under ``VIEW_MIN`` of its playfield matches the background) is judged by the still
