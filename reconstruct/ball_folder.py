@@ -92,7 +92,8 @@ SPILL_SCALE = 0.2  # mean F in the ring around the ball giving a factor exp(-1)
 RIM_POWER = 0.1  # weight of the still detector's rim score
 CHROMA_MAX = 20.0  # Lab chroma of a white ball's lit part at most (0..255 scale) ...
 CHROMA_SIGMA = 8.0  # ... with this soft tolerance beyond
-EDGE_MARGIN = 0.6  # ball radii: least distance of a centre to the playfield's edge
+EDGE_MARGIN = 1.0  # ball radii: least distance of a centre to the playfield's edge (a ball
+# touches the wall at one radius; rod ends and bumpers sit closer)
 MAX_F_SEEDS = 12  # foreground seeds per still
 AB_SIGMA = 5.0  # Lab a-b distance to the ball's chromaticity giving a factor exp(-1/2)
 DARK_L = 80.0  # Lab lightness (0..255) below which a pixel is no ball (a black man) ...
