@@ -29,18 +29,22 @@ def results():
 
 
 def test_real_stills_no_worse_than_measured(results):
-    # the level reached with the folder background (all 289: precision 0.945, recall 0.827;
-    # odd files, held out from the tuning: 0.923, 0.816): a floor against regressions while
-    # the target below is open
+    # the level reached with the folder background and the ball colour learned from the
+    # folder (all 289: precision 0.949, recall 0.904; odd files, held out from the tuning:
+    # 0.939, 0.903): a floor against regressions while the target below is open
     pr = precision_recall(results, threshold=FOLDER_THRESHOLD)
-    assert pr["precision"] >= 0.92 and pr["recall"] >= 0.80, pr
+    assert pr["precision"] >= 0.93 and pr["recall"] >= 0.89, pr
     held_out = precision_recall(split(results, "odd"), threshold=FOLDER_THRESHOLD)
-    assert held_out["precision"] >= 0.90 and held_out["recall"] >= 0.79, held_out
+    assert held_out["precision"] >= 0.92 and held_out["recall"] >= 0.88, held_out
 
 
-@pytest.mark.xfail(strict=True, reason="target precision 0.95 / recall 0.90 not reached yet: "
-                   "balls on painted spots and lines, mostly under men or in the rods' shade "
-                   "are missed; see python -m reconstruct.ball_eval and docs/evaluation.md")
+@pytest.mark.xfail(strict=True, reason="target precision 0.95 / recall 0.90 not reached on the "
+                   "held-out (odd) stills: precision 0.939, recall 0.903 (all 289: 0.949, "
+                   "0.904); false alarms are mostly fast blurred balls the labels leave out, a "
+                   "black man's chrome and a still of another camera; see python -m "
+                   "reconstruct.ball_eval and docs/evaluation.md")
 def test_real_stills_precision_recall(results):
+    held_out = precision_recall(split(results, "odd"), threshold=FOLDER_THRESHOLD)
+    assert held_out["precision"] >= 0.95 and held_out["recall"] >= 0.90, held_out
     pr = precision_recall(results, threshold=FOLDER_THRESHOLD)
     assert pr["precision"] >= 0.95 and pr["recall"] >= 0.90, pr
