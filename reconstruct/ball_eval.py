@@ -11,12 +11,15 @@ Each image is taken on its own: the region of interest is the playfield found in
 the expected ball radius comes from the playfield's width and the table's size. Calibration
 replaces both when it exists.
 
-Run: ``python -m reconstruct.ball_eval DATA_DIR [--threshold T] [--crops OUT_DIR]``.
+Run: ``python -m reconstruct.ball_eval DATA_DIR [--threshold T] [--crops OUT_DIR]``; with
+``--record DIR`` it scores the balls of a ``foosball track DATA_DIR/frames --out DIR`` record
+instead (the tracker's own calibration and playfield).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 import sys
 import time
@@ -142,6 +145,32 @@ def evaluate_stills(data_dir: str | Path, detector_kwargs: dict | None = None,
     return results
 
 
+def record_results(data_dir: str | Path, record_dir: str | Path) -> list[StillResult]:
+    """The stills of a ``foosball track FOLDER`` record (``record_dir/frames.csv``: its
+    ``source``, ``ball_state``, ``ball_u``, ``ball_v`` and ``ball_score`` columns) as results
+    against the labels of ``data_dir``: the ball the tracker placed in each still is its best
+    candidate (a still where it placed none has none)."""
+    data_dir, path = Path(data_dir), Path(record_dir) / "frames.csv"
+    if not path.exists():
+        raise ValueError(f"no frames.csv in {record_dir}")
+    results = []
+    with path.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if "source" not in row:
+                raise ValueError(f"{path} is not a record of stills (no source column)")
+            stem = Path(row["source"]).stem
+            img = cv2.imread(str(data_dir / "frames" / row["source"]))
+            if img is None:
+                raise ValueError(f"cannot read {data_dir / 'frames' / row['source']}")
+            h, w = img.shape[:2]
+            best = None
+            if row["ball_state"] != "out" and row.get("ball_u") and row.get("ball_score"):
+                best = (float(row["ball_u"]), float(row["ball_v"]), float(row["ball_score"]))
+            results.append(StillResult(stem, read_ball_label(
+                data_dir / "labels" / f"{stem}.txt", w, h), best, float("nan")))
+    return results
+
+
 def precision_recall(results: list[StillResult], threshold: float = FOLDER_THRESHOLD
                      ) -> dict[str, float]:
     """Counts of each outcome, precision and recall."""
@@ -202,19 +231,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-background", action="store_true",
                     help="judge each still by its look alone (no folder background)")
     ap.add_argument("--crops", default=None, help="write PNG crops of failures here")
+    ap.add_argument("--record", default=None,
+                    help="score this record of `foosball track DATA_DIR/frames` instead of "
+                    "running the detector")
     args = ap.parse_args(argv)
     background = not args.no_background
     threshold = args.threshold if args.threshold is not None else (
         FOLDER_THRESHOLD if background else STILL_THRESHOLD)
     try:
         t0 = time.process_time()
-        results = evaluate_stills(args.data_dir, background=background)
+        results = record_results(args.data_dir, args.record) if args.record else \
+            evaluate_stills(args.data_dir, background=background)
         cpu = time.process_time() - t0
     except ValueError as exc:
         print(f"ball_eval: error: {exc}", file=sys.stderr)
         return 2
-    print(f"{len(results)} stills, {cpu / max(len(results), 1) * 1000:.0f} ms CPU each "
-          f"(background included)")
+    if not args.record:
+        print(f"{len(results)} stills, {cpu / max(len(results), 1) * 1000:.0f} ms CPU each "
+              f"(background included)")
     for t in sorted({threshold, *np.round(np.arange(0.3, 0.91, 0.05), 2)}):
         pr = precision_recall(results, t)
         print(f"threshold {t:.3f}: precision {pr['precision']:.3f} recall {pr['recall']:.3f} "

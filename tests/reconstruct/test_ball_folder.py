@@ -1,5 +1,7 @@
 """Stills of one folder judged against the folder's background, on synthetic truth."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -25,17 +27,22 @@ def folder():
     return table, uv, stills
 
 
-def test_background_is_the_table_without_the_ball(folder):
+@pytest.fixture(scope="module")
+def background(folder):
+    return FolderBackground.from_images(folder[2], R)
+
+
+def test_background_is_the_table_without_the_ball(folder, background):
     table, uv, stills = folder
-    bg = FolderBackground.from_images(stills, R)
+    bg = background
     assert bg is not None and bg.n_images == len(stills)
     diff = np.abs(bg.image.astype(int) - table.image.astype(int))
     assert np.percentile(diff, 99.9) <= 6  # only the noise left, no ball anywhere
 
 
-def test_each_still_finds_its_ball_and_the_empty_one_none(folder):
+def test_each_still_finds_its_ball_and_the_empty_one_none(folder, background):
     table, uv, stills = folder
-    det = FolderBallDetector(FolderBackground.from_images(stills, R), expected_radius_px=R)
+    det = FolderBallDetector(background, expected_radius_px=R)
     for (u, v), img in zip(uv, stills):
         c = det.detect(img)
         assert c.score[0] >= FOLDER_THRESHOLD, (u, v, c.score[:3])
@@ -44,10 +51,10 @@ def test_each_still_finds_its_ball_and_the_empty_one_none(folder):
     assert not len(empty) or empty.score[0] < FOLDER_THRESHOLD, empty.score
 
 
-def test_painted_spots_are_background(folder):
+def test_painted_spots_are_background(folder, background):
     # a still detector alone may take a spot for a ball; against the background it is none
     table, uv, stills = folder
-    det = FolderBallDetector(FolderBackground.from_images(stills, R), expected_radius_px=R)
+    det = FolderBallDetector(background, expected_radius_px=R)
     c = det.detect(stills[-1])
     near_spot = [np.hypot(c.u - su, c.v - sv).min() < R for su, sv in table.spot_points] \
         if len(c) else []
@@ -55,9 +62,9 @@ def test_painted_spots_are_background(folder):
                              < FOLDER_THRESHOLD for su, sv in table.spot_points), near_spot
 
 
-def test_half_hidden_ball_is_found(folder):
+def test_half_hidden_ball_is_found(folder, background):
     table, uv, stills = folder
-    det = FolderBallDetector(FolderBackground.from_images(stills, R), expected_radius_px=R)
+    det = FolderBallDetector(background, expected_radius_px=R)
     u, v = 250.4, 180.6  # on the plain field (on a white marking the ball shows less)
     occ = np.zeros(table.image.shape[:2], bool)
     occ[170:192, 252:264] = True  # something dark over the right part of the ball
@@ -67,16 +74,39 @@ def test_half_hidden_ball_is_found(folder):
     assert c.score[0] >= FOLDER_THRESHOLD and np.hypot(c.u[0] - u, c.v[0] - v) < 3.0
 
 
-def test_another_view_and_small_folders_fall_back_to_the_still_alone(folder):
+def test_another_view_and_small_folders_fall_back_to_the_still_alone(folder, background):
     table, uv, stills = folder
     assert FolderBackground.from_images(stills[:MIN_IMAGES - 1], R) is None
-    det = FolderBallDetector(FolderBackground.from_images(stills, R), expected_radius_px=R)
+    det = FolderBallDetector(background, expected_radius_px=R)
     alone = FolderBallDetector(None, expected_radius_px=R)
     other = 255 - stills[0]  # another scene: nothing matches the background
     a, b = det.detect(other), alone.detect(other)
     assert np.allclose(a.u, b.u) and np.allclose(a.score, b.score)
     with pytest.raises(ValueError, match="uint8"):
         det.detect(np.zeros((480, 640), np.uint8))
+
+
+def test_ball_colour_is_learned_from_the_folder_and_rejects_other_white_things():
+    # a cream ball (as real balls are): its chromaticity comes from the folder's own
+    # confident balls; then a neutral white disc (a chrome part, a highlight on a man) that
+    # looks like a ball by whiteness alone is no ball
+    cream = (200, 228, 235)  # BGR; Lab (a, b) = (126, 143)
+    table = draw_table(640, 480, R, seed=3)
+    rng = np.random.default_rng(11)
+    uv = np.column_stack([rng.uniform(60, 580, 10), rng.uniform(60, 420, 10)])
+    stills = [composite_ball(table.image, u, v, R, colour=cream, rng=rng) for u, v in uv]
+    bg = FolderBackground.from_images(stills, R)
+    assert bg.ball_ab is not None and np.hypot(bg.ball_ab[0] - 126, bg.ball_ab[1] - 143) < 3
+    u, v = 250.4, 180.6
+    own = composite_ball(table.image, u, v, R, colour=cream, rng=np.random.default_rng(2))
+    grey = composite_ball(table.image, u, v, R, colour=(240, 240, 240),
+                          rng=np.random.default_rng(2))
+    det = FolderBallDetector(bg, expected_radius_px=R)
+    blind = FolderBallDetector(replace(bg, ball_ab=None), expected_radius_px=R)
+    c = det.detect(own)
+    assert c.score[0] >= FOLDER_THRESHOLD and np.hypot(c.u[0] - u, c.v[0] - v) < 1.0
+    assert det.detect(grey).score.max(initial=0) < FOLDER_THRESHOLD
+    assert blind.detect(grey).score[0] >= FOLDER_THRESHOLD  # by whiteness alone it would be
 
 
 def test_track_stills_writes_each_still_in_natural_order(tmp_path, german):
