@@ -88,6 +88,14 @@ def smooth_points(points: list[PathPoint], fps: float,
         if len(sidx) == 0:
             continue
         for i in idx:
+            if not seen[i]:
+                # not seen: the straight line through the measurements each side of the gap
+                # (the ball rolls on), or along the last (first) ones beyond them
+                cut = np.searchsorted(sidx, i)
+                near = np.concatenate([sidx[max(cut - s.half_window, 0):cut],
+                                       sidx[cut:cut + s.half_window]])
+                out_xy[i], out_v[i] = _local_fit(t[near], meas[near], t[i], 1)
+                continue
             # the measurements nearest to i within the piece (both sides when possible)
             order = np.argsort(np.abs(sidx - i), kind="stable")
             near = sidx[order[: 2 * s.half_window + 1]]
