@@ -50,6 +50,9 @@ class PathSettings:
     jump_cost_open: float = 14.0  # a velocity change in open field
     miss_cost_open: float = 2.5  # not seeing a ball in the open, per frame
     miss_cost_hidden: float = 0.05  # not seeing a ball a man can hide, per frame
+    miss_cost_partial: float = 0.3  # not seeing a ball a man half hides (its centre within
+    # ``partial_reach`` of what he hides: the detector needs more than a sliver of a ball)
+    partial_reach: float = 0.017  # m
     out_cost: float = 0.05  # per frame out of play
     enter_out_cost: float = 6.0  # leaving play anywhere but through a goal
     serve_cost: float = 5.0  # a ball appearing out of nowhere
@@ -227,6 +230,14 @@ class BallPathTracker:
         return ((dx < r + 0.5 * self.table.man.foot_length + 0.005)
                 & (dy < r + 0.5 * self.table.man.foot_width)).any(axis=1)
 
+    def _miss_cost(self, p: np.ndarray, ctx: Context) -> np.ndarray:
+        """(N,) cost of not seeing a ball at p (N, 2): cheap where a man hides it, a little
+        more where he half hides it, dear in the open."""
+        s = self.s
+        c = np.where(self._hidden(p, ctx, s.partial_reach), s.miss_cost_partial,
+                     s.miss_cost_open)
+        return np.where(self._hidden(p, ctx), s.miss_cost_hidden, c)
+
     def _in_goal(self, p: np.ndarray) -> np.ndarray:
         return (np.abs(p[:, 0]) > self.table.half_length) & (np.abs(p[:, 1]) < self._goal_half)
 
@@ -279,6 +290,9 @@ class BallPathTracker:
                                     P[bi, 2] - kv * P[bi, 1]])
             fresh = use_jump | ~play
             newP[fresh] = self._P_fresh
+            # a ball seen leaving the man who held it: where it is, at a speed yet unknown
+            # (not the man's, which the carried ball had)
+            newP[self._held[bi] >= 0, 1:] = (0.0, s.contact_vel_sigma ** 2)
             groups.append(dict(
                 parent=bi, state=np.full(len(bi), SEEN), cand=ki,
                 pos=np.where(fresh[:, None], z, pred[bi] + kp[:, None] * e),
@@ -297,8 +311,7 @@ class BallPathTracker:
             # not seen, free: the ball goes on where physics takes it
             p, v = pred[pb], pvel[pb]
             into_goal = self._in_goal(p)
-            c = np.where(self._hidden(p, ctx), s.miss_cost_hidden, s.miss_cost_open)
-            c = np.where(into_goal, np.inf, c)
+            c = np.where(into_goal, np.inf, self._miss_cost(p, ctx))
             groups.append(dict(parent=pb, state=np.full(len(pb), UNSEEN), cand=np.full(len(pb), -1),
                                pos=p, vel=v, P=P[pb], held=self._held[pb],
                                contact=bounced[pb], cost=self._cost[pb] + c))
@@ -311,7 +324,7 @@ class BallPathTracker:
                 # a held ball sits at the foot that holds it
                 foot = ctx.feet[fm]
                 p = foot + np.clip(pos0[fb] - foot, -s.hold_offset, s.hold_offset)
-                c = np.where(self._hidden(p, ctx), s.miss_cost_hidden, s.miss_cost_open)
+                c = self._miss_cost(p, ctx)
                 groups.append(dict(parent=fb, state=np.full(len(fb), UNSEEN),
                                    cand=np.full(len(fb), -1), pos=p, vel=np.zeros((len(fb), 2)),
                                    P=np.tile(self._P_held, (len(fb), 1)), held=fm,
