@@ -31,6 +31,7 @@ from reconstruct.ball_fit import StreakFit, fit_streak, matte_moments, streak_co
 SEARCH_RADIUS_PX = 1.75  # px: least ball radius in the shrunk image of the full search
 SEED_FULL_ALPHA = 0.5  # matte value that counts fully when seeding (real balls are never
 # quite the preset colour: lighting and white balance halve the matte of a cream "white")
+SEED_MIN_SUPPORT = 0.3  # least fraction of usable pixels in a seed's box
 WINDOW_SEED_RADIUS_PX = 2.5  # px: a window is seeded at half resolution if the ball stays this big
 SECOND_SEED = 0.5  # further seeds are fitted when their response is this fraction of the best
 FIT_TOL = 0.02  # px: the fit stops when no parameter moves more than this
@@ -133,11 +134,9 @@ class MatteSearch:
         small = _shrink(frame, k)
         matte = self.matte(background, k)
         a, wgt = matte.alpha_weight(small, (0, small.shape[0], 0, small.shape[1]))
-        q = np.minimum(np.maximum(a, 0.0), SEED_FULL_ALPHA) * wgt
         rs = r / k
         n = odd(1.6 * rs)
-        resp = cv2.boxFilter(q, -1, (n, n), normalize=False) * np.float32(
-            1.0 / (SEED_FULL_ALPHA * n * n))
+        resp = _response(a, wgt, n)
         if roi is not None:
             resp *= _shrink(roi.astype(np.uint8), k, cv2.INTER_NEAREST)
         _, top, _, _ = cv2.minMaxLoc(resp)
@@ -181,11 +180,10 @@ class MatteSearch:
                 patch = MattePatch(y0, x0, a, wgt)
                 inner = (a[m:a.shape[0] - m, m:a.shape[1] - m],
                          wgt[m:wgt.shape[0] - m, m:wgt.shape[1] - m])
-            q = np.minimum(np.maximum(inner[0], 0.0), SEED_FULL_ALPHA) * inner[1]
             n = odd(1.6 * rr / k)
-            resp = cv2.boxFilter(q, -1, (n, n), normalize=False)
+            resp = _response(inner[0], inner[1], n)
             _, top, _, (ix, iy) = cv2.minMaxLoc(resp)
-            if top / (SEED_FULL_ALPHA * n * n) > self.min_response:
+            if top > self.min_response:
                 seeds.append((x0 + m + (ix + 0.5) * k - 0.5, y0 + m + (iy + 0.5) * k - 0.5,
                               patch))
         return seeds
@@ -249,6 +247,17 @@ class MatteSearch:
         bg = background[yi, xi].astype(np.float32)
         unmixed = bg + (img - bg) / f[sel, None].astype(np.float32)
         return np.clip(np.median(unmixed, axis=0), 0, 255)
+
+
+def _response(a: np.ndarray, wgt: np.ndarray, n: int) -> np.ndarray:
+    """(h, w) float32: the seed response of a matte ``a`` with weights ``wgt`` (h, w): the
+    mean of the matte (capped at ``SEED_FULL_ALPHA``, which counts as 1) over the n x n box
+    of each pixel, over its usable pixels, so that a ball half hidden (by a man, under a
+    rod, on a marking) responds like a whole one; a box needs ``SEED_MIN_SUPPORT`` of them."""
+    q = np.minimum(np.maximum(a, 0.0), SEED_FULL_ALPHA) * wgt
+    num = cv2.boxFilter(q, -1, (n, n), normalize=False)
+    den = cv2.boxFilter(wgt, -1, (n, n), normalize=False)
+    return num / (np.maximum(den, np.float32(SEED_MIN_SUPPORT * n * n)) * SEED_FULL_ALPHA)
 
 
 def _bins(a: np.ndarray, wgt: np.ndarray, k: int, y0: int, x0: int):
