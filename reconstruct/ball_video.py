@@ -37,6 +37,8 @@ SECOND_SEED = 0.5  # further seeds are fitted when their response is this fracti
 FIT_TOL = 0.02  # px: the fit stops when no parameter moves more than this
 FIT_ITERATIONS = 3  # Gauss-Newton steps at most (the moments start it close)
 FLAT_STEP = 3  # one in this many pixels away from the rim enters the fit (weighted up)
+USABLE_WEIGHT = 0.5  # a pixel's matte weight from which it tells the ball's own colour
+MIN_COLOUR_PIXELS = 3  # usable pixels a candidate's colour is read from, at least
 
 
 def near_segment(x, y, params, dist: float) -> np.ndarray:
@@ -79,6 +81,7 @@ class MatteFit:
     x: np.ndarray  # (N,) float64 px, pixel (bin) centres used
     y: np.ndarray
     footprint: float  # px, bin size
+    usable: np.ndarray | None = None  # (N,) float64 0..1, the matte's weight at those pixels
 
 
 class MatteSearch:
@@ -136,7 +139,7 @@ class MatteSearch:
         a, wgt = matte.alpha_weight(small, (0, small.shape[0], 0, small.shape[1]))
         rs = r / k
         n = odd(1.6 * rs)
-        resp = _response(a, wgt, n)
+        resp, _ = _response(a, wgt, n)
         if roi is not None:
             resp *= _shrink(roi.astype(np.uint8), k, cv2.INTER_NEAREST)
         _, top, _, _ = cv2.minMaxLoc(resp)
@@ -181,11 +184,15 @@ class MatteSearch:
                 inner = (a[m:a.shape[0] - m, m:a.shape[1] - m],
                          wgt[m:wgt.shape[0] - m, m:wgt.shape[1] - m])
             n = odd(1.6 * rr / k)
-            resp = _response(inner[0], inner[1], n)
-            _, top, _, (ix, iy) = cv2.minMaxLoc(resp)
-            if top > self.min_response:
-                seeds.append((x0 + m + (ix + 0.5) * k - 0.5, y0 + m + (iy + 0.5) * k - 0.5,
-                              patch))
+            # the most ball in the window, and the best seen part of one (a ball half
+            # hidden) where that lies elsewhere: the fit and its score tell them apart
+            mass, mean = _response(inner[0], inner[1], n)
+            _, top, _, (ix, iy) = cv2.minMaxLoc(mass)
+            _, top2, _, (jx, jy) = cv2.minMaxLoc(mean)
+            for t, (px, py) in ((top, (ix, iy)), (top2, (jx, jy))):
+                if t > self.min_response:
+                    seeds.append((x0 + m + (px + 0.5) * k - 0.5, y0 + m + (py + 0.5) * k - 0.5,
+                                  patch))
         return seeds
 
     # ------------------------------------------------------------------------- fit
@@ -218,11 +225,11 @@ class MatteSearch:
                 if init is None:
                     return None
                 init[2] = r
-            x, y, alpha, weight = _fit_pixels(x, y, alpha, weight, init, r, b)
+            x, y, alpha, weight, usable = _fit_pixels(x, y, alpha, weight, init, r, b)
             fit = fit_streak(x, y, alpha, weight, init, radius_bounds=(0.35 * r, 2.5 * r),
                              robust=self.robust_scale, footprint=float(b),
                              max_iter=FIT_ITERATIONS, tol=FIT_TOL, radius_prior=(r, 0.15 * r))
-            out = MatteFit(fit, x, y, float(b))
+            out = MatteFit(fit, x, y, float(b), usable)
             u0, v0 = fit.u, fit.v
             init = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
             reach = 0.5 * fit.streak_length + fit.radius + 2
@@ -242,6 +249,10 @@ class MatteSearch:
         sel = f > 0.6 * top
         if top < 0.05 or not sel.any():
             return None
+        if mf.usable is not None:  # a ball partly under a man or a rod: its seen pixels
+            seen = sel & (mf.usable > USABLE_WEIGHT)
+            if np.count_nonzero(seen) >= MIN_COLOUR_PIXELS:
+                sel = seen
         xi, yi = np.rint(mf.x[sel]).astype(int), np.rint(mf.y[sel]).astype(int)
         img = frame[yi, xi].astype(np.float32)
         bg = background[yi, xi].astype(np.float32)
@@ -249,15 +260,19 @@ class MatteSearch:
         return np.clip(np.median(unmixed, axis=0), 0, 255)
 
 
-def _response(a: np.ndarray, wgt: np.ndarray, n: int) -> np.ndarray:
-    """(h, w) float32: the seed response of a matte ``a`` with weights ``wgt`` (h, w): the
-    mean of the matte (capped at ``SEED_FULL_ALPHA``, which counts as 1) over the n x n box
-    of each pixel, over its usable pixels, so that a ball half hidden (by a man, under a
-    rod, on a marking) responds like a whole one; a box needs ``SEED_MIN_SUPPORT`` of them."""
+def _response(a: np.ndarray, wgt: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seed responses of a matte ``a`` with weights ``wgt`` (h, w), each (h, w) float32:
+    the matte (capped at ``SEED_FULL_ALPHA``, which counts as 1) summed over the n x n box of
+    each pixel over n^2 (how much ball the box holds: the full search ranks and keeps seeds by
+    it), and its mean over the box's usable pixels (a ball half hidden by a man, under a rod
+    or on a marking has as much of it as a whole one: a window, which expects the ball,
+    accepts its seed by it); a box needs ``SEED_MIN_SUPPORT`` usable pixels for the mean."""
     q = np.minimum(np.maximum(a, 0.0), SEED_FULL_ALPHA) * wgt
     num = cv2.boxFilter(q, -1, (n, n), normalize=False)
     den = cv2.boxFilter(wgt, -1, (n, n), normalize=False)
-    return num / (np.maximum(den, np.float32(SEED_MIN_SUPPORT * n * n)) * SEED_FULL_ALPHA)
+    scale = np.float32(1.0 / SEED_FULL_ALPHA)
+    return (num * (scale / (n * n)),
+            num * scale / np.maximum(den, np.float32(SEED_MIN_SUPPORT * n * n)))
 
 
 def _bins(a: np.ndarray, wgt: np.ndarray, k: int, y0: int, x0: int):
@@ -277,7 +292,8 @@ def _bins(a: np.ndarray, wgt: np.ndarray, k: int, y0: int, x0: int):
 def _fit_pixels(x, y, alpha, weight, init, r: float, b: int):
     """The pixels a fit needs: all within a few px of the streak's rim (they fix its
     position and size), every ``FLAT_STEP``-th of the others near it (inside: the ball's
-    matte; outside: the background's), weighted up to count as all of them."""
+    matte; outside: the background's), weighted up to count as all of them. Returns their
+    x, y, matte, fit weight and the matte's own weight."""
     cu, cv, _, su, sv = init
     ex, ey = x - cu, y - cv
     l2 = su * su + sv * sv
@@ -291,7 +307,7 @@ def _fit_pixels(x, y, alpha, weight, init, r: float, b: int):
     keep = rim & near
     keep[np.flatnonzero(flat)[::FLAT_STEP]] = True
     w = weight * np.where(flat, float(FLAT_STEP), 1.0)
-    return x[keep], y[keep], alpha[keep], w[keep]
+    return x[keep], y[keep], alpha[keep], w[keep], weight[keep]
 
 
 def _shrink(image: np.ndarray, k: int, interpolation=cv2.INTER_AREA) -> np.ndarray:
