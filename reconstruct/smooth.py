@@ -7,9 +7,9 @@ ball was not seen are filled
 
 - inside a piece of flight: by the same fit (the ball went on as physics says);
 - while a man holds it: with the man (the path search carried it with his foot);
-- between the last frame held and the first seen after a release: backwards along the exit
-  velocity from where it was seen, so a hidden shot leaves the man and arrives where the ball
-  reappeared.
+- between the last frame held (or hidden under a man) and the first seen after a release:
+  backwards along the exit velocity from where it was seen, so a hidden shot leaves the man
+  and arrives where the ball reappeared.
 
 ``PathSmoother`` does this on a stream with a bounded look-ahead.
 """
@@ -104,7 +104,8 @@ def smooth_points(points: list[PathPoint], fps: float,
             deg = s.max_degree if len(near) >= 5 else 1
             out_xy[i], out_v[i] = _local_fit(t[near], meas[near], t[i], deg)
 
-    # a release from a man: hidden frames before the first sighting go back along the exit
+    # a release from a man (or from under him): hidden frames before the first sighting go
+    # back along the exit
     for i in range(1, n):
         if not (seen[i] and contact[i] and state[i - 1] == UNSEEN):
             continue
@@ -112,10 +113,10 @@ def smooth_points(points: list[PathPoint], fps: float,
         while j >= 0 and state[j] == UNSEEN:
             j -= 1
         start = j + 1  # first hidden frame of the span
-        if not (held[start:i] >= 0).any():
-            continue
         v_exit = out_v[i]
-        hold_xy = pos[start:i][held[start:i] >= 0][-1]
+        # where the ball waited: with the man who held it, or where the search left it
+        was_held = held[start:i] >= 0
+        hold_xy = pos[start:i][was_held][-1] if was_held.any() else pos[i - 1]
         speed = np.linalg.norm(v_exit)
         if speed < 1e-6:
             continue
