@@ -300,7 +300,7 @@ class BallPathTracker:
                              np.where(use_jump[:, None], jump_v,
                                       pvel[bi] + kv[:, None] * e), 0.0),
                 P=newP, held=np.full(len(bi), -1),
-                contact=(use_jump | bounced[bi] | (self._held[bi] >= 0)) & play,
+                contact=(use_jump | bounced[bi]) & play,
                 cost=self._cost[bi] + c_motion - self._llr(cands)[ki]))
 
         # a ball seen inside a goal: out of play is what explains it

@@ -107,7 +107,8 @@ def smooth_points(points: list[PathPoint], fps: float,
     # a release from a man (or from under him): hidden frames before the first sighting go
     # back along the exit
     for i in range(1, n):
-        if not (seen[i] and contact[i] and state[i - 1] == UNSEEN):
+        # seen again after a contact, or leaving the man who held it
+        if not (seen[i] and state[i - 1] == UNSEEN and (contact[i] or held[i - 1] >= 0)):
             continue
         j = i - 1
         while j >= 0 and state[j] == UNSEEN:
