@@ -279,6 +279,9 @@ class BallPathTracker:
             last = pos0[bi]
             jump_v = (z - last) / self.dt
             speed = np.linalg.norm(jump_v, axis=1)
+            # from a ball not seen last frame the jump is no measured displacement: its
+            # speed is unknown (the covariance says so), not that of a one-frame leap
+            jump_v[self._state[bi] != SEEN] = 0.0
             contact = self._near_contact(last, z, ctx) | (self._held[bi] >= 0)
             c_jump = np.where(contact, s.jump_cost_contact, s.jump_cost_open) + self._jump_area
             c_jump = np.where(speed > s.max_speed, np.inf, c_jump)
