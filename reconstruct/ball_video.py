@@ -32,6 +32,8 @@ SEARCH_RADIUS_PX = 1.75  # px: least ball radius in the shrunk image of the full
 SEED_FULL_ALPHA = 0.5  # matte value that counts fully when seeding (real balls are never
 # quite the preset colour: lighting and white balance halve the matte of a cream "white")
 SEED_MIN_SUPPORT = 0.3  # least fraction of usable pixels in a seed's box
+WHOLE_BALL_MASS = 0.7  # a window seed this strong is a whole ball: no partial one is sought
+PART_MEAN = 0.4  # least mean response of a part of a ball (its seen pixels are the ball's)
 WINDOW_SEED_RADIUS_PX = 2.5  # px: a window is seeded at half resolution if the ball stays this big
 SECOND_SEED = 0.5  # further seeds are fitted when their response is this fraction of the best
 FIT_TOL = 0.02  # px: the fit stops when no parameter moves more than this
@@ -139,7 +141,7 @@ class MatteSearch:
         a, wgt = matte.alpha_weight(small, (0, small.shape[0], 0, small.shape[1]))
         rs = r / k
         n = odd(1.6 * rs)
-        resp, _ = _response(a, wgt, n)
+        resp = _mass(_seed_matte(a, wgt), n)
         if roi is not None:
             resp *= _shrink(roi.astype(np.uint8), k, cv2.INTER_NEAREST)
         _, top, _, _ = cv2.minMaxLoc(resp)
@@ -184,12 +186,17 @@ class MatteSearch:
                 inner = (a[m:a.shape[0] - m, m:a.shape[1] - m],
                          wgt[m:wgt.shape[0] - m, m:wgt.shape[1] - m])
             n = odd(1.6 * rr / k)
-            # the most ball in the window, and the best seen part of one (a ball half
-            # hidden) where that lies elsewhere: the fit and its score tell them apart
-            mass, mean = _response(inner[0], inner[1], n)
+            # the most ball in the window, and, unless that is a whole ball, the best seen
+            # part of one (a ball half hidden) where that lies elsewhere: the fit and its
+            # score tell them apart
+            mass = _mass(_seed_matte(*inner), n)
             _, top, _, (ix, iy) = cv2.minMaxLoc(mass)
-            _, top2, _, (jx, jy) = cv2.minMaxLoc(mean)
-            for t, (px, py) in ((top, (ix, iy)), (top2, (jx, jy))):
+            found = [(top, (ix, iy))]
+            if top < WHOLE_BALL_MASS:
+                _, top2, _, (jx, jy) = cv2.minMaxLoc(_mean(mass, inner[1], n))
+                if top2 > PART_MEAN:
+                    found.append((top2, (jx, jy)))
+            for t, (px, py) in found:
                 if t > self.min_response:
                     seeds.append((x0 + m + (px + 0.5) * k - 0.5, y0 + m + (py + 0.5) * k - 0.5,
                                   patch))
@@ -260,19 +267,25 @@ class MatteSearch:
         return np.clip(np.median(unmixed, axis=0), 0, 255)
 
 
-def _response(a: np.ndarray, wgt: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The seed responses of a matte ``a`` with weights ``wgt`` (h, w), each (h, w) float32:
-    the matte (capped at ``SEED_FULL_ALPHA``, which counts as 1) summed over the n x n box of
-    each pixel over n^2 (how much ball the box holds: the full search ranks and keeps seeds by
-    it), and its mean over the box's usable pixels (a ball half hidden by a man, under a rod
-    or on a marking has as much of it as a whole one: a window, which expects the ball,
-    accepts its seed by it); a box needs ``SEED_MIN_SUPPORT`` usable pixels for the mean."""
-    q = np.minimum(np.maximum(a, 0.0), SEED_FULL_ALPHA) * wgt
-    num = cv2.boxFilter(q, -1, (n, n), normalize=False)
-    den = cv2.boxFilter(wgt, -1, (n, n), normalize=False)
-    scale = np.float32(1.0 / SEED_FULL_ALPHA)
-    return (num * (scale / (n * n)),
-            num * scale / np.maximum(den, np.float32(SEED_MIN_SUPPORT * n * n)))
+def _seed_matte(a: np.ndarray, wgt: np.ndarray) -> np.ndarray:
+    """(h, w) float32: the matte ``a`` capped at ``SEED_FULL_ALPHA`` (which counts as 1),
+    times its weight ``wgt``: what seeds add up."""
+    return np.minimum(np.maximum(a, 0.0), SEED_FULL_ALPHA) * wgt
+
+
+def _mass(q: np.ndarray, n: int) -> np.ndarray:
+    """(h, w) float32: how much ball the n x n box around each pixel holds (1: all of it),
+    from ``_seed_matte`` values ``q``. The full search ranks and keeps its seeds by it."""
+    return cv2.boxFilter(q, -1, (n, n), normalize=False) * np.float32(
+        1.0 / (SEED_FULL_ALPHA * n * n))
+
+
+def _mean(mass: np.ndarray, wgt: np.ndarray, n: int) -> np.ndarray:
+    """(h, w) float32: the same over the box's usable pixels only (weights ``wgt``): a ball
+    half hidden by a man, under a rod or on a marking has as much of it as a whole one. A box
+    needs ``SEED_MIN_SUPPORT`` of usable pixels."""
+    den = cv2.boxFilter(wgt, -1, (n, n), normalize=True)
+    return mass / np.maximum(den, np.float32(SEED_MIN_SUPPORT))
 
 
 def _bins(a: np.ndarray, wgt: np.ndarray, k: int, y0: int, x0: int):
