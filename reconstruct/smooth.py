@@ -78,6 +78,7 @@ def smooth_points(points: list[PathPoint], fps: float,
         piece[i] = k
 
     out_xy, out_v = pos.copy(), vel.copy()
+    hit = contact.copy()  # the contacts reported (a hidden kick moved to when it happened)
     for k in np.unique(piece):
         idx = np.flatnonzero(piece == k)
         if state[idx[0]] == OUT:
@@ -122,12 +123,14 @@ def smooth_points(points: list[PathPoint], fps: float,
         if speed < 1e-6:
             continue
         t_release = t[i] - np.linalg.norm(out_xy[i] - hold_xy) / speed
-        for f in range(start, i):
-            if t[f] >= t_release:
-                out_xy[f] = out_xy[i] - v_exit * (t[i] - t[f])
-                out_v[f] = v_exit
+        left = [f for f in range(start, i) if t[f] >= t_release]
+        for f in left:
+            out_xy[f] = out_xy[i] - v_exit * (t[i] - t[f])
+            out_v[f] = v_exit
+        if left and contact[i]:  # the kick was when the ball left, not when it was seen
+            hit[i], hit[left[0]] = False, True
     out_xy[state == OUT] = np.nan
-    return [SmoothPoint(p.frame, out_xy[i], out_v[i], int(state[i]), bool(contact[i]))
+    return [SmoothPoint(p.frame, out_xy[i], out_v[i], int(state[i]), bool(hit[i]))
             for i, p in enumerate(points)]
 
 
