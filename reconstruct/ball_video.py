@@ -9,7 +9,10 @@ filter on it:
   its local maxima are seeds; the best is fitted, the others only when their response comes
   close to it (``SECOND_SEED``);
 - windowed search: the matte of each window (around a position the tracker predicts) at full
-  resolution, computed once and reused by the fit.
+  resolution, computed once and reused by the fit. A window seeds its most ball; when that is
+  no whole ball, also the best *part* of one: the box whose usable pixels (those not on a rod,
+  a marking or a man) are mostly ball, so a ball half under a rod or a man is still fitted
+  (the fit weighs only the usable pixels and keeps the expected radius).
 
 Each seed is refined by fitting the blurred-ball model (``reconstruct.ball_fit``) to the
 matte around it, which gives the centre of the blur streak (the position at mid-exposure),

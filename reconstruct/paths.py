@@ -6,10 +6,14 @@ every surviving state keeps its own kinematics). Each frame a hypothesis either
 - takes one of the frame's ball candidates (``SEEN``): smoothly, if the candidate lies where
   its motion predicts, or with a velocity change, which is cheap only near a man's foot or
   a wall (a contact) and expensive in open field;
-- is not seen (``UNSEEN``): cheap where a man or a rod hides the ball from the camera,
-  expensive in the open (the detector should have seen it);
+- is not seen (``UNSEEN``): cheap where a man hides the ball from the camera, a little
+  dearer where he half hides it (a sliver of a ball is rarely detected), expensive in the
+  open (the detector should have seen it);
 - or is out of play (``OUT``): after a goal or when the ball leaves the table, until a new
   ball appears (a serve).
+
+A ball seen again after frames unseen, or leaving the man who held it, has an unknown speed
+(a jump is no measured one-frame displacement, and a carried ball's speed is the man's).
 
 Costs are negative log-likelihoods. Decisions are taken with a fixed lag: every ``block``
 frames the best hypothesis is traced back and the frames older than ``lag`` frames are
