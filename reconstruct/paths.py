@@ -45,6 +45,7 @@ class PathSettings:
     lag_s: float = 1.0  # decisions are committed this late (the smoother's latency)
     block_s: float = 0.25  # frames are committed this many at a time
     meas_sigma: float = 0.003  # m, candidate position noise after lifting
+    weak_sigma_gain: float = 1.0  # the noise grows by this times (1 - score)
     accel_sigma: float = 6.0  # m/s^2, random acceleration of a rolling ball (spin, bumps)
     contact_vel_sigma: float = 3.0  # m/s, uncertainty of the velocity just after a contact
     max_speed: float = 25.0  # m/s, no ball moves faster
@@ -269,7 +270,9 @@ class BallPathTracker:
             play = playing[bi]
             # smooth association: a Kalman update of the constant-velocity motion
             e = z - pred[bi]
-            S = P[bi, 0] + self._R  # innovation variance, each axis
+            # a weak candidate (a ball half seen, blurred) is placed less surely
+            r_k = self._R * (1.0 + s.weak_sigma_gain * (1.0 - cands.score)) ** 2
+            S = P[bi, 0] + r_k[ki]  # innovation variance, each axis
             # -log of the candidate's position density, against clutter spread over the table
             # (capped: clutter is not always random, a static white spot is predictable too)
             # and a ball at rest in open field is rare (it rolls, or a man holds it), so a
