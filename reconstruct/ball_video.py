@@ -9,7 +9,10 @@ filter on it:
   its local maxima are seeds; the best is fitted, the others only when their response comes
   close to it (``SECOND_SEED``);
 - windowed search: the matte of each window (around a position the tracker predicts) at full
-  resolution, computed once and reused by the fit.
+  resolution, computed once and reused by the fit. A window seeds its most ball; when that is
+  no whole ball, also the best *part* of one: the box whose usable pixels (those not on a rod,
+  a marking or a man) are mostly ball, so a ball half under a rod or a man is still fitted
+  (the fit weighs only the usable pixels and keeps the expected radius).
 
 Each seed is refined by fitting the blurred-ball model (``reconstruct.ball_fit``) to the
 matte around it, which gives the centre of the blur streak (the position at mid-exposure),
@@ -31,11 +34,16 @@ from reconstruct.ball_fit import StreakFit, fit_streak, matte_moments, streak_co
 SEARCH_RADIUS_PX = 1.75  # px: least ball radius in the shrunk image of the full search
 SEED_FULL_ALPHA = 0.5  # matte value that counts fully when seeding (real balls are never
 # quite the preset colour: lighting and white balance halve the matte of a cream "white")
+SEED_MIN_SUPPORT = 0.3  # least fraction of usable pixels in a seed's box
+WHOLE_BALL_MASS = 0.7  # a window seed this strong is a whole ball: no partial one is sought
+PART_MEAN = 0.4  # least mean response of a part of a ball (its seen pixels are the ball's)
 WINDOW_SEED_RADIUS_PX = 2.5  # px: a window is seeded at half resolution if the ball stays this big
 SECOND_SEED = 0.5  # further seeds are fitted when their response is this fraction of the best
 FIT_TOL = 0.02  # px: the fit stops when no parameter moves more than this
 FIT_ITERATIONS = 3  # Gauss-Newton steps at most (the moments start it close)
 FLAT_STEP = 3  # one in this many pixels away from the rim enters the fit (weighted up)
+USABLE_WEIGHT = 0.5  # a pixel's matte weight from which it tells the ball's own colour
+MIN_COLOUR_PIXELS = 3  # usable pixels a candidate's colour is read from, at least
 
 
 def near_segment(x, y, params, dist: float) -> np.ndarray:
@@ -78,6 +86,7 @@ class MatteFit:
     x: np.ndarray  # (N,) float64 px, pixel (bin) centres used
     y: np.ndarray
     footprint: float  # px, bin size
+    usable: np.ndarray | None = None  # (N,) float64 0..1, the matte's weight at those pixels
 
 
 class MatteSearch:
@@ -133,11 +142,9 @@ class MatteSearch:
         small = _shrink(frame, k)
         matte = self.matte(background, k)
         a, wgt = matte.alpha_weight(small, (0, small.shape[0], 0, small.shape[1]))
-        q = np.minimum(np.maximum(a, 0.0), SEED_FULL_ALPHA) * wgt
         rs = r / k
         n = odd(1.6 * rs)
-        resp = cv2.boxFilter(q, -1, (n, n), normalize=False) * np.float32(
-            1.0 / (SEED_FULL_ALPHA * n * n))
+        resp = _mass(_seed_matte(a, wgt), n)
         if roi is not None:
             resp *= _shrink(roi.astype(np.uint8), k, cv2.INTER_NEAREST)
         _, top, _, _ = cv2.minMaxLoc(resp)
@@ -181,13 +188,21 @@ class MatteSearch:
                 patch = MattePatch(y0, x0, a, wgt)
                 inner = (a[m:a.shape[0] - m, m:a.shape[1] - m],
                          wgt[m:wgt.shape[0] - m, m:wgt.shape[1] - m])
-            q = np.minimum(np.maximum(inner[0], 0.0), SEED_FULL_ALPHA) * inner[1]
             n = odd(1.6 * rr / k)
-            resp = cv2.boxFilter(q, -1, (n, n), normalize=False)
-            _, top, _, (ix, iy) = cv2.minMaxLoc(resp)
-            if top / (SEED_FULL_ALPHA * n * n) > self.min_response:
-                seeds.append((x0 + m + (ix + 0.5) * k - 0.5, y0 + m + (iy + 0.5) * k - 0.5,
-                              patch))
+            # the most ball in the window, and, unless that is a whole ball, the best seen
+            # part of one (a ball half hidden) where that lies elsewhere: the fit and its
+            # score tell them apart
+            mass = _mass(_seed_matte(*inner), n)
+            _, top, _, (ix, iy) = cv2.minMaxLoc(mass)
+            found = [(top, (ix, iy))]
+            if top < WHOLE_BALL_MASS:
+                _, top2, _, (jx, jy) = cv2.minMaxLoc(_mean(mass, inner[1], n))
+                if top2 > PART_MEAN:
+                    found.append((top2, (jx, jy)))
+            for t, (px, py) in found:
+                if t > self.min_response:
+                    seeds.append((x0 + m + (px + 0.5) * k - 0.5, y0 + m + (py + 0.5) * k - 0.5,
+                                  patch))
         return seeds
 
     # ------------------------------------------------------------------------- fit
@@ -220,11 +235,11 @@ class MatteSearch:
                 if init is None:
                     return None
                 init[2] = r
-            x, y, alpha, weight = _fit_pixels(x, y, alpha, weight, init, r, b)
+            x, y, alpha, weight, usable = _fit_pixels(x, y, alpha, weight, init, r, b)
             fit = fit_streak(x, y, alpha, weight, init, radius_bounds=(0.35 * r, 2.5 * r),
                              robust=self.robust_scale, footprint=float(b),
                              max_iter=FIT_ITERATIONS, tol=FIT_TOL, radius_prior=(r, 0.15 * r))
-            out = MatteFit(fit, x, y, float(b))
+            out = MatteFit(fit, x, y, float(b), usable)
             u0, v0 = fit.u, fit.v
             init = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
             reach = 0.5 * fit.streak_length + fit.radius + 2
@@ -244,11 +259,36 @@ class MatteSearch:
         sel = f > 0.6 * top
         if top < 0.05 or not sel.any():
             return None
+        if mf.usable is not None:  # a ball partly under a man or a rod: its seen pixels
+            seen = sel & (mf.usable > USABLE_WEIGHT)
+            if np.count_nonzero(seen) >= MIN_COLOUR_PIXELS:
+                sel = seen
         xi, yi = np.rint(mf.x[sel]).astype(int), np.rint(mf.y[sel]).astype(int)
         img = frame[yi, xi].astype(np.float32)
         bg = background[yi, xi].astype(np.float32)
         unmixed = bg + (img - bg) / f[sel, None].astype(np.float32)
         return np.clip(np.median(unmixed, axis=0), 0, 255)
+
+
+def _seed_matte(a: np.ndarray, wgt: np.ndarray) -> np.ndarray:
+    """(h, w) float32: the matte ``a`` capped at ``SEED_FULL_ALPHA`` (which counts as 1),
+    times its weight ``wgt``: what seeds add up."""
+    return np.minimum(np.maximum(a, 0.0), SEED_FULL_ALPHA) * wgt
+
+
+def _mass(q: np.ndarray, n: int) -> np.ndarray:
+    """(h, w) float32: how much ball the n x n box around each pixel holds (1: all of it),
+    from ``_seed_matte`` values ``q``. The full search ranks and keeps its seeds by it."""
+    return cv2.boxFilter(q, -1, (n, n), normalize=False) * np.float32(
+        1.0 / (SEED_FULL_ALPHA * n * n))
+
+
+def _mean(mass: np.ndarray, wgt: np.ndarray, n: int) -> np.ndarray:
+    """(h, w) float32: the same over the box's usable pixels only (weights ``wgt``): a ball
+    half hidden by a man, under a rod or on a marking has as much of it as a whole one. A box
+    needs ``SEED_MIN_SUPPORT`` of usable pixels."""
+    den = cv2.boxFilter(wgt, -1, (n, n), normalize=True)
+    return mass / np.maximum(den, np.float32(SEED_MIN_SUPPORT))
 
 
 def _bins(a: np.ndarray, wgt: np.ndarray, k: int, y0: int, x0: int):
@@ -268,7 +308,8 @@ def _bins(a: np.ndarray, wgt: np.ndarray, k: int, y0: int, x0: int):
 def _fit_pixels(x, y, alpha, weight, init, r: float, b: int):
     """The pixels a fit needs: all within a few px of the streak's rim (they fix its
     position and size), every ``FLAT_STEP``-th of the others near it (inside: the ball's
-    matte; outside: the background's), weighted up to count as all of them."""
+    matte; outside: the background's), weighted up to count as all of them. Returns their
+    x, y, matte, fit weight and the matte's own weight."""
     cu, cv, _, su, sv = init
     ex, ey = x - cu, y - cv
     l2 = su * su + sv * sv
@@ -282,7 +323,7 @@ def _fit_pixels(x, y, alpha, weight, init, r: float, b: int):
     keep = rim & near
     keep[np.flatnonzero(flat)[::FLAT_STEP]] = True
     w = weight * np.where(flat, float(FLAT_STEP), 1.0)
-    return x[keep], y[keep], alpha[keep], w[keep]
+    return x[keep], y[keep], alpha[keep], w[keep], weight[keep]
 
 
 def _shrink(image: np.ndarray, k: int, interpolation=cv2.INTER_AREA) -> np.ndarray:

@@ -6,10 +6,14 @@ every surviving state keeps its own kinematics). Each frame a hypothesis either
 - takes one of the frame's ball candidates (``SEEN``): smoothly, if the candidate lies where
   its motion predicts, or with a velocity change, which is cheap only near a man's foot or
   a wall (a contact) and expensive in open field;
-- is not seen (``UNSEEN``): cheap where a man or a rod hides the ball from the camera,
-  expensive in the open (the detector should have seen it);
+- is not seen (``UNSEEN``): cheap where a man hides the ball from the camera, a little
+  dearer where he half hides it (a sliver of a ball is rarely detected), expensive in the
+  open (the detector should have seen it);
 - or is out of play (``OUT``): after a goal or when the ball leaves the table, until a new
   ball appears (a serve).
+
+A ball seen again after frames unseen, or leaving the man who held it, has an unknown speed
+(a jump is no measured one-frame displacement, and a carried ball's speed is the man's).
 
 Costs are negative log-likelihoods. Decisions are taken with a fixed lag: every ``block``
 frames the best hypothesis is traced back and the frames older than ``lag`` frames are
@@ -41,6 +45,7 @@ class PathSettings:
     lag_s: float = 1.0  # decisions are committed this late (the smoother's latency)
     block_s: float = 0.25  # frames are committed this many at a time
     meas_sigma: float = 0.003  # m, candidate position noise after lifting
+    weak_sigma_gain: float = 1.0  # the noise grows by this times (1 - score)
     accel_sigma: float = 6.0  # m/s^2, random acceleration of a rolling ball (spin, bumps)
     contact_vel_sigma: float = 3.0  # m/s, uncertainty of the velocity just after a contact
     max_speed: float = 25.0  # m/s, no ball moves faster
@@ -50,6 +55,9 @@ class PathSettings:
     jump_cost_open: float = 14.0  # a velocity change in open field
     miss_cost_open: float = 2.5  # not seeing a ball in the open, per frame
     miss_cost_hidden: float = 0.05  # not seeing a ball a man can hide, per frame
+    miss_cost_partial: float = 0.3  # not seeing a ball a man half hides (its centre within
+    # ``partial_reach`` of what he hides: the detector needs more than a sliver of a ball)
+    partial_reach: float = 0.017  # m
     out_cost: float = 0.05  # per frame out of play
     enter_out_cost: float = 6.0  # leaving play anywhere but through a goal
     serve_cost: float = 5.0  # a ball appearing out of nowhere
@@ -227,6 +235,14 @@ class BallPathTracker:
         return ((dx < r + 0.5 * self.table.man.foot_length + 0.005)
                 & (dy < r + 0.5 * self.table.man.foot_width)).any(axis=1)
 
+    def _miss_cost(self, p: np.ndarray, ctx: Context) -> np.ndarray:
+        """(N,) cost of not seeing a ball at p (N, 2): cheap where a man hides it, a little
+        more where he half hides it, dear in the open."""
+        s = self.s
+        c = np.where(self._hidden(p, ctx, s.partial_reach), s.miss_cost_partial,
+                     s.miss_cost_open)
+        return np.where(self._hidden(p, ctx), s.miss_cost_hidden, c)
+
     def _in_goal(self, p: np.ndarray) -> np.ndarray:
         return (np.abs(p[:, 0]) > self.table.half_length) & (np.abs(p[:, 1]) < self._goal_half)
 
@@ -254,7 +270,9 @@ class BallPathTracker:
             play = playing[bi]
             # smooth association: a Kalman update of the constant-velocity motion
             e = z - pred[bi]
-            S = P[bi, 0] + self._R  # innovation variance, each axis
+            # a weak candidate (a ball half seen, blurred) is placed less surely
+            r_k = self._R * (1.0 + s.weak_sigma_gain * (1.0 - cands.score)) ** 2
+            S = P[bi, 0] + r_k[ki]  # innovation variance, each axis
             # -log of the candidate's position density, against clutter spread over the table
             # (capped: clutter is not always random, a static white spot is predictable too)
             # and a ball at rest in open field is rare (it rolls, or a man holds it), so a
@@ -268,6 +286,9 @@ class BallPathTracker:
             last = pos0[bi]
             jump_v = (z - last) / self.dt
             speed = np.linalg.norm(jump_v, axis=1)
+            # from a ball not seen last frame the jump is no measured displacement: its
+            # speed is unknown (the covariance says so), not that of a one-frame leap
+            jump_v[self._state[bi] != SEEN] = 0.0
             contact = self._near_contact(last, z, ctx) | (self._held[bi] >= 0)
             c_jump = np.where(contact, s.jump_cost_contact, s.jump_cost_open) + self._jump_area
             c_jump = np.where(speed > s.max_speed, np.inf, c_jump)
@@ -279,6 +300,9 @@ class BallPathTracker:
                                     P[bi, 2] - kv * P[bi, 1]])
             fresh = use_jump | ~play
             newP[fresh] = self._P_fresh
+            # a ball seen leaving the man who held it: where it is, at a speed yet unknown
+            # (not the man's, which the carried ball had)
+            newP[self._held[bi] >= 0, 1:] = (0.0, s.contact_vel_sigma ** 2)
             groups.append(dict(
                 parent=bi, state=np.full(len(bi), SEEN), cand=ki,
                 pos=np.where(fresh[:, None], z, pred[bi] + kp[:, None] * e),
@@ -297,8 +321,7 @@ class BallPathTracker:
             # not seen, free: the ball goes on where physics takes it
             p, v = pred[pb], pvel[pb]
             into_goal = self._in_goal(p)
-            c = np.where(self._hidden(p, ctx), s.miss_cost_hidden, s.miss_cost_open)
-            c = np.where(into_goal, np.inf, c)
+            c = np.where(into_goal, np.inf, self._miss_cost(p, ctx))
             groups.append(dict(parent=pb, state=np.full(len(pb), UNSEEN), cand=np.full(len(pb), -1),
                                pos=p, vel=v, P=P[pb], held=self._held[pb],
                                contact=bounced[pb], cost=self._cost[pb] + c))
@@ -311,7 +334,7 @@ class BallPathTracker:
                 # a held ball sits at the foot that holds it
                 foot = ctx.feet[fm]
                 p = foot + np.clip(pos0[fb] - foot, -s.hold_offset, s.hold_offset)
-                c = np.where(self._hidden(p, ctx), s.miss_cost_hidden, s.miss_cost_open)
+                c = self._miss_cost(p, ctx)
                 groups.append(dict(parent=fb, state=np.full(len(fb), UNSEEN),
                                    cand=np.full(len(fb), -1), pos=p, vel=np.zeros((len(fb), 2)),
                                    P=np.tile(self._P_held, (len(fb), 1)), held=fm,

@@ -7,9 +7,9 @@ ball was not seen are filled
 
 - inside a piece of flight: by the same fit (the ball went on as physics says);
 - while a man holds it: with the man (the path search carried it with his foot);
-- between the last frame held and the first seen after a release: backwards along the exit
-  velocity from where it was seen, so a hidden shot leaves the man and arrives where the ball
-  reappeared.
+- between the last frame held (or hidden under a man) and the first seen after a release:
+  backwards along the exit velocity from where it was seen, so a hidden shot leaves the man
+  and arrives where the ball reappeared.
 
 ``PathSmoother`` does this on a stream with a bounded look-ahead.
 """
@@ -78,6 +78,7 @@ def smooth_points(points: list[PathPoint], fps: float,
         piece[i] = k
 
     out_xy, out_v = pos.copy(), vel.copy()
+    hit = contact.copy()  # the contacts reported (a hidden kick moved to when it happened)
     for k in np.unique(piece):
         idx = np.flatnonzero(piece == k)
         if state[idx[0]] == OUT:
@@ -88,6 +89,14 @@ def smooth_points(points: list[PathPoint], fps: float,
         if len(sidx) == 0:
             continue
         for i in idx:
+            if not seen[i]:
+                # not seen: the straight line through the measurements each side of the gap
+                # (the ball rolls on), or along the last (first) ones beyond them
+                cut = np.searchsorted(sidx, i)
+                near = np.concatenate([sidx[max(cut - s.half_window, 0):cut],
+                                       sidx[cut:cut + s.half_window]])
+                out_xy[i], out_v[i] = _local_fit(t[near], meas[near], t[i], 1)
+                continue
             # the measurements nearest to i within the piece (both sides when possible)
             order = np.argsort(np.abs(sidx - i), kind="stable")
             near = sidx[order[: 2 * s.half_window + 1]]
@@ -96,28 +105,32 @@ def smooth_points(points: list[PathPoint], fps: float,
             deg = s.max_degree if len(near) >= 5 else 1
             out_xy[i], out_v[i] = _local_fit(t[near], meas[near], t[i], deg)
 
-    # a release from a man: hidden frames before the first sighting go back along the exit
+    # a release from a man (or from under him): hidden frames before the first sighting go
+    # back along the exit
     for i in range(1, n):
-        if not (seen[i] and contact[i] and state[i - 1] == UNSEEN):
+        # seen again after a contact, or leaving the man who held it
+        if not (seen[i] and state[i - 1] == UNSEEN and (contact[i] or held[i - 1] >= 0)):
             continue
         j = i - 1
         while j >= 0 and state[j] == UNSEEN:
             j -= 1
         start = j + 1  # first hidden frame of the span
-        if not (held[start:i] >= 0).any():
-            continue
         v_exit = out_v[i]
-        hold_xy = pos[start:i][held[start:i] >= 0][-1]
+        # where the ball waited: with the man who held it, or where the search left it
+        was_held = held[start:i] >= 0
+        hold_xy = pos[start:i][was_held][-1] if was_held.any() else pos[i - 1]
         speed = np.linalg.norm(v_exit)
         if speed < 1e-6:
             continue
         t_release = t[i] - np.linalg.norm(out_xy[i] - hold_xy) / speed
-        for f in range(start, i):
-            if t[f] >= t_release:
-                out_xy[f] = out_xy[i] - v_exit * (t[i] - t[f])
-                out_v[f] = v_exit
+        left = [f for f in range(start, i) if t[f] >= t_release]
+        for f in left:
+            out_xy[f] = out_xy[i] - v_exit * (t[i] - t[f])
+            out_v[f] = v_exit
+        if left and contact[i]:  # the kick was when the ball left, not when it was seen
+            hit[i], hit[left[0]] = False, True
     out_xy[state == OUT] = np.nan
-    return [SmoothPoint(p.frame, out_xy[i], out_v[i], int(state[i]), bool(contact[i]))
+    return [SmoothPoint(p.frame, out_xy[i], out_v[i], int(state[i]), bool(hit[i]))
             for i, p in enumerate(points)]
 
 

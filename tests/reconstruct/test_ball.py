@@ -139,3 +139,23 @@ def test_model_jacobian_matches_finite_differences():
         num = np.stack([(streak_coverage(x, y, p + d, 2.0) - streak_coverage(x, y, p - d, 2.0))
                         / 2e-5 for d in np.eye(5) * 1e-5], axis=1)
         assert np.abs(jac - num).max() < 1e-3
+
+
+def test_ball_half_under_a_rod_is_found_in_its_window(table):
+    """A rod (no ball looked for on it: weight 0) across the ball's middle leaves two
+    crescents: the window still seeds it and the fit, constrained by the radius, finds the
+    centre between them."""
+    rng, uv = _balls(8, seed=7)
+    for u, v in uv:
+        det = BallDetector(ball_colour=BALL_BGR, expected_radius_px=R)
+        x0 = int(round(u)) - 4
+        bg = table.image.copy()
+        bg[:, x0:x0 + 8] = (170, 170, 170)
+        valid = np.ones(bg.shape[:2], np.float32)
+        valid[:, x0 - 1:x0 + 9] = 0.0
+        det.set_valid(valid)
+        img = composite_ball(table.image, u, v, R, rng=rng)
+        img[:, x0:x0 + 8] = (170, 170, 170)
+        c = det.detect(img, background=bg, search_windows=[(u + 3, v - 2, 30)])
+        assert len(c) >= 1
+        assert np.hypot(c.u - u, c.v - v).min() < 0.5

@@ -122,3 +122,45 @@ def test_lifting_keeps_a_ball_inside_a_goal_as_evidence(german):
     pts = np.array([[german.half_length + 0.05, 0.0, r], [0.1, 0.1, r]])
     c = lift_candidates(cam.table_to_pixel(pts), np.array([0.7, 0.4]), cam, german)
     assert len(c.xy) == 1 and abs(c.in_goal - 0.7) < 1e-9
+
+
+def test_hidden_frames_of_a_free_flight_lie_on_its_line():
+    """Seen, hidden 20 frames (rolling under a man), seen again on the same line, then
+    hidden to the end: the hidden frames follow the roll, not the nearest sighting."""
+    from reconstruct.paths import UNSEEN, PathPoint
+    from reconstruct.smooth import smooth_points
+
+    v = np.array([0.3, -0.1])  # m/s
+    pts = []
+    for f in range(60):
+        xy = np.array([-0.1, 0.05]) + v * f / FPS
+        seen = f < 10 or 30 <= f < 40
+        pts.append(PathPoint(f, xy, v, SEEN if seen else UNSEEN, 0 if seen else -1, False,
+                             xy if seen else np.full(2, np.nan)))
+    out = smooth_points(pts, FPS)
+    truth = np.array([p.xy for p in pts])
+    err = np.linalg.norm(np.array([q.xy for q in out]) - truth, axis=1)
+    assert err.max() < 1e-6
+
+
+def test_a_ball_seen_again_far_from_where_it_was_hidden_is_followed(german):
+    """A ball rolls under a man (a hiding box), is not seen for 20 frames, and reappears
+    8 cm away from where the search kept it, rolling on at 0.9 m/s: every frame from its
+    reappearance on is seen (a jump from an unseen ball has no one-frame speed)."""
+    tracker = BallPathTracker(german, FPS)
+    hide = np.array([[-0.10, 0.02, -0.05, 0.05]])
+    ctx = Context(feet=np.array([[-0.04, 0.0]]), feet_low=np.array([True]), hides=hide)
+    n_seen, n_hidden = 30, 20
+    states = []
+    for f in range(90):
+        if f < n_seen:  # rolling in at 0.6 m/s
+            c = Candidates([[-0.25 + 0.6 * f / FPS, 0.0]], [0.8])
+        elif f < n_seen + n_hidden:
+            c = Candidates.empty()
+        else:  # kicked out sideways, seen 8 cm off
+            g = f - n_seen - n_hidden
+            c = Candidates([[-0.04 + 0.8 * g / FPS, 0.08 + 0.5 * g / FPS]], [0.6])
+        tracker.update(c, ctx)
+    states = np.array([p.state for p in tracker.pop_committed() + tracker.finish()])
+    assert (states[:n_seen] == SEEN).all()
+    assert (states[n_seen + n_hidden + 1:] == SEEN).all()
