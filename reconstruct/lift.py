@@ -86,14 +86,18 @@ def playfield_mask(camera: Camera, table: TableSpec, margin: float = 0.0) -> np.
     for sign in (-1, 1):
         x0, x1 = sign * table.half_length, sign * (table.half_length + gd)
         box = np.array([[x0, -gw, r], [x1, -gw, r], [x1, gw, r], [x0, gw, r]])
-        cv2.fillPoly(mask, [np.round(camera.table_to_pixel(box)).astype(np.int32)], 1)
+        uv = camera.table_to_pixel(outline(box, camera))
+        cv2.fillPoly(mask, [np.round(uv).astype(np.int32)], 1)
     return mask.astype(bool)
 
 
 def rod_mask(camera: Camera, table: TableSpec, grow_px: int = 1) -> np.ndarray:
     """(H, W) float32: 1 where a rod covers the image, 0 elsewhere (rods are straight
     cylinders across the table; their silhouette is taken as the union of the strips at the
-    top, axis and bottom of each, grown by ``grow_px``)."""
+    top, axis and bottom of each, grown by ``grow_px``). Each strip's long edges are
+    projected point by point: a lens's distortion bends a straight rod in the image (by
+    ~15 px at the sides of a wide-angle view), and a strip between the ends alone would
+    mask the playfield beside the rod and leave the rod itself unmasked."""
     mask = np.zeros((camera.height, camera.width), np.uint8)
     rr = 0.5 * table.rod_diameter
     y = table.half_width + table.wall_thickness
@@ -101,12 +105,31 @@ def rod_mask(camera: Camera, table: TableSpec, grow_px: int = 1) -> np.ndarray:
         for z in (table.rod_height - rr, table.rod_height, table.rod_height + rr):
             quad = np.array([[rod.x - rr, -y, z], [rod.x + rr, -y, z],
                              [rod.x + rr, y, z], [rod.x - rr, y, z]])
-            uv = camera.table_to_pixel(quad)
+            uv = camera.table_to_pixel(outline(quad, camera))
             if np.isfinite(uv).all():
                 cv2.fillPoly(mask, [np.round(uv * 16).astype(np.int32)], 1, shift=4)
     if grow_px > 0:
         mask = cv2.dilate(mask, np.ones((2 * grow_px + 1, 2 * grow_px + 1), np.uint8))
     return mask.astype(np.float32)
+
+
+def outline(corners: np.ndarray, camera: Camera, step_px: float = 4.0) -> np.ndarray:
+    """(N, 3) m: a table-frame polygon's corners (K, 3) with points added along each edge,
+    so that its projection follows the curves a lens's distortion makes of straight edges
+    (about one point per ``step_px`` of image; the corners alone without distortion)."""
+    corners = np.asarray(corners, float)
+    if not camera.has_distortion:
+        return corners
+    ends = np.roll(corners, -1, axis=0)
+    uv = camera.table_to_pixel(np.concatenate([corners, ends]))
+    span = np.linalg.norm(uv[len(corners):] - uv[:len(corners)], axis=1)
+    span = np.where(np.isfinite(span), span, 0.0)
+    out = []
+    for a, b, px in zip(corners, ends, span):
+        n = int(np.clip(np.ceil(px / step_px), 1, 256))
+        s = np.arange(n)[:, None] / n
+        out.append(a + s * (b - a))
+    return np.concatenate(out)
 
 
 def frame_row(frame: int, t: float, xy: np.ndarray, state: int, shifts: np.ndarray,
