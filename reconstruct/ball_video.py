@@ -120,8 +120,8 @@ class MatteSearch:
         if self._cache.get("key") != key:
             self._cache = {"key": key}
         if k not in self._cache:
-            # full resolution: coefficients per box asked for (windows are a small part of
-            # the frame, and the background changes every few frames)
+            # full resolution: coefficients made tile by tile where asked for (the windows
+            # are a small part of the frame) and kept while the background and colour last
             bg = background if k == 1 else _shrink(background, k)
             valid = self.valid
             if valid is not None and valid.shape != background.shape[:2]:
@@ -130,7 +130,8 @@ class MatteSearch:
                 if k not in self._valid_small:
                     self._valid_small[k] = _shrink(valid, k)
                 valid = self._valid_small[k]
-            self._cache[k] = AlphaMatte(bg, self.colour, precompute=k > 1, valid=valid)
+            self._cache[k] = AlphaMatte(bg, self.colour, precompute=k > 1, valid=valid,
+                                        tiles=k == 1)
         return self._cache[k]
 
     # ------------------------------------------------------------------------- seeds
