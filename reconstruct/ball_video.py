@@ -164,9 +164,10 @@ class MatteSearch:
 
         A large ball is seeded on the window halved (the fit refines it); a small one at full
         resolution, and then the window's matte (grown by a fit's margin) is kept for the fit
-        to reuse."""
+        to reuse. Overlapping windows (hypotheses near each other) share one matte of the box
+        around them all: the matte of a pixel does not depend on the box it is made in."""
         h, w = frame.shape[:2]
-        seeds = []
+        boxes = []
         for u, v, half in np.asarray(windows, float).reshape(-1, 3):
             rr = radius_at(u, v)
             k = 2 if rr / 2 >= WINDOW_SEED_RADIUS_PX else 1
@@ -177,15 +178,27 @@ class MatteSearch:
             y1, x1 = y0 + (y1 - y0) // k * k, x0 + (x1 - x0) // k * k
             if y1 - y0 < 3 * k + 2 * m or x1 - x0 < 3 * k + 2 * m:
                 continue
+            boxes.append((rr, k, m, y0, y1, x0, x1))
+        shared = {}  # k: the matte and weight of the box around all windows of that k
+        for k in {b[1] for b in boxes}:
+            mine = [b[3:] for b in boxes if b[1] == k]
+            if len(mine) < 2:
+                continue
+            y0, x0 = min(b[0] for b in mine), min(b[2] for b in mine)
+            y1, x1 = max(b[1] for b in mine), max(b[3] for b in mine)
+            if (y1 - y0) * (x1 - x0) < sum((b[1] - b[0]) * (b[3] - b[2]) for b in mine):
+                shared[k] = (y0, x0, *self._window_matte(frame, background, k, y0, y1, x0, x1))
+        seeds = []
+        for rr, k, m, y0, y1, x0, x1 in boxes:
+            if k in shared:
+                sy, sx, sa, sw = shared[k]
+                sl = (slice((y0 - sy) // k, (y1 - sy) // k), slice((x0 - sx) // k, (x1 - sx) // k))
+                a, wgt = sa[sl], sw[sl]
+            else:
+                a, wgt = self._window_matte(frame, background, k, y0, y1, x0, x1)
             if k == 2:
-                small = cv2.resize(frame[y0:y1, x0:x1], ((x1 - x0) // 2, (y1 - y0) // 2),
-                                   interpolation=cv2.INTER_AREA)
-                sy, sx = y0 // 2, x0 // 2
-                a, wgt = self.matte(background, 2).alpha_weight(
-                    small, (sy, sy + small.shape[0], sx, sx + small.shape[1]), image_box=False)
                 patch, inner = None, (a, wgt)
             else:
-                a, wgt = self.matte(background).alpha_weight(frame, (y0, y1, x0, x1))
                 patch = MattePatch(y0, x0, a, wgt)
                 inner = (a[m:a.shape[0] - m, m:a.shape[1] - m],
                          wgt[m:wgt.shape[0] - m, m:wgt.shape[1] - m])
@@ -205,6 +218,18 @@ class MatteSearch:
                     seeds.append((x0 + m + (px + 0.5) * k - 0.5, y0 + m + (py + 0.5) * k - 0.5,
                                   patch))
         return seeds
+
+    def _window_matte(self, frame, background, k: int, y0: int, y1: int, x0: int, x1: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The matte and weight of the frame's box (y0, y1, x0, x1) px (multiples of ``k``)
+        at 1 / ``k`` resolution: (h / k, w / k) float32 each."""
+        if k == 1:
+            return self.matte(background).alpha_weight(frame, (y0, y1, x0, x1))
+        small = cv2.resize(frame[y0:y1, x0:x1], ((x1 - x0) // k, (y1 - y0) // k),
+                           interpolation=cv2.INTER_AREA)
+        sy, sx = y0 // k, x0 // k
+        return self.matte(background, k).alpha_weight(
+            small, (sy, sy + small.shape[0], sx, sx + small.shape[1]), image_box=False)
 
     # ------------------------------------------------------------------------- fit
     def refine(self, frame, background, u0: float, v0: float, r: float,
