@@ -59,7 +59,7 @@ def streak_coverage(x: np.ndarray, y: np.ndarray, params: np.ndarray,
     Returns:
         (N,) float64 in [0, 1]; with ``jacobian``, also (N, 5) float64, d f / d params.
     """
-    cu, cv, r, su, sv = (float(t) for t in params)
+    cu, cv, r, su, sv = map(float, params)
     ln_raw = float(np.hypot(su, sv))
     if ln_raw > 1e-9:
         dx, dy = su / ln_raw, sv / ln_raw
@@ -86,7 +86,8 @@ def streak_coverage(x: np.ndarray, y: np.ndarray, params: np.ndarray,
     t[3] = t[2]
     t[2] += L + 0.5
     t[3] += 0.5 - L
-    c = np.clip(t, 0.0, 1.0)  # t holds t + 1/2 here
+    c = np.maximum(t, 0.0)  # t holds t + 1/2 here
+    np.minimum(c, 1.0, out=c)
     t -= 1.0
     np.maximum(t, 0.0, out=t)
     q = c * c
@@ -212,6 +213,7 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
             p[3], p[4])
     lam = 1e-4
     sw = np.sqrt(weight)
+    wcol = weight[:, None]
     step = np.inf
 
     s0 = float(weight.sum()) + 1e-12
@@ -238,23 +240,22 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
     lo, hi = radius_bounds
     jac = np.empty((len(x), 7))
     jac[:, 6] = 1.0
-    eye = np.arange(7)
     it = 0
     while it < max_iter:
         it += 1
         np.multiply(jf, ab[0], out=jac[:, :5])
         jac[:, 5] = f0
         res = alpha - (ab[0] * f0 + ab[1])
-        jw = jac * weight[:, None]
+        jw = jac * wcol
         hess = jac.T @ jw
         grad = jw.T @ res
         hess[2, 2] += prior[1]
         grad[2] -= prior[1] * (p[2] - prior[0])
-        diag = hess[eye, eye] + 1e-9
+        diag = hess.diagonal() + 1e-9
         moved = False
         for _ in range(4):
             damp = hess.copy()
-            damp[eye, eye] += lam * diag
+            damp.flat[::8] += lam * diag
             try:
                 delta = np.linalg.solve(damp, grad)
             except np.linalg.LinAlgError:
