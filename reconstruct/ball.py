@@ -213,12 +213,12 @@ class BallDetector:
         done: list[tuple[float, float]] = []
         for u0, v0, patch in seeds:
             # overlapping windows seed the same blob: fit it once
-            tol = 0.5 * self.radius_at(u0, v0, shape)
+            r0 = self.radius_at(u0, v0, shape)
+            tol = 0.5 * r0
             if any(abs(u0 - a) < tol and abs(v0 - b) < tol for a, b in done):
                 continue
             done.append((u0, v0))
-            mf = self._matte.refine(frame_bgr, background, u0, v0,
-                                    self.radius_at(u0, v0, shape), patch)
+            mf = self._matte.refine(frame_bgr, background, u0, v0, r0, patch)
             row = None if mf is None else self._score(frame_bgr, background, mf, roi)
             if row is not None:
                 rows.append(row)
