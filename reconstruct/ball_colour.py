@@ -148,11 +148,19 @@ class AlphaMatte:
         y0, y1, x0, x1 = box
         bg, w, _, cw, rf = self.coeffs(box)
         part = image[y0:y1, x0:x1] if image_box else image
-        diff = part.astype(np.float32) - bg
+        diff = np.subtract(part, bg, dtype=np.float32)
         a = cv2.transform(diff * w, _ONES)
-        r2 = cv2.transform(diff * diff, _ONES) - a * a * rf
-        weight = cw * np.exp(r2 * np.float32(-1.0 / RESIDUAL_SCALE**2))
-        weight[(a < ALPHA_RANGE[0]) | (a > ALPHA_RANGE[1])] = 0.0
+        np.multiply(diff, diff, out=diff)
+        r2 = cv2.transform(diff, _ONES)
+        aa = a * a
+        aa *= rf
+        r2 -= aa
+        r2 *= np.float32(-1.0 / RESIDUAL_SCALE**2)
+        weight = np.exp(r2, out=r2)
+        weight *= cw
+        out = a < ALPHA_RANGE[0]
+        out |= a > ALPHA_RANGE[1]
+        np.copyto(weight, np.float32(0.0), where=out)
         return a, weight
 
 
