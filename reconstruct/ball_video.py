@@ -102,6 +102,7 @@ class MatteSearch:
         self._cache: dict = {}
         self.valid: np.ndarray | None = None  # (H, W) float32: where a ball can be seen
         self._valid_small: dict = {}
+        self._roi_cache: dict = {}  # the roi shrunk, per factor (the roi object is kept)
 
     def set_valid(self, valid: np.ndarray | None) -> None:
         """Weights (H, W) float32 0..1 of where the ball can be seen at all (0 on rods)."""
@@ -136,18 +137,30 @@ class MatteSearch:
 
     # ------------------------------------------------------------------------- seeds
     def full_seeds(self, frame, background, r: float, roi) -> list[tuple[float, float]]:
-        """Seeds of the whole frame, best first (px, full resolution)."""
+        """Seeds of the whole frame, best first (px, full resolution). With a ``roi``, only
+        its bounding box (grown by the filters' reach) is searched: the same seeds, as
+        nothing outside the roi makes one."""
         k = 1
         while r / (2 * k) >= SEARCH_RADIUS_PX:
             k *= 2
-        small = _shrink(frame, k)
-        matte = self.matte(background, k)
-        a, wgt = matte.alpha_weight(small, (0, small.shape[0], 0, small.shape[1]))
+        h, w = frame.shape[:2]
+        hs, ws = h // k, w // k
         rs = r / k
         n = odd(1.6 * rs)
+        y0, y1, x0, x1 = 0, hs, 0, ws
+        if roi is not None:
+            roi_small, (ry0, ry1, rx0, rx1) = self._roi_small(roi, k)
+            if ry1 <= ry0:
+                return []
+            grow = n // 2 + 1
+            y0, y1 = max(ry0 - grow, 0), min(ry1 + grow, hs)
+            x0, x1 = max(rx0 - grow, 0), min(rx1 + grow, ws)
+        small = _shrink(frame[y0 * k:y1 * k, x0 * k:x1 * k], k)
+        matte = self.matte(background, k)
+        a, wgt = matte.alpha_weight(small, (y0, y1, x0, x1), image_box=False)
         resp = _mass(_seed_matte(a, wgt), n)
         if roi is not None:
-            resp *= _shrink(roi.astype(np.uint8), k, cv2.INTER_NEAREST)
+            resp *= roi_small[y0:y1, x0:x1]
         _, top, _, _ = cv2.minMaxLoc(resp)
         if top <= self.min_response:
             return []
@@ -156,7 +169,21 @@ class MatteSearch:
         peaks = (resp >= dil) & (resp >= max(self.min_response, SECOND_SEED * top))
         ys, xs = np.nonzero(peaks)
         order = np.argsort(-resp[ys, xs])[:self.max_seeds]
-        return [((xs[i] + 0.5) * k - 0.5, (ys[i] + 0.5) * k - 0.5) for i in order]
+        return [((x0 + xs[i] + 0.5) * k - 0.5, (y0 + ys[i] + 0.5) * k - 0.5) for i in order]
+
+    def _roi_small(self, roi: np.ndarray, k: int) -> tuple[np.ndarray, tuple[int, ...]]:
+        """The roi (H, W) bool shrunk by ``k`` as (H / k, W / k) uint8 0/1, and the bounding
+        box (y0, y1, x0, x1) of its set pixels there; kept per roi object."""
+        key = self._roi_cache.get("roi")
+        if key is not roi:
+            self._roi_cache = {"roi": roi}
+        if k not in self._roi_cache:
+            small = _shrink(roi.astype(np.uint8), k, cv2.INTER_NEAREST)
+            ys, xs = np.nonzero(small)
+            box = ((int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1)
+                   if len(ys) else (0, 0, 0, 0))
+            self._roi_cache[k] = (small, box)
+        return self._roi_cache[k]
 
     def window_seeds(self, frame, background, windows, radius_at
                      ) -> list[tuple[float, float, MattePatch | None]]:
