@@ -105,7 +105,13 @@ class AlphaMatte:
             ty0, ty1 = y0 // TILE_PX, (y1 - 1) // TILE_PX + 1
             tx0, tx1 = x0 // TILE_PX, (x1 - 1) // TILE_PX + 1
             made = self._made[ty0:ty1, tx0:tx1]
-            if not made.all():  # the box's tiles at once (a made one again is the same)
+            if not made.all():  # the box around the tiles missing, at once (a tile made
+                # again comes out the same)
+                miss = ~made
+                rows, cols = np.flatnonzero(miss.any(axis=1)), np.flatnonzero(miss.any(axis=0))
+                ty0, ty1 = ty0 + rows[0], ty0 + rows[-1] + 1
+                tx0, tx1 = tx0 + cols[0], tx0 + cols[-1] + 1
+                made = self._made[ty0:ty1, tx0:tx1]
                 ys, ye = ty0 * TILE_PX, min(ty1 * TILE_PX, self.shape[0])
                 xs, xe = tx0 * TILE_PX, min(tx1 * TILE_PX, self.shape[1])
                 part = self._coeffs_of(self.background[ys:ye, xs:xe], None if self.valid

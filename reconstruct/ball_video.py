@@ -121,8 +121,9 @@ class MatteSearch:
         if self._cache.get("key") != key:
             self._cache = {"key": key}
         if k not in self._cache:
-            # full resolution: coefficients made tile by tile where asked for (the windows
-            # are a small part of the frame) and kept while the background and colour last
+            # coefficients made tile by tile where asked for (the windows are a small part
+            # of the frame; a full search makes those of the roi) and kept while the
+            # background and the colour last
             bg = background if k == 1 else _shrink(background, k)
             valid = self.valid
             if valid is not None and valid.shape != background.shape[:2]:
@@ -131,8 +132,8 @@ class MatteSearch:
                 if k not in self._valid_small:
                     self._valid_small[k] = _shrink(valid, k)
                 valid = self._valid_small[k]
-            self._cache[k] = AlphaMatte(bg, self.colour, precompute=k > 1, valid=valid,
-                                        tiles=k == 1)
+            self._cache[k] = AlphaMatte(bg, self.colour, precompute=False, valid=valid,
+                                        tiles=True)
         return self._cache[k]
 
     # ------------------------------------------------------------------------- seeds
