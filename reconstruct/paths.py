@@ -481,10 +481,9 @@ class BallPathTracker:
         """Where the ``n`` best distinct in-play hypotheses expect the ball next frame:
         (k, 5) rows of x, y (m), vx, vy (m/s) and the position's standard deviation (m)."""
         order = np.argsort(self._cost, kind="stable")
+        in_play = (self._state != OUT) & np.isfinite(self._pos).all(axis=1)
         out: list[np.ndarray] = []
-        for i in order:
-            if self._state[i] == OUT or not np.isfinite(self._pos[i]).all():
-                continue
+        for i in order[in_play[order]]:
             p = self._pos[i] + self._vel[i] * self.dt
             if any(np.hypot(*(p - q[:2])) < 0.02 for q in out):
                 continue
