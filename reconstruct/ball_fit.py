@@ -180,7 +180,7 @@ def matte_moments(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.nd
     Returns:
         (5,) float64 ``cu, cv, r, su, sv``, or None when the matte is empty.
     """
-    m = np.clip(alpha, 0.0, 1.0) * (weight > 0)
+    m = np.minimum(np.maximum(alpha, 0.0), 1.0) * (weight > 0)  # np.clip, quicker
     m0 = m.sum()
     if m0 <= 1e-6:
         return None
@@ -311,6 +311,7 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
         u=float(p[0]), v=float(p[1]), radius=float(p[2]),
         half_streak=(float(p[3]), float(p[4])), amplitude=float(ab[0]), offset=float(ab[1]),
         rms=float(np.sqrt(cost / wsum) / abs(amp)),
-        support_weight=float(np.clip(weight[support], 0, 1).mean()) if support.any() else 0.0,
+        support_weight=float(np.minimum(np.maximum(weight[support], 0), 1).mean())
+        if support.any() else 0.0,
         iterations=it, coverage=f,
     )

@@ -367,7 +367,8 @@ def _fit_pixels(x, y, alpha, weight, init, r: float, b: int):
     cu, cv, _, su, sv = init
     ex, ey = x - cu, y - cv
     l2 = su * su + sv * sv
-    t = np.clip((ex * su + ey * sv) / l2, -1.0, 1.0) if l2 > 1e-12 else 0.0
+    # (minimum of maximum: np.clip's values without its wrappers)
+    t = np.minimum(np.maximum((ex * su + ey * sv) / l2, -1.0), 1.0) if l2 > 1e-12 else 0.0
     d = np.sqrt((ex - t * su) ** 2 + (ey - t * sv) ** 2)  # px, distance to the streak
     near = d < 1.3 * r + 1.5 * b + 1
     rim = np.abs(d - r) < 2.5 + b
