@@ -68,16 +68,24 @@ def streak_coverage(x: np.ndarray, y: np.ndarray, params: np.ndarray,
     ln = max(ln_raw, _MIN_HALF_STREAK)
     k = 1.0 / footprint  # a box of width w: w Q(x / w)
     ex, ey = x - cu, y - cv
-    a = ex * dx + ey * dy
-    b = ey * dx - ex * dy
-    z = r * r - b * b
-    root = np.sqrt(z * z + _EDGE_SOFTNESS**2)
-    h = np.sqrt(0.5 * (z + root))  # sqrt of a smooth max(z, 0)
+    # (in place, in the order of the plain formulas in the comments: the same values)
+    a = ex * dx  # ex dx + ey dy
+    a += ey * dy
+    b = ey * dx  # ey dx - ex dy
+    b -= ex * dy
+    z = b * b  # r^2 - b^2
+    np.subtract(r * r, z, out=z)
+    root = z * z  # sqrt(z^2 + softness^2)
+    root += _EDGE_SOFTNESS**2
+    np.sqrt(root, out=root)
+    h = z + root  # sqrt(0.5 (z + root)): sqrt of a smooth max(z, 0)
+    h *= 0.5
+    np.sqrt(h, out=h)
     L = ln * k
     # t = A + e1 H + e2 L for (e1, e2) = (+,+), (+,-), (-,+), (-,-), as one (4, N) array;
     # Q(t) = c^2 / 2 + max(t - 1/2, 0) and Q'(t) = c with c = clip(t + 1/2, 0, 1)
     t = np.empty((4, len(a)))
-    ak, hk = a * k, h * k
+    ak, hk = (a, h) if k == 1.0 else (a * k, h * k)  # x * 1.0 is x
     np.add(ak, hk, out=t[0])
     t[1] = t[0]
     t[0] += L + 0.5
