@@ -355,8 +355,9 @@ def _bins(a: np.ndarray, wgt: np.ndarray, k: int, y0: int, x0: int):
         wgt = ws / (k * k)
     ys = y0 + k * np.arange(a.shape[0]) + 0.5 * (k - 1)
     xs = x0 + k * np.arange(a.shape[1]) + 0.5 * (k - 1)
-    return (np.tile(xs, len(ys)), np.repeat(ys, len(xs)), a.ravel().astype(float),
-            wgt.ravel().astype(float))
+    shape = (len(ys), len(xs))  # the grid of centres, row by row (np.tile / np.repeat)
+    return (np.broadcast_to(xs, shape).ravel(), np.broadcast_to(ys[:, None], shape).ravel(),
+            a.ravel().astype(float), wgt.ravel().astype(float))
 
 
 def _fit_pixels(x, y, alpha, weight, init, r: float, b: int):
