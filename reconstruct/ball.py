@@ -156,19 +156,21 @@ class BallDetector:
 
     def typical_radius(self, shape, roi) -> float:
         """px, the ball's expected radius typical of the search region ``roi`` (H, W) bool
-        in an image of ``shape``."""
+        in an image of ``shape``. Kept per map and roi object: a roi changed in place
+        between calls must be passed as a new array."""
         r = self.expected_radius
         if r is None or np.ndim(r) == 0:
             return self.radius_at(0, 0, shape)
         if r.shape != tuple(shape):
             raise ValueError(f"expected radius map {r.shape} does not match the frame {shape}")
-        coarse = None if roi is None else roi[::8, ::8]
-        key = (id(r), None if roi is None else (roi.ctypes.data, int(coarse.sum())))
-        if key != self._typical_key:  # a median over the map, once per roi
+        key = self._typical_key
+        if key is None or key[0] is not r or key[1] is not roi:  # a median over the map,
+            # once per map and roi (the objects are kept, so their ids stay theirs)
+            coarse = None if roi is None else roi[::8, ::8]
             sub = r[::8, ::8]
             if coarse is not None and coarse.any():
                 sub = sub[coarse]
-            self._typical_r, self._typical_key = float(np.median(sub)), key
+            self._typical_r, self._typical_key = float(np.median(sub)), (r, roi)
         return self._typical_r
 
     # ----------------------------------------------------------------------------- detection
@@ -211,12 +213,12 @@ class BallDetector:
         done: list[tuple[float, float]] = []
         for u0, v0, patch in seeds:
             # overlapping windows seed the same blob: fit it once
-            tol = 0.5 * self.radius_at(u0, v0, shape)
+            r0 = self.radius_at(u0, v0, shape)
+            tol = 0.5 * r0
             if any(abs(u0 - a) < tol and abs(v0 - b) < tol for a, b in done):
                 continue
             done.append((u0, v0))
-            mf = self._matte.refine(frame_bgr, background, u0, v0,
-                                    self.radius_at(u0, v0, shape), patch)
+            mf = self._matte.refine(frame_bgr, background, u0, v0, r0, patch)
             row = None if mf is None else self._score(frame_bgr, background, mf, roi)
             if row is not None:
                 rows.append(row)

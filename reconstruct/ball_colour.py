@@ -28,6 +28,7 @@ BALL_PRESETS_BGR = {
 MIN_CONTRAST = 30.0  # grey levels: ball-background colour difference giving a full weight
 ALPHA_RANGE = (-0.35, 1.45)  # matte values outside are not the ball over the background
 RESIDUAL_SCALE = 50.0  # grey levels: colour residual giving weight exp(-1)
+TILE_PX = 32  # px: side of the tiles a video background's coefficients are made in
 _ONES = np.ones((1, 3), np.float32)  # cv2.transform with it sums the three channels
 
 
@@ -49,18 +50,21 @@ class AlphaMatte:
     """The ball's matte against one background image.
 
     ``alpha = sum_k I_k W_k + b`` with ``W = (C - B) / |C - B|^2`` and ``b = -B . W``;
-    ``precompute`` keeps ``W`` and ``b`` for the whole image (a fixed video background),
+    ``precompute`` keeps ``W`` and ``b`` for the whole image (a fixed video background);
+    ``tiles`` makes them on demand, ``TILE_PX`` square tiles at a time, and keeps them (a
+    video background searched near the ball: only the tiles the ball visits are made);
     otherwise they are made for each box asked for (a still, or a colour tried once).
     """
 
     def __init__(self, background: np.ndarray, colour: np.ndarray, precompute: bool = True,
-                 valid: np.ndarray | None = None):
+                 valid: np.ndarray | None = None, tiles: bool = False):
         """Args:
             background: (H, W, 3) uint8 or float32 BGR.
             colour: (3,) BGR of the ball.
             precompute: compute the coefficients for the whole image now.
             valid: optional (H, W) float32 0..1, how far each pixel can show the ball at
                 all (0 on the rods, which hide a ball under them).
+            tiles: without ``precompute``, keep the coefficients of the tiles made.
         """
         if background.ndim != 3 or background.shape[2] != 3:
             raise ValueError(f"background must be an (H, W, 3) BGR image, got {background.shape}")
@@ -72,6 +76,11 @@ class AlphaMatte:
         self.shape = background.shape[:2]
         self.valid = valid
         self._full = self._coeffs_of(background, valid) if precompute else None
+        self._tiles: list | None = None  # the coefficients' arrays, filled tile by tile
+        self._made: np.ndarray | None = None  # (ceil(H / TILE_PX), ceil(W / TILE_PX)) bool
+        if tiles and not precompute:
+            h, w = self.shape
+            self._made = np.zeros((-(-h // TILE_PX), -(-w // TILE_PX)), bool)
 
     def _coeffs_of(self, bg: np.ndarray, valid: np.ndarray | None = None):
         bg = bg.astype(np.float32)
@@ -92,6 +101,27 @@ class AlphaMatte:
         y0, y1, x0, x1 = box
         if self._full is not None:
             return tuple(c[y0:y1, x0:x1] for c in self._full)
+        if self._made is not None and y1 > y0 and x1 > x0:
+            ty0, ty1 = y0 // TILE_PX, (y1 - 1) // TILE_PX + 1
+            tx0, tx1 = x0 // TILE_PX, (x1 - 1) // TILE_PX + 1
+            made = self._made[ty0:ty1, tx0:tx1]
+            if not made.all():  # the box around the tiles missing, at once (a tile made
+                # again comes out the same)
+                miss = ~made
+                rows, cols = np.flatnonzero(miss.any(axis=1)), np.flatnonzero(miss.any(axis=0))
+                ty0, ty1 = ty0 + rows[0], ty0 + rows[-1] + 1
+                tx0, tx1 = tx0 + cols[0], tx0 + cols[-1] + 1
+                made = self._made[ty0:ty1, tx0:tx1]
+                ys, ye = ty0 * TILE_PX, min(ty1 * TILE_PX, self.shape[0])
+                xs, xe = tx0 * TILE_PX, min(tx1 * TILE_PX, self.shape[1])
+                part = self._coeffs_of(self.background[ys:ye, xs:xe], None if self.valid
+                                       is None else self.valid[ys:ye, xs:xe])
+                if self._tiles is None:
+                    self._tiles = [np.empty(self.shape + c.shape[2:], c.dtype) for c in part]
+                for full, c in zip(self._tiles, part):
+                    full[ys:ye, xs:xe] = c
+                made[:] = True
+            return tuple(c[y0:y1, x0:x1] for c in self._tiles)
         return self._coeffs_of(self.background[y0:y1, x0:x1],
                                None if self.valid is None else self.valid[y0:y1, x0:x1])
 
@@ -124,11 +154,19 @@ class AlphaMatte:
         y0, y1, x0, x1 = box
         bg, w, _, cw, rf = self.coeffs(box)
         part = image[y0:y1, x0:x1] if image_box else image
-        diff = part.astype(np.float32) - bg
+        diff = np.subtract(part, bg, dtype=np.float32)
         a = cv2.transform(diff * w, _ONES)
-        r2 = cv2.transform(diff * diff, _ONES) - a * a * rf
-        weight = cw * np.exp(r2 * np.float32(-1.0 / RESIDUAL_SCALE**2))
-        weight[(a < ALPHA_RANGE[0]) | (a > ALPHA_RANGE[1])] = 0.0
+        np.multiply(diff, diff, out=diff)
+        r2 = cv2.transform(diff, _ONES)
+        aa = a * a
+        aa *= rf
+        r2 -= aa
+        r2 *= np.float32(-1.0 / RESIDUAL_SCALE**2)
+        weight = np.exp(r2, out=r2)
+        weight *= cw
+        out = a < ALPHA_RANGE[0]
+        out |= a > ALPHA_RANGE[1]
+        np.copyto(weight, np.float32(0.0), where=out)
         return a, weight
 
 

@@ -102,6 +102,7 @@ class MatteSearch:
         self._cache: dict = {}
         self.valid: np.ndarray | None = None  # (H, W) float32: where a ball can be seen
         self._valid_small: dict = {}
+        self._roi_cache: dict = {}  # the roi shrunk, per factor (the roi object is kept)
 
     def set_valid(self, valid: np.ndarray | None) -> None:
         """Weights (H, W) float32 0..1 of where the ball can be seen at all (0 on rods)."""
@@ -120,8 +121,9 @@ class MatteSearch:
         if self._cache.get("key") != key:
             self._cache = {"key": key}
         if k not in self._cache:
-            # full resolution: coefficients per box asked for (windows are a small part of
-            # the frame, and the background changes every few frames)
+            # coefficients made tile by tile where asked for (the windows are a small part
+            # of the frame; a full search makes those of the roi) and kept while the
+            # background and the colour last
             bg = background if k == 1 else _shrink(background, k)
             valid = self.valid
             if valid is not None and valid.shape != background.shape[:2]:
@@ -130,23 +132,36 @@ class MatteSearch:
                 if k not in self._valid_small:
                     self._valid_small[k] = _shrink(valid, k)
                 valid = self._valid_small[k]
-            self._cache[k] = AlphaMatte(bg, self.colour, precompute=k > 1, valid=valid)
+            self._cache[k] = AlphaMatte(bg, self.colour, precompute=False, valid=valid,
+                                        tiles=True)
         return self._cache[k]
 
     # ------------------------------------------------------------------------- seeds
     def full_seeds(self, frame, background, r: float, roi) -> list[tuple[float, float]]:
-        """Seeds of the whole frame, best first (px, full resolution)."""
+        """Seeds of the whole frame, best first (px, full resolution). With a ``roi``, only
+        its bounding box (grown by the filters' reach) is searched: the same seeds, as
+        nothing outside the roi makes one."""
         k = 1
         while r / (2 * k) >= SEARCH_RADIUS_PX:
             k *= 2
-        small = _shrink(frame, k)
-        matte = self.matte(background, k)
-        a, wgt = matte.alpha_weight(small, (0, small.shape[0], 0, small.shape[1]))
+        h, w = frame.shape[:2]
+        hs, ws = h // k, w // k
         rs = r / k
         n = odd(1.6 * rs)
+        y0, y1, x0, x1 = 0, hs, 0, ws
+        if roi is not None:
+            roi_small, (ry0, ry1, rx0, rx1) = self._roi_small(roi, k)
+            if ry1 <= ry0:
+                return []
+            grow = n // 2 + 1
+            y0, y1 = max(ry0 - grow, 0), min(ry1 + grow, hs)
+            x0, x1 = max(rx0 - grow, 0), min(rx1 + grow, ws)
+        small = _shrink(frame[y0 * k:y1 * k, x0 * k:x1 * k], k)
+        matte = self.matte(background, k)
+        a, wgt = matte.alpha_weight(small, (y0, y1, x0, x1), image_box=False)
         resp = _mass(_seed_matte(a, wgt), n)
         if roi is not None:
-            resp *= _shrink(roi.astype(np.uint8), k, cv2.INTER_NEAREST)
+            resp *= roi_small[y0:y1, x0:x1]
         _, top, _, _ = cv2.minMaxLoc(resp)
         if top <= self.min_response:
             return []
@@ -155,7 +170,21 @@ class MatteSearch:
         peaks = (resp >= dil) & (resp >= max(self.min_response, SECOND_SEED * top))
         ys, xs = np.nonzero(peaks)
         order = np.argsort(-resp[ys, xs])[:self.max_seeds]
-        return [((xs[i] + 0.5) * k - 0.5, (ys[i] + 0.5) * k - 0.5) for i in order]
+        return [((x0 + xs[i] + 0.5) * k - 0.5, (y0 + ys[i] + 0.5) * k - 0.5) for i in order]
+
+    def _roi_small(self, roi: np.ndarray, k: int) -> tuple[np.ndarray, tuple[int, ...]]:
+        """The roi (H, W) bool shrunk by ``k`` as (H / k, W / k) uint8 0/1, and the bounding
+        box (y0, y1, x0, x1) of its set pixels there; kept per roi object."""
+        key = self._roi_cache.get("roi")
+        if key is not roi:
+            self._roi_cache = {"roi": roi}
+        if k not in self._roi_cache:
+            small = _shrink(roi.astype(np.uint8), k, cv2.INTER_NEAREST)
+            ys, xs = np.nonzero(small)
+            box = ((int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1)
+                   if len(ys) else (0, 0, 0, 0))
+            self._roi_cache[k] = (small, box)
+        return self._roi_cache[k]
 
     def window_seeds(self, frame, background, windows, radius_at
                      ) -> list[tuple[float, float, MattePatch | None]]:
@@ -163,9 +192,10 @@ class MatteSearch:
 
         A large ball is seeded on the window halved (the fit refines it); a small one at full
         resolution, and then the window's matte (grown by a fit's margin) is kept for the fit
-        to reuse."""
+        to reuse. Overlapping windows (hypotheses near each other) share one matte of the box
+        around them all: the matte of a pixel does not depend on the box it is made in."""
         h, w = frame.shape[:2]
-        seeds = []
+        boxes = []
         for u, v, half in np.asarray(windows, float).reshape(-1, 3):
             rr = radius_at(u, v)
             k = 2 if rr / 2 >= WINDOW_SEED_RADIUS_PX else 1
@@ -176,15 +206,27 @@ class MatteSearch:
             y1, x1 = y0 + (y1 - y0) // k * k, x0 + (x1 - x0) // k * k
             if y1 - y0 < 3 * k + 2 * m or x1 - x0 < 3 * k + 2 * m:
                 continue
+            boxes.append((rr, k, m, y0, y1, x0, x1))
+        shared = {}  # k: the matte and weight of the box around all windows of that k
+        for k in {b[1] for b in boxes}:
+            mine = [b[3:] for b in boxes if b[1] == k]
+            if len(mine) < 2:
+                continue
+            y0, x0 = min(b[0] for b in mine), min(b[2] for b in mine)
+            y1, x1 = max(b[1] for b in mine), max(b[3] for b in mine)
+            if (y1 - y0) * (x1 - x0) < sum((b[1] - b[0]) * (b[3] - b[2]) for b in mine):
+                shared[k] = (y0, x0, *self._window_matte(frame, background, k, y0, y1, x0, x1))
+        seeds = []
+        for rr, k, m, y0, y1, x0, x1 in boxes:
+            if k in shared:
+                sy, sx, sa, sw = shared[k]
+                sl = (slice((y0 - sy) // k, (y1 - sy) // k), slice((x0 - sx) // k, (x1 - sx) // k))
+                a, wgt = sa[sl], sw[sl]
+            else:
+                a, wgt = self._window_matte(frame, background, k, y0, y1, x0, x1)
             if k == 2:
-                small = cv2.resize(frame[y0:y1, x0:x1], ((x1 - x0) // 2, (y1 - y0) // 2),
-                                   interpolation=cv2.INTER_AREA)
-                sy, sx = y0 // 2, x0 // 2
-                a, wgt = self.matte(background, 2).alpha_weight(
-                    small, (sy, sy + small.shape[0], sx, sx + small.shape[1]), image_box=False)
                 patch, inner = None, (a, wgt)
             else:
-                a, wgt = self.matte(background).alpha_weight(frame, (y0, y1, x0, x1))
                 patch = MattePatch(y0, x0, a, wgt)
                 inner = (a[m:a.shape[0] - m, m:a.shape[1] - m],
                          wgt[m:wgt.shape[0] - m, m:wgt.shape[1] - m])
@@ -204,6 +246,18 @@ class MatteSearch:
                     seeds.append((x0 + m + (px + 0.5) * k - 0.5, y0 + m + (py + 0.5) * k - 0.5,
                                   patch))
         return seeds
+
+    def _window_matte(self, frame, background, k: int, y0: int, y1: int, x0: int, x1: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The matte and weight of the frame's box (y0, y1, x0, x1) px (multiples of ``k``)
+        at 1 / ``k`` resolution: (h / k, w / k) float32 each."""
+        if k == 1:
+            return self.matte(background).alpha_weight(frame, (y0, y1, x0, x1))
+        small = cv2.resize(frame[y0:y1, x0:x1], ((x1 - x0) // k, (y1 - y0) // k),
+                           interpolation=cv2.INTER_AREA)
+        sy, sx = y0 // k, x0 // k
+        return self.matte(background, k).alpha_weight(
+            small, (sy, sy + small.shape[0], sx, sx + small.shape[1]), image_box=False)
 
     # ------------------------------------------------------------------------- fit
     def refine(self, frame, background, u0: float, v0: float, r: float,
@@ -301,8 +355,9 @@ def _bins(a: np.ndarray, wgt: np.ndarray, k: int, y0: int, x0: int):
         wgt = ws / (k * k)
     ys = y0 + k * np.arange(a.shape[0]) + 0.5 * (k - 1)
     xs = x0 + k * np.arange(a.shape[1]) + 0.5 * (k - 1)
-    return (np.tile(xs, len(ys)), np.repeat(ys, len(xs)), a.ravel().astype(float),
-            wgt.ravel().astype(float))
+    shape = (len(ys), len(xs))  # the grid of centres, row by row (np.tile / np.repeat)
+    return (np.broadcast_to(xs, shape).ravel(), np.broadcast_to(ys[:, None], shape).ravel(),
+            a.ravel().astype(float), wgt.ravel().astype(float))
 
 
 def _fit_pixels(x, y, alpha, weight, init, r: float, b: int):
@@ -313,7 +368,8 @@ def _fit_pixels(x, y, alpha, weight, init, r: float, b: int):
     cu, cv, _, su, sv = init
     ex, ey = x - cu, y - cv
     l2 = su * su + sv * sv
-    t = np.clip((ex * su + ey * sv) / l2, -1.0, 1.0) if l2 > 1e-12 else 0.0
+    # (minimum of maximum: np.clip's values without its wrappers)
+    t = np.minimum(np.maximum((ex * su + ey * sv) / l2, -1.0), 1.0) if l2 > 1e-12 else 0.0
     d = np.sqrt((ex - t * su) ** 2 + (ey - t * sv) ** 2)  # px, distance to the streak
     near = d < 1.3 * r + 1.5 * b + 1
     rim = np.abs(d - r) < 2.5 + b

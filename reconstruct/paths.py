@@ -425,8 +425,7 @@ class BallPathTracker:
                         (np.floor(pos[:, 0] / 0.03) * 1000 + np.floor(pos[:, 1] / 0.03)), 0)
         key = np.stack([state, g["cand"][order], cell.astype(np.int64), g["held"][order]],
                        axis=1)
-        _, first = np.unique(key, axis=0, return_index=True)
-        distinct = order[np.sort(first)]
+        distinct = order[np.sort(_first_of_rows(key))]
         st = g["state"][distinct]
         unseen = np.flatnonzero(st == UNSEEN)[: max(1, self.s.beam // 2)]
         others = np.flatnonzero(st != UNSEEN)
@@ -482,10 +481,9 @@ class BallPathTracker:
         """Where the ``n`` best distinct in-play hypotheses expect the ball next frame:
         (k, 5) rows of x, y (m), vx, vy (m/s) and the position's standard deviation (m)."""
         order = np.argsort(self._cost, kind="stable")
+        in_play = (self._state != OUT) & np.isfinite(self._pos).all(axis=1)
         out: list[np.ndarray] = []
-        for i in order:
-            if self._state[i] == OUT or not np.isfinite(self._pos[i]).all():
-                continue
+        for i in order[in_play[order]]:
             p = self._pos[i] + self._vel[i] * self.dt
             if any(np.hypot(*(p - q[:2])) < 0.02 for q in out):
                 continue
@@ -514,6 +512,17 @@ class BallPathTracker:
         if self._hist:
             self._commit(len(self._hist))
         return self.pop_committed()
+
+
+def _first_of_rows(key: np.ndarray) -> np.ndarray:
+    """(M,) int: the index of the first occurrence of each distinct row of ``key`` (N, C)
+    int, ordered by row (what ``np.unique(key, axis=0, return_index=True)`` gives, faster:
+    a stable sort keeps the first of equal rows in front)."""
+    order = np.lexsort(key.T[::-1])
+    rows = key[order]
+    start = np.ones(len(order), bool)
+    start[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    return order[start]
 
 
 def _segment_point_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:

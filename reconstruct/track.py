@@ -246,7 +246,7 @@ class VideoTracker:
                 self._since_full = 0
             else:
                 self._since_full += 1
-        cands = _unique(cands, 0.5 * float(np.median(cands.radius_px)) if len(cands) else 1.0)
+        cands = _unique(cands, 0.5 * _median(cands.radius_px) if len(cands) else 1.0)
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
         shifts, angles = self.rod_paths.update(reading)
         ctx = self.men.context(shifts, angles)
@@ -309,6 +309,13 @@ def _markings(image: np.ndarray, width_px: float, contrast: float = 20.0) -> np.
                               cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     thin = (cv2.subtract(grey, opened) > contrast).astype(np.uint8)
     return cv2.dilate(thin, np.ones((3, 3), np.uint8)).astype(np.float32)
+
+
+def _median(a: np.ndarray) -> float:
+    """The median of a short (N > 0,) float64 array, as ``np.median`` gives it (quicker)."""
+    s = np.sort(a)
+    n = len(s)
+    return float(s[n // 2]) if n % 2 else float((s[n // 2 - 1] + s[n // 2]) / 2.0)
 
 
 def _unique(cands, tol: float):
