@@ -145,7 +145,12 @@ class RodReader:
         uv = cam.table_to_pixel(pts).reshape(len(ys), len(xs), 2).astype(np.float32)
         valid = ((uv[..., 0] >= 0) & (uv[..., 0] <= cam.width - 1)
                  & (uv[..., 1] >= 0) & (uv[..., 1] <= cam.height - 1))
-        lut, comb, rows = self._silhouettes(i, x0, y0, len(xs), len(ys), step)
+        # a line of sight that reaches the floor beyond an end wall sees the goal mouth,
+        # the end wall or the room behind, whatever a man may hide there: black men would
+        # find themselves in the dark goal box. Such pixels are not read, and the predicted
+        # silhouettes leave them out alike.
+        valid &= np.abs(_floor_x(pts, centre).reshape(gx.shape)) <= t.half_length
+        lut, comb, rows = self._silhouettes(i, x0, y0, len(xs), len(ys), step, valid)
         return _RodStrip(i, rod.side, x0, y0, step, uv[..., 0].copy(), uv[..., 1].copy(),
                          comb, rows, lut, np.array(rows, int).reshape(-1, 2), valid)
 
@@ -162,8 +167,9 @@ class RodReader:
         xs = np.concatenate(xs)
         return float(xs.min()), float(xs.max())
 
-    def _silhouettes(self, i, x0, y0, nx, ny, step):
-        """Predicted silhouettes of rod i's men on the strip, for every angle bin."""
+    def _silhouettes(self, i, x0, y0, nx, ny, step, valid):
+        """Predicted silhouettes of rod i's men on the strip, for every angle bin, on the
+        strip pixels that are read (``valid`` (ny, nx) bool)."""
         t = self.table
         rod = t.rods[i]
         centre = self.camera.position
@@ -199,6 +205,7 @@ class RodReader:
                 if er > 0:
                     img = cv2.erode(img, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
                 img = img.reshape((r1 - r0) // ss, ss, nx, ss).sum(axis=(1, 3)) / float(ss * ss)
+                img *= valid[r0 // ss: r1 // ss]
                 lut[m, k] = img.sum(axis=0)
                 if k == N_ANGLES // 2:  # angle 0: the comb along y
                     prof = np.zeros(ny)
@@ -354,6 +361,15 @@ def _parabolic(cost: np.ndarray, k: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         off = np.where(den > 1e-12, 0.5 * (c0 - c2) / den, 0.0)
     return np.clip(off, -0.5, 0.5)
+
+
+def _floor_x(points: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """(N,) m: x where the line of sight from the camera centre through each of (N, 3)
+    table points reaches the floor (z = 0)."""
+    d = points - centre
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = -centre[2] / d[:, 2]
+    return np.where(d[:, 2] < 0, centre[0] + s * d[:, 0], np.inf)
 
 
 def _pixel_footprint(camera: Camera, table: TableSpec, x: float = 0.0) -> float:
