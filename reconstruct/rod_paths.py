@@ -44,6 +44,12 @@ class RodPathSettings:
     accel_weight: float = 0.45  # cost per squared coarse bin of change in turning speed
     data_weight: float = 6.0  # weight of the silhouette mismatch (0..1 per frame)
     hang_prior: float = 0.1  # cost of a man above the rod (|angle| > 100 degrees)
+    # cost of a man swung level (times sin^2 of the angle): a rod let go hangs, its men's
+    # feet being heavier than their heads. It settles what a view at about 45 degrees of
+    # elevation cannot tell: there a man hanging and one swung level towards the camera
+    # cast the same silhouette on the plane of the rods. (sin^2 is alike at a and pi - a:
+    # it leaves the twin paths of a strike to the other terms.)
+    rest_prior: float = 0.03
     shift_window: int = 3  # frames each side of the shift fit
     shift_outlier: float = 0.012  # m, a reading this far from its neighbours' median is dropped
 
@@ -114,7 +120,8 @@ class RodPathTracker:
         self._first_of = (a - 1 - np.floor(np.log2(np.maximum(np.arange(1 << a), 1)))
                           ).astype(np.int8)
         bins = angle_bins()[:: self.coarse]
-        self._prior = np.where(np.abs(bins) > np.radians(100), self.s.hang_prior, 0.0)
+        self._prior = (np.where(np.abs(bins) > np.radians(100), self.s.hang_prior, 0.0)
+                       + self.s.rest_prior * np.sin(bins) ** 2)
         self._cost: np.ndarray | None = None  # (n, nb, len(v))
         self._back: deque[np.ndarray] = deque()  # per frame: (n, nb, len(v)) int8, index in dv
         self._readings: deque[RodReading] = deque()

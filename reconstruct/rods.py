@@ -58,6 +58,9 @@ def angle_bins() -> np.ndarray:
 
 
 _ANGLE_BINS = angle_bins()
+# BGR uint8 (1, 3, 3): what a goal box and the room past the end walls look like (the goal
+# box of the rendered tables is about (4, 6, 3), the room about (25, 16, 13))
+_DARK_PROBES = np.array([[[4, 6, 3], [12, 12, 12], [25, 16, 13]]], np.uint8)
 
 
 def _project_onto_plane(points: np.ndarray, centre: np.ndarray, z: float) -> np.ndarray:
@@ -91,7 +94,8 @@ class RodReader:
         table: the table.
         camera: the calibrated camera.
         team_mask: ``f(strip_bgr (H, W, 3) uint8, side) -> (H, W) float32`` in 0..1, how
-            much each pixel looks like the men of ``side``.
+            much each pixel looks like the men of ``side``. A team whose mask takes in dark
+            colours is not read past the end walls (goal box, room).
         step: m per strip pixel; default: about two image pixels at the table centre, at
             least ``MIN_STEP``.
         edge_loss_px: image px the team mask loses of a man's outline on every side (a
@@ -109,6 +113,8 @@ class RodReader:
         # about two image pixels, but no finer than 3.5 mm: a sharper camera gains nothing
         # here (the comb and silhouettes are fitted with sub-bin precision) but cost
         self.step = step or max(2.0 * _pixel_footprint(camera, table), MIN_STEP)
+        self._dark_sides = {side for side in (0, 1)
+                            if np.max(team_mask(_DARK_PROBES, side)) > 0.5}
         self._strips = [self._make_strip(i) for i in range(len(table.rods))]
         self._pack()
         self.set_team_mask(team_mask)
@@ -145,7 +151,14 @@ class RodReader:
         uv = cam.table_to_pixel(pts).reshape(len(ys), len(xs), 2).astype(np.float32)
         valid = ((uv[..., 0] >= 0) & (uv[..., 0] <= cam.width - 1)
                  & (uv[..., 1] >= 0) & (uv[..., 1] <= cam.height - 1))
-        lut, comb, rows = self._silhouettes(i, x0, y0, len(xs), len(ys), step)
+        # a line of sight over an end wall, or into a goal mouth, sees the dark goal box or
+        # the room behind, whatever a man may hide there: dark men would find themselves in
+        # it. For a team whose mask takes in dark colours such pixels are not read, and the
+        # predicted silhouettes leave them out alike (other teams keep them: that a man is
+        # not seen there tells he is not swung over the wall).
+        if rod.side in self._dark_sides:
+            valid &= ~_beyond_end_walls(t, pts, centre).reshape(gx.shape)
+        lut, comb, rows = self._silhouettes(i, x0, y0, len(xs), len(ys), step, valid)
         return _RodStrip(i, rod.side, x0, y0, step, uv[..., 0].copy(), uv[..., 1].copy(),
                          comb, rows, lut, np.array(rows, int).reshape(-1, 2), valid)
 
@@ -162,8 +175,9 @@ class RodReader:
         xs = np.concatenate(xs)
         return float(xs.min()), float(xs.max())
 
-    def _silhouettes(self, i, x0, y0, nx, ny, step):
-        """Predicted silhouettes of rod i's men on the strip, for every angle bin."""
+    def _silhouettes(self, i, x0, y0, nx, ny, step, valid):
+        """Predicted silhouettes of rod i's men on the strip, for every angle bin, on the
+        strip pixels that are read (``valid`` (ny, nx) bool)."""
         t = self.table
         rod = t.rods[i]
         centre = self.camera.position
@@ -199,6 +213,7 @@ class RodReader:
                 if er > 0:
                     img = cv2.erode(img, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
                 img = img.reshape((r1 - r0) // ss, ss, nx, ss).sum(axis=(1, 3)) / float(ss * ss)
+                img *= valid[r0 // ss: r1 // ss]
                 lut[m, k] = img.sum(axis=0)
                 if k == N_ANGLES // 2:  # angle 0: the comb along y
                     prof = np.zeros(ny)
@@ -276,7 +291,8 @@ class RodReader:
 
     def set_team_mask(self, team_mask) -> None:
         """Use ``team_mask(bgr (..., 3) uint8, side) -> (...) float`` for the men's colours;
-        it is tabulated once over a 32-level colour cube."""
+        it is tabulated once over a 32-level colour cube. (Which teams are dark, whose strips
+        leave out what lies past the end walls, stays as the constructor's mask found.)"""
         levels = (np.arange(32) * 8 + 4).astype(np.uint8)
         b, g, r = np.meshgrid(levels, levels, levels, indexing="ij")
         cube = np.stack([b, g, r], axis=-1).reshape(1, -1, 3)
@@ -354,6 +370,23 @@ def _parabolic(cost: np.ndarray, k: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         off = np.where(den > 1e-12, 0.5 * (c0 - c2) / den, 0.0)
     return np.clip(off, -0.5, 0.5)
+
+
+def _beyond_end_walls(table: TableSpec, points: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """(N,) bool: the line of sight from the camera centre through each of (N, 3) table
+    points (on or above the playfield) reaches, beyond the point, the goal box or the room
+    behind an end wall rather than the playfield or an end wall's face: the point is past
+    the goal line, or the line of sight meets the goal line's plane lower than the goal
+    mouth's top (into the mouth, or the foot of the wall beside it)."""
+    hl = table.half_length
+    past = np.abs(points[:, 0]) > hl
+    d = points - centre
+    with np.errstate(divide="ignore", invalid="ignore"):
+        floor_x = centre[0] - centre[2] / d[:, 2] * d[:, 0]
+        wall = np.where(d[:, 0] > 0, hl, -hl)
+        z_wall = centre[2] + (wall - centre[0]) / d[:, 0] * d[:, 2]
+    low = (d[:, 2] < 0) & (np.abs(floor_x) > hl) & (z_wall < table.goal.height)
+    return past | low
 
 
 def _pixel_footprint(camera: Camera, table: TableSpec, x: float = 0.0) -> float:

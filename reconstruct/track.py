@@ -103,6 +103,13 @@ MASK_EDGE_LOSS_PX = 0.5
 
 MIN_TEAM_CHROMA = 12.0  # Lab (a, b) distance from grey (8-bit scale) of a coloured team
 NEUTRAL_L_STD = 20.0  # the smaller lightness spread of a neutral team's mask
+# a dark neutral team (black): Lab L (8-bit scale) below which it counts as dark, and how
+# much lighter than its mean its lit faces count as fully its colour (the top of a black
+# man swung level under the lamp reads about L 105 at neutral chroma; learnt from the darker
+# shades, the mask kept only his head and shoes and the angle fit lost him; a larger lift,
+# 60 or 95, takes in enough of the rods and walls to cost the goalies and the shifts)
+DARK_TEAM_L = 60.0
+DARK_LIT_LIFT = 40.0
 
 
 def _chroma(model) -> float:
@@ -122,10 +129,27 @@ def _team_mask_from(calibration):
     def mask(bgr, side):
         if side not in models:  # no colour found for this team: none of its men are seen
             return np.zeros(np.asarray(bgr).shape[:-1], np.float32)
-        d = models[side].distance(bgr)
+        m = models[side]
+        if _chroma(m) <= MIN_TEAM_CHROMA and m.lab_mean[0] < DARK_TEAM_L:
+            d = _lit_dark_distance(m, bgr)
+        else:
+            d = m.distance(bgr)
         return np.clip(1.5 - 0.5 * d, 0.0, 1.0)
 
     return mask
+
+
+def _lit_dark_distance(model, bgr) -> np.ndarray:
+    """(...) Mahalanobis distance of (..., 3) uint8 BGR pixels to a dark neutral colour
+    whose lit faces are up to ``DARK_LIT_LIFT`` lighter: a pixel up to that much lighter
+    counts as dark as the mean (its chroma must still be the colour's)."""
+    from reconstruct.calibration.model import bgr_to_lab
+
+    lab = bgr_to_lab(bgr).reshape(-1, 3) - np.array(model.lab_mean)
+    lab[:, 0] -= np.clip(lab[:, 0], 0.0, DARK_LIT_LIFT)
+    inv = np.linalg.inv(np.array(model.lab_cov))
+    m2 = np.einsum("ni,ij,nj->n", lab, inv, lab)
+    return np.sqrt(m2).reshape(np.asarray(bgr).shape[:-1])
 
 
 class VideoTracker:

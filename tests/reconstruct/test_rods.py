@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -110,3 +111,20 @@ def test_strikes_of_simulated_players_count_no_turn(german, overhead, reader, tm
     err = np.degrees(np.abs(_wrap(A - angles)))
     assert np.median(err) < 1.5
     assert np.mean(err < 10.0) > 0.97
+
+
+def test_a_black_goalie_is_not_read_in_the_dark_goal_box(german, overhead):
+    """What lies past an end wall (the goal box, the room) is dark: a black team's goalie
+    must not be fitted to it (he read level, swung into the box)."""
+    teams = ((20, 20, 20), (40, 40, 200))
+    reader = RodReader(german, overhead, colour_mask(teams))
+    hl, hw = german.half_length, 0.5 * german.goal.width
+    box = overhead.table_to_pixel(np.array([[-hl - 0.12, -hw, 0.0], [-hl, -hw, 0.0],
+                                            [-hl, hw, 0.0], [-hl - 0.12, hw, 0.0]]))
+    err = []
+    for a in (-0.4, -0.1, 0.0, 0.2, 0.4):
+        angles = np.full(8, a)
+        img = draw_table(german, overhead, np.zeros(8), angles, teams=teams)
+        cv2.fillConvexPoly(img, np.round(box).astype(np.int32), (6, 6, 6))
+        err.append(abs(_wrap(reader.read(img).angle[0] - a)))
+    assert np.degrees(max(err)) < 5.0, np.round(np.degrees(err), 1)
