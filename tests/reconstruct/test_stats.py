@@ -156,3 +156,18 @@ def test_a_shot_struck_where_the_tracker_lost_the_ball_counts(tmp_path, german):
     rec = _record(tmp_path, german, n, ball, [Event(0, 0.0, "serve"), shot])
     shots = game_stats(rec).shots
     assert len(shots) == 1 and shots[0].speed == pytest.approx(6.0)
+
+
+def test_statistics_of_a_simulated_match_agree_with_the_simulators_own_events(tmp_path,
+                                                                              german):
+    # the bar: goals exactly, kicks within 10 % (the simulator counts its strikes;
+    # the statistics read them back from the record's events)
+    from sim.simulate import simulate
+
+    summary = simulate(german, tmp_path / "m", seed=0, duration=40.0, fps=60, goals=1)
+    st = game_stats(read_record(tmp_path / "m"))
+    assert st.score == summary["goals"]
+    assert sum(st.score.values()) == 1
+    kicks = summary["kicks"]
+    assert abs(sum(st.touches.values()) - kicks) <= 0.1 * kicks
+    assert sum(st.possession.values()) == pytest.approx(1.0)
