@@ -82,7 +82,17 @@ def playfield_mask(camera: Camera, table: TableSpec, margin: float = 0.0) -> np.
     uv = camera.table_to_pixel(pts)
     mask = np.zeros((camera.height, camera.width), np.uint8)
     cv2.fillPoly(mask, [np.round(uv).astype(np.int32)], 1)
+    return mask.astype(bool) | goal_mouth_mask(camera, table)
+
+
+def goal_mouth_mask(camera: Camera, table: TableSpec) -> np.ndarray:
+    """(H, W) bool: the goal mouths beyond the goal lines, at ball-centre height (their
+    edges bent as the lens bends them)."""
+    import cv2
+
+    r = table.ball.radius
     gw, gd = 0.5 * table.goal.width, table.goal.depth
+    mask = np.zeros((camera.height, camera.width), np.uint8)
     for sign in (-1, 1):
         x0, x1 = sign * table.half_length, sign * (table.half_length + gd)
         box = np.array([[x0, -gw, r], [x1, -gw, r], [x1, gw, r], [x0, gw, r]])

@@ -35,7 +35,14 @@ from reconstruct.ball_folder import (
     FolderBallDetector,
 )
 from reconstruct.events import EventDetector
-from reconstruct.lift import ball_radius_map, frame_row, lift_candidates, playfield_mask, rod_mask
+from reconstruct.lift import (
+    ball_radius_map,
+    frame_row,
+    goal_mouth_mask,
+    lift_candidates,
+    playfield_mask,
+    rod_mask,
+)
 from reconstruct.men_view import MenView
 from reconstruct.paths import OUT, SEEN, BallPathTracker, PathSettings
 from reconstruct.playfield import playfield_mask as green_playfield_mask
@@ -477,7 +484,7 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
     radius = ball_radius_map(camera, table)
     # the playfield alone: a ball in a goal mouth is out of play, and in an oblique view the
     # mouths cover the goal counters' lights
-    roi = playfield_mask(camera, table, margin=0.0) & ~_goal_mouths(camera, table)
+    roi = playfield_mask(camera, table, margin=0.0) & ~goal_mouth_mask(camera, table)
     ball_colour = None
     if calibration.ball is not None:
         ball_colour = np.array(calibration.ball.rgb[::-1]) * 255.0
@@ -537,20 +544,6 @@ def track_stills(source, out_dir: str | Path, table: TableSpec, calibration,
         warnings.warn(f"{other_view} of {summary.frames} stills show another view than the "
                       "folder's (another camera?): no ball placed in them", stacklevel=2)
     return summary
-
-
-def _goal_mouths(camera, table: TableSpec) -> np.ndarray:
-    """(H, W) bool: the goal mouths beyond the goal lines, at ball-centre height."""
-    import cv2
-
-    r = table.ball.radius
-    gw, gd = 0.5 * table.goal.width, table.goal.depth
-    mask = np.zeros((camera.height, camera.width), np.uint8)
-    for sign in (-1, 1):
-        x0, x1 = sign * table.half_length, sign * (table.half_length + gd)
-        box = np.array([[x0, -gw, r], [x1, -gw, r], [x1, gw, r], [x0, gw, r]])
-        cv2.fillPoly(mask, [np.round(camera.table_to_pixel(box)).astype(np.int32)], 1)
-    return mask.astype(bool)
 
 
 # ---------------------------------------------------------------------- command line
