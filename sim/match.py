@@ -22,7 +22,9 @@ Events (``sim.record.Event``, with ``frame = -1``: the caller fills it in at its
     by at least ``TOUCH_DV`` m/s, or the ball and the man's rod moved together at least
     ``TOUCH_CARRY`` m along y. It is judged once the contact has lasted ``TOUCH_WINDOW`` s or
     has ended (a strike early in a contact makes it a strike only), and timed, like a
-    strike, at the step of the largest change of the ball's velocity in it up to then.
+    strike, at the step of the largest change of the ball's velocity in it up to then. A
+    contact that begins within ``TOUCH_MERGE`` s of the same man's last kick is part of that
+    kick (the ball stopped by a foot meets it again, a trapped ball rolls on under it).
 
   A contact that leaves the ball's motion as it was (a ball resting against a still man, a
   graze) is no kick.
@@ -54,6 +56,7 @@ TOUCH_DV = 0.15  # m/s, velocity change over a whole contact that makes it a (so
 TOUCH_CARRY = 0.02  # m, the ball and the man's rod moved together this far along y: a carry
 TOUCH_WINDOW = 0.1  # s, a contact without a strike is judged as a touch after this long
 TOUCH_GAP = 0.02  # s, breaks of a man's contact shorter than this are one contact
+TOUCH_MERGE = 0.1  # s, a soft touch beginning this soon after the same man's kick is that kick
 WALL_DV = 0.3  # m/s, approach speed that makes a wall contact a bounce
 SERVE_SPEED = (0.25, 0.5)  # m/s, the served ball rolls towards the server's 5-bar
 
@@ -136,6 +139,7 @@ class Match:
         self._server = int(rng.integers(2))
         self._episodes: dict[tuple[int, int], _Episode] = {}
         self._touches: dict[tuple[int, int], _Contact] = {}
+        self._kicked: dict[tuple[int, int], float] = {}  # s, time of each man's last kick
         self._wall_last = -1.0
         self._still_since: float | None = None
         self._last_kick_t = 0.0
@@ -196,6 +200,7 @@ class Match:
         self.in_play, self.last_touch = True, None
         self._episodes.clear()
         self._touches.clear()
+        self._kicked.clear()
         self._still_since, self._last_kick_t = None, ph.t
         self._prev_vel = ph.ball_velocity()
         return Event(-1, ph.t, "serve", self.names[side], x=0.0, y=y, speed=speed)
@@ -208,6 +213,7 @@ class Match:
         self.in_play, self.last_touch = True, None
         self._episodes.clear()
         self._touches.clear()
+        self._kicked.clear()
         self._still_since, self._last_kick_t = None, self.ph.t
         self._prev_vel = self.ph.ball_velocity()
 
@@ -279,6 +285,7 @@ class Match:
             return None
         side = self.table.rods[ep.rod].side
         self.last_touch, self._last_kick_t = side, ep.t_best
+        self._kicked[ep.rod, ep.man] = ep.t_best
         return Event(-1, ep.t_best, "kick", self.names[side], ep.rod, ep.man,
                      float(np.linalg.norm(vel)), float(ep.pos[0]), float(ep.pos[1]))
 
@@ -294,6 +301,9 @@ class Match:
         if not (changed or carried):
             return None
         c.logged = True
+        if c.t0 - self._kicked.get((c.rod, c.man), -math.inf) < TOUCH_MERGE:
+            return None  # the same man's last kick, going on
+        self._kicked[c.rod, c.man] = c.t_best
         side = self.table.rods[c.rod].side
         return Event(-1, c.t_best, "kick", self.names[side], c.rod, c.man,
                      float(np.linalg.norm(c.vel)), float(c.pos[0]), float(c.pos[1]))
