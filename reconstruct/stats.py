@@ -6,7 +6,11 @@ compared.
 
 Definitions:
 
-- a **touch** is a ``kick`` event (a man striking or stopping the ball);
+- a **touch** is a ``kick`` event: a man's contact that changed the ball's motion or took
+  control of it (a strike, a stop or trap, a block, a drag). A simulated record's truth logs
+  every such contact (``sim.match``: strikes, and soft touches judged over the whole
+  contact), a tracked record every contact it sees within reach of a man's foot
+  (``reconstruct.events``), so possession means the same in both;
 - a **shot** is a touch that sends the ball towards the opponents' goal at
   ``shot_speed`` m/s or more; it is **on target** if its straight line crosses the goal
   line inside the mouth;

@@ -9,8 +9,25 @@ ball off the table, or no kick for ``STALEMATE`` s), takes the ball out of play 
 Events (``sim.record.Event``, with ``frame = -1``: the caller fills it in at its camera rate):
 
 - ``serve``: the ball is put in play; ``team`` serves.
-- ``kick``: a man changed the ball's velocity by at least ``KICK_DV`` m/s; ``team``, ``rod``,
-  ``man`` of that man, ``speed`` = ball speed just after, ``x, y`` where it happened.
+- ``kick``: a man touched the ball (``team``, ``rod``, ``man`` of that man, ``speed`` = ball
+  speed just after, ``x, y`` where the contact began). Every contact of a man that changes
+  the ball's motion or takes control of it is one kick:
+
+  - a **strike**: the ball's velocity changed by at least ``KICK_DV`` m/s within
+    ``KICK_WINDOW`` s of the man's contact (a shot, a pass, a hard block); the kick's time is
+    the physics step of the largest change;
+  - a **soft touch**: a longer or gentler contact with no strike in it (a stop, a trap, a
+    block of a slow ball, a pin, a drag or carry): over the whole contact (breaks shorter than
+    ``TOUCH_GAP`` s joined) the ball's velocity departed from its velocity before the contact
+    by at least ``TOUCH_DV`` m/s, or the ball and the man's rod moved together at least
+    ``TOUCH_CARRY`` m along y. It is judged once the contact has lasted ``TOUCH_WINDOW`` s or
+    has ended (a strike early in a contact makes it a strike only), and timed, like a
+    strike, at the step of the largest change of the ball's velocity in it up to then. A
+    contact that begins within ``TOUCH_MERGE`` s of the same man's last kick is part of that
+    kick (the ball stopped by a foot meets it again, a trapped ball rolls on under it).
+
+  A contact that leaves the ball's motion as it was (a ball resting against a still man, a
+  graze) is no kick.
 - ``wall``: the ball bounced off a side or end wall (approach speed at least ``WALL_DV``).
 - ``goal``: the whole ball crossed a goal line inside the mouth; ``team`` scored.
 - ``out``: the ball left play without a goal (off the table, dead or stalemate).
@@ -35,6 +52,11 @@ DEAD_TIME = 1.5  # s at rest out of reach before a ball is dead
 STALEMATE = 10.0  # s without a kick before the ball is taken out
 KICK_DV = 0.5  # m/s, velocity change that makes a man's touch a kick
 KICK_WINDOW = 0.02  # s, a contact episode is judged over at most this long
+TOUCH_DV = 0.15  # m/s, velocity change over a whole contact that makes it a (soft) touch
+TOUCH_CARRY = 0.02  # m, the ball and the man's rod moved together this far along y: a carry
+TOUCH_WINDOW = 0.1  # s, a contact without a strike is judged as a touch after this long
+TOUCH_GAP = 0.02  # s, breaks of a man's contact shorter than this are one contact
+TOUCH_MERGE = 0.1  # s, a soft touch beginning this soon after the same man's kick is that kick
 WALL_DV = 0.3  # m/s, approach speed that makes a wall contact a bounce
 SERVE_SPEED = (0.25, 0.5)  # m/s, the served ball rolls towards the server's 5-bar
 
@@ -51,6 +73,33 @@ class _Episode:
     last_seen: float
     best_dv: float = 0.0
     t_best: float = 0.0
+
+
+@dataclass
+class _Contact:
+    """A man's whole contact with the ball, judged as a soft touch (see the module docstring).
+
+    ``v0`` (3,) m/s is the ball's velocity just before it, ``pos`` (3,) m the ball where it
+    began, ``shift0`` m the rod's shift then; ``change`` m/s the largest departure of the
+    ball's velocity from ``v0`` at a step of the contact; ``vel`` (3,) m/s, ``y`` m and
+    ``shift`` m the ball's velocity, the ball's y and the rod's shift at its last step;
+    ``logged`` once a kick (strike or touch) of this contact is logged.
+    """
+
+    rod: int
+    man: int
+    t0: float
+    v0: np.ndarray
+    pos: np.ndarray
+    shift0: float
+    last_seen: float
+    best_dv: float = 0.0
+    t_best: float = 0.0
+    change: float = 0.0
+    vel: np.ndarray | None = None
+    y: float = 0.0
+    shift: float = 0.0
+    logged: bool = False
 
 
 @dataclass
@@ -89,6 +138,8 @@ class Match:
         self._serve_at = 0.0 if players else math.inf
         self._server = int(rng.integers(2))
         self._episodes: dict[tuple[int, int], _Episode] = {}
+        self._touches: dict[tuple[int, int], _Contact] = {}
+        self._kicked: dict[tuple[int, int], float] = {}  # s, time of each man's last kick
         self._wall_last = -1.0
         self._still_since: float | None = None
         self._last_kick_t = 0.0
@@ -131,6 +182,11 @@ class Match:
     def state(self) -> TableState:
         return self.ph.state(self.in_play)
 
+    def settled_until(self) -> float:
+        """s: no event made from now on is timed before this (a contact still being judged
+        may yet make a kick timed at or after its start)."""
+        return min((c.t0 for c in self._touches.values() if not c.logged), default=self.ph.t)
+
     # ---------------------------------------------------------------------------- serve
     def _serve(self) -> Event:
         ph, side = self.ph, self._server
@@ -143,6 +199,8 @@ class Match:
             team.reset()
         self.in_play, self.last_touch = True, None
         self._episodes.clear()
+        self._touches.clear()
+        self._kicked.clear()
         self._still_since, self._last_kick_t = None, ph.t
         self._prev_vel = ph.ball_velocity()
         return Event(-1, ph.t, "serve", self.names[side], x=0.0, y=y, speed=speed)
@@ -154,6 +212,8 @@ class Match:
             team.reset()
         self.in_play, self.last_touch = True, None
         self._episodes.clear()
+        self._touches.clear()
+        self._kicked.clear()
         self._still_since, self._last_kick_t = None, self.ph.t
         self._prev_vel = self.ph.ball_velocity()
 
@@ -180,6 +240,19 @@ class Match:
                 ep.last_seen = t
                 if dv_step > ep.best_dv:
                     ep.best_dv, ep.t_best = dv_step, t
+                whole = self._touches.get(key)
+                if whole is None:
+                    whole = _Contact(c.rod, c.man, t, self._prev_vel.copy(), ph.ball_position(),
+                                     ph.rod_shift(c.rod), t)
+                    self._touches[key] = whole
+                if dv_step > whole.best_dv:
+                    whole.best_dv, whole.t_best = dv_step, t
+                if whole.last_seen < t or whole.vel is None:  # once a step
+                    d = vel - whole.v0
+                    whole.change = max(whole.change, math.sqrt(d @ d))
+                    whole.vel, whole.y, whole.shift = vel, float(ph.ball_position()[1]), \
+                        ph.rod_shift(c.rod)
+                whole.last_seen = t
             elif c.kind == "wall" and t - self._wall_last > 0.03:
                 approach = -float(self._prev_vel @ c.normal)
                 if approach >= WALL_DV:
@@ -194,6 +267,17 @@ class Match:
                 event = self._judge(ep, vel)
                 if event is not None:
                     out.append(event)
+                    whole = self._touches.get(key)
+                    if whole is not None:
+                        whole.logged = True  # a strike: the contact is no soft touch
+        for key, whole in list(self._touches.items()):
+            ended = t - whole.last_seen > TOUCH_GAP
+            if not whole.logged and (ended or t - whole.t0 >= TOUCH_WINDOW):
+                event = self._judge_touch(whole)
+                if event is not None:
+                    out.append(event)
+            if ended:
+                del self._touches[key]
         return out
 
     def _judge(self, ep: _Episode, vel: np.ndarray) -> Event | None:
@@ -201,8 +285,28 @@ class Match:
             return None
         side = self.table.rods[ep.rod].side
         self.last_touch, self._last_kick_t = side, ep.t_best
+        self._kicked[ep.rod, ep.man] = ep.t_best
         return Event(-1, ep.t_best, "kick", self.names[side], ep.rod, ep.man,
                      float(np.linalg.norm(vel)), float(ep.pos[0]), float(ep.pos[1]))
+
+    def _judge_touch(self, c: _Contact) -> Event | None:
+        """The kick of a soft touch, if contact ``c`` (no strike in it) is one by now.
+
+        The players' ``last_touch`` and the stalemate clock stay with strikes: what the
+        simulated players do (and so what a seed plays) does not depend on soft touches.
+        """
+        changed = c.change >= TOUCH_DV
+        moved, shifted = c.y - float(c.pos[1]), c.shift - c.shift0
+        carried = abs(moved) >= TOUCH_CARRY and abs(shifted) >= TOUCH_CARRY and moved * shifted > 0
+        if not (changed or carried):
+            return None
+        c.logged = True
+        if c.t0 - self._kicked.get((c.rod, c.man), -math.inf) < TOUCH_MERGE:
+            return None  # the same man's last kick, going on
+        self._kicked[c.rod, c.man] = c.t_best
+        side = self.table.rods[c.rod].side
+        return Event(-1, c.t_best, "kick", self.names[side], c.rod, c.man,
+                     float(np.linalg.norm(c.vel)), float(c.pos[0]), float(c.pos[1]))
 
     # ---------------------------------------------------------------------- goal / out
     def _goal_or_out(self) -> list[Event]:

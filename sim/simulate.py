@@ -37,8 +37,9 @@ from sim.world import surface_height
 
 DEFAULT_TEAMS = ("red", "blue")
 # The match a seed gives: bump it whenever the physics or the players change what a seed
-# plays, so footage cached by seed (``foosball bench``) is made afresh.
-SIMULATOR_VERSION = 2
+# plays, or the truth it writes changes, so footage cached by seed (``foosball bench``) is
+# made afresh. 3: soft touches (stops, traps, drags) are kicks too.
+SIMULATOR_VERSION = 3
 COLOUR_RGB = {  # team names that are colours: the men's colour in pybullet's images
     "red": (0.8, 0.1, 0.1), "blue": (0.1, 0.25, 0.85), "black": (0.08, 0.08, 0.08),
     "white": (0.92, 0.92, 0.92), "yellow": (0.95, 0.8, 0.1), "green": (0.1, 0.6, 0.2),
@@ -138,7 +139,9 @@ def simulate(table: TableSpec, out_dir, seed: int = 0, duration: float = 60.0,
 def _run(match: Match, writer: RecordWriter, fps, exposure, filmer, stats) -> None:
     """Step the match, keep the physics states a frame's exposure needs (from the step just
     before it opens), write each frame once the physics has passed its exposure, and write
-    the events in time order (kicks are judged a few ms after they happen)."""
+    the events in time order (kicks are judged after they happen: a strike within a few ms,
+    a soft touch once its contact has lasted ``sim.match.TOUCH_WINDOW`` or ended: an event
+    waits until no contact still being judged began before it)."""
     table, ph = match.table, match.ph
     dt = ph.dt
     history: deque[TableState] = deque()
@@ -172,9 +175,10 @@ def _run(match: Match, writer: RecordWriter, fps, exposure, filmer, stats) -> No
             opens = frame / fps - 0.5 * exposure
             while len(history) > 1 and history[1].t <= opens + 1e-9:
                 history.popleft()  # keep one state at or before the next window opens
-        if pending and pending[0].t < ph.t - 0.05:
+        settled = min(ph.t - 0.05, match.settled_until())
+        if pending and pending[0].t < settled:
             pending.sort(key=lambda e: e.t)
-            while pending and pending[0].t < ph.t - 0.05:
+            while pending and pending[0].t < settled:
                 e = pending.pop(0)
                 writer.write_event(replace(e, frame=int(round(e.t * fps))))
     for e in sorted(pending, key=lambda e: e.t):

@@ -171,3 +171,19 @@ def test_statistics_of_a_simulated_match_agree_with_the_simulators_own_events(tm
     kicks = summary["kicks"]
     assert abs(sum(st.touches.values()) - kicks) <= 0.1 * kicks
     assert sum(st.possession.values()) == pytest.approx(1.0)
+
+
+def test_a_served_ball_trapped_by_a_man_is_his_teams_possession(tmp_path, german):
+    # seed 3: the served ball rolls slowly into blue's 5-man rod, which traps it (a soft
+    # touch, no strike) and holds it until it strikes; the ball is blue's from the trap on
+    from sim.simulate import simulate
+
+    simulate(german, tmp_path / "m", seed=3, duration=1.0, fps=120)
+    rec = read_record(tmp_path / "m")
+    kicks = rec.events_of("kick")
+    trap, strike = kicks[0], kicks[1]
+    assert (trap.team, trap.rod) == ("blue", 4) and trap.speed < 0.1
+    assert (strike.team, strike.rod) == ("blue", 4) and strike.speed > 1.0
+    st = game_stats(rec)
+    assert st.rods[4].possession_s >= (kicks[2].frame - trap.frame) / rec.fps - 1e-9
+    assert st.rods[4].touches == 2

@@ -112,3 +112,76 @@ def test_a_match_ends_after_its_goals(german):
         assert steps == pytest.approx(0.5 * ph.rate_hz, abs=2)
     finally:
         ph.close()
+
+
+def _trap_pose(match, rod, shift_to=0.0, max_speed=None):
+    """Rod ``rod`` tilted forward over the ball with a light torque (the players' trap)."""
+    ph, d = match.ph, match.table.rods[rod].attack_direction
+    angles = np.full(8, 1.5)
+    angles[rod] = -d * 0.85
+    ph.reset_rods(np.zeros(8), angles)
+    targets = [RodTarget(0.0, 1.5)] * 8
+    targets[rod] = RodTarget(shift_to, -d * 0.85, torque=0.5, max_speed=max_speed)
+    ph.set_rod_targets(targets)
+
+
+@pytest.mark.parametrize("rod, team", [(5, "red"), (2, "blue")])
+def test_a_plain_strike_is_one_kick(scripted, german, rod, team):
+    spec = german.rods[rod]
+    d = spec.attack_direction
+    ph = scripted.ph
+    angles = np.full(8, 1.5)
+    angles[rod] = d * 1.6
+    ph.reset_rods(np.zeros(8), angles)
+    scripted.put_ball((spec.x + d * 0.03, spec.man_offsets[1], german.ball.radius))
+    targets = [RodTarget(0.0, 1.5)] * 8
+    targets[rod] = RodTarget(0.0, None, spin=-d * 100.0)
+    ph.set_rod_targets(targets)
+    events = _run(scripted, 0.08)
+    targets[rod] = RodTarget(0.0, d * 1.5)
+    ph.set_rod_targets(targets)
+    events += _run(scripted, 0.3)
+    kicks = [(e.team, e.rod, e.man) for e in events if e.type == "kick"]
+    assert kicks == [(team, rod, 1)]
+
+
+@pytest.mark.parametrize("rod, team", [(5, "red"), (2, "blue")])
+def test_a_slow_ball_trapped_under_a_foot_is_one_touch(scripted, german, rod, team):
+    # the ball loses about 0.45 m/s: less than a strike's KICK_DV, so only the whole
+    # contact shows it, and the man that stopped it has the ball
+    spec = german.rods[rod]
+    d = spec.attack_direction
+    _trap_pose(scripted, rod)
+    scripted.put_ball((spec.x - d * 0.1, spec.man_offsets[1], german.ball.radius),
+                      (d * 0.6, 0.0, 0.0))
+    events = _run(scripted, 1.0)
+    assert np.linalg.norm(scripted.ph.ball_velocity()) < 0.02  # held under the foot
+    kicks = [e for e in events if e.type == "kick"]
+    assert [(e.team, e.rod, e.man) for e in kicks] == [(team, rod, 1)]
+    assert kicks[0].speed < 0.1
+    assert 0.0 < (kicks[0].x - spec.x) * d < 0.05  # under the heel, in front of the rod
+    # held there, still in contact with the man: no more touches
+    events = _run(scripted, 0.5)
+    assert [(c.rod, c.man) for c in scripted.ph.ball_contacts(floor=False)] == [(rod, 1)]
+    assert not [e for e in events if e.type == "kick"]
+
+
+@pytest.mark.parametrize("rod, team", [(5, "red"), (2, "blue")])
+def test_a_ball_dragged_along_the_rod_is_one_touch(scripted, german, rod, team):
+    # the side of a man's foot pushes a ball at rest along y at 0.1 m/s (a drag): far less
+    # than a strike's KICK_DV, but the man moves the ball several centimetres
+    spec = german.rods[rod]
+    ph = scripted.ph
+    ph.reset_rods(np.zeros(8), np.where(np.arange(8) == rod, 0.0, 1.5))
+    targets = [RodTarget(0.0, 1.5)] * 8
+    targets[rod] = RodTarget(0.1, 0.0, max_speed=0.1)
+    ph.set_rod_targets(targets)
+    y0 = spec.man_offsets[1] + 0.035
+    scripted.put_ball((spec.x, y0, german.ball.radius))
+    events = _run(scripted, 0.6)
+    assert [(c.rod, c.man) for c in ph.ball_contacts(floor=False)] == [(rod, 1)]
+    assert ph.ball_position()[1] - y0 > 0.04
+    kicks = [e for e in events if e.type == "kick"]
+    assert [(e.team, e.rod, e.man) for e in kicks] == [(team, rod, 1)]
+    assert kicks[0].speed == pytest.approx(0.1, abs=0.03)
+    assert kicks[0].t < 0.1  # when the man met the ball, not when the drag was judged
