@@ -98,32 +98,34 @@ class RodPathTracker:
         vi = np.arange(len(v))[None, :, None] - dv[None, None, :]
         self._pv_ok = (vi >= 0) & (vi < len(v))
         self._pv = np.clip(vi, 0, len(v) - 1) + 0 * self._pb
-        self._pen = (self.s.accel_weight * dv.astype(float) ** 2)[None, None, :] + np.where(
-            self._pv_ok, 0.0, np.inf)
-        self._flat_idx = self._pb * len(v) + self._pv  # (nb, V, A), into (nb * V)
         # per state (b, v): the turning cost, and the cost of having come over the top (the
         # step into b from b - v passed the wrap at +-pi)
         came_from = np.arange(nb)[:, None] - v[None, :]
         over_top = (came_from < 0) | (came_from >= nb)
-        self._vpen = (self.s.turn_weight * v.astype(float)[None, :] ** 2
-                      + self.s.top_cost * over_top).astype(np.float32)
-        self._pen = self._pen.astype(np.float32)
-        # the search takes the speed change as its second axis (A, nb, V): the minimum over
-        # it is then a fast reduction, and the first speed change reaching it (argmin's
-        # choice among ties) is the highest of the weights 2^(A-1-a) of those that do
-        a = len(dv)
-        if a > 16:
-            raise ValueError(f"{a} speed changes per frame: at most 16 are searched")
-        self._flat_idx_a = np.ascontiguousarray(np.moveaxis(self._flat_idx, 2, 0))
-        self._pen_a = np.ascontiguousarray(np.moveaxis(self._pen, 2, 0))
-        self._first_w = (1 << (a - 1 - np.arange(a))).astype(np.uint16)[None, :, None, None]
-        self._first_of = (a - 1 - np.floor(np.log2(np.maximum(np.arange(1 << a), 1)))
-                          ).astype(np.int8)
+        vpen = (self.s.turn_weight * v.astype(float)[None, :] ** 2
+                + self.s.top_cost * over_top).astype(np.float32)  # (nb, V)
+        self._vpen = np.ascontiguousarray(vpen.T[:, None, :])  # (V, 1, nb)
+        # The costs are held speed first, (V, n, nb), and the search is separable: the best
+        # way into speed v at the predecessor bin p (a min over the speed changes, which
+        # move along the speed axis only: contiguous blocks) is found first for every
+        # (v, p), then sheared onto the bins p + v. Per speed change: its penalty and the
+        # speeds it reaches from inside the range (dst) and whence (src).
+        self._pen_dv = (self.s.accel_weight * dv.astype(float) ** 2).astype(np.float32)
+        nv = len(v)
+        self._dv_slices = [(slice(max(0, d), nv + min(0, d)), slice(max(0, -d), nv - max(0, d)))
+                           for d in dv.tolist()]
+        # cost of (v, rod, b) = best[v, rod, (b - v) % nb]: a flat index into (V, n, nb)
+        self._shear = (np.arange(nv)[:, None, None] * (n_rods * nb)
+                       + np.arange(n_rods)[None, :, None] * nb
+                       + (np.arange(nb)[None, None, :] - v[:, None, None]) % nb)
         bins = angle_bins()[:: self.coarse]
         self._prior = (np.where(np.abs(bins) > np.radians(100), self.s.hang_prior, 0.0)
                        + self.s.rest_prior * np.sin(bins) ** 2)
-        self._cost: np.ndarray | None = None  # (n, nb, len(v))
-        self._back: deque[np.ndarray] = deque()  # per frame: (n, nb, len(v)) int8, index in dv
+        self._cost: np.ndarray | None = None  # (len(v), n, nb) float32, the newest frame's
+        # per frame of the window: its (len(v), n, nb) float32 costs (the speed change into
+        # each state of the next frame is found again from them when tracing back)
+        self._costs: deque[np.ndarray] = deque()
+        self._best = np.empty((nv, n_rods, nb), np.float32)  # buffer of _best_into
         self._readings: deque[RodReading] = deque()
         self._next_commit = 0
         self._unwrapped: np.ndarray | None = None  # (n,) int, coarse bins, last commit
@@ -142,43 +144,67 @@ class RodPathTracker:
         angles (8,) each."""
         data = self._data(reading)
         if self._cost is None:
-            self._cost = data[:, :, None] + self._vpen[None]
-            back = np.zeros(self._cost.shape, np.int8)
+            cost = data[None] + self._vpen
         else:
-            flat = self._cost.reshape(self.n, -1)
-            tot = np.take(flat, self._flat_idx_a, axis=1)  # (n, A, nb, V)
-            tot += self._pen_a
-            cost = tot.min(axis=1)
-            back = self._first_of[((tot == cost[:, None]).view(np.uint8)
-                                   * self._first_w).max(axis=1)]  # (n, nb, V) int8
-            cost += data[:, :, None] + self._vpen[None]
-            cost -= cost.min(axis=(1, 2), keepdims=True)
-            self._cost = cost
-        self._back.append(back)
+            cost = self._best_into(self._cost)
+            cost += data[None] + self._vpen
+            cost -= cost.min(axis=(0, 2), keepdims=True)
+        self._cost = cost
+        self._costs.append(cost)
         self._readings.append(reading)
-        if len(self._back) >= self.lag + self.block:
+        if len(self._costs) >= self.lag + self.block:
             self._commit(self.block)
-        best = self._cost.reshape(self.n, -1).argmin(axis=1) // len(self._v)
+        best = self._best_state()[0]
         return reading.shift.copy(), angle_bins()[best * self.coarse]
+
+    def _best_state(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per rod, the bin and speed index ((n,) int each) of the newest frame's least
+        cost (of equal ones, the first in (bin, speed) order)."""
+        flat = self._cost.transpose(1, 2, 0).reshape(self.n, -1).argmin(axis=1)
+        nv = len(self._v)
+        return flat // nv, flat % nv
+
+    def _best_into(self, prev: np.ndarray) -> np.ndarray:
+        """(V, n, nb) float32, a new array: the least cost of reaching each state (v, b)
+        from the states ``prev`` (V, n, nb) float32 through one speed change (its penalty
+        included)."""
+        best = self._best
+        # min over the speed changes of prev[v - dv, p] + pen(dv), for every (v, p) at once
+        # (speeds a change cannot reach from inside the range are left to the others; no
+        # change, dv = 0, reaches every speed). Each term is rounded as a float32 sum
+        # before the min, as a search over every (state, speed change) pair would.
+        zero = len(self._dv) // 2
+        np.add(prev, self._pen_dv[zero], out=best)
+        for a, (dst, src) in enumerate(self._dv_slices):
+            if a != zero:
+                np.minimum(best[dst], prev[src] + self._pen_dv[a], out=best[dst])
+        return best.take(self._shear)
+
+    def _speed_change(self, prev: np.ndarray, b: np.ndarray, vi: np.ndarray) -> np.ndarray:
+        """(n,) int: index in dv of the speed change into state (b, vi) (each (n,) int) from
+        ``prev`` (V, n, nb) float32 along the best path (the first of equal ones)."""
+        r = np.arange(self.n)[:, None]
+        pb, pv = self._pb[b, vi], self._pv[b, vi]  # (n, A)
+        tot = prev[pv, r, pb] + self._pen_dv[None, :]
+        tot[~self._pv_ok[0, vi]] = np.inf
+        return np.argmin(tot, axis=1)
 
     def _commit(self, m: int = 1) -> None:
         """Decide the ``m`` oldest frames of the window by tracing back once from the best
         state."""
         r = np.arange(self.n)
-        nv = len(self._v)
-        flat = self._cost.reshape(self.n, -1).argmin(axis=1)
-        b, vi = flat // nv, flat % nv
-        backs = list(self._back)
-        path = [b] * len(backs)
-        for k in range(len(backs) - 1, 0, -1):
-            d = backs[k][r, b, vi]
+        b, vi = self._best_state()
+        costs = list(self._costs)
+        path = [b] * len(costs)
+        for k in range(len(costs) - 1, 0, -1):
+            d = self._speed_change(costs[k - 1], b, vi)
             b, vi = self._pb[b, vi, d], self._pv[b, vi, d]
             path[k - 1] = b
         c = self.coarse
         offs = np.arange(-(c // 2), c + c // 2)
         for j in range(m):
             b = path[j]
-            self._back.popleft()
+            self._costs.popleft()
             reading = self._readings.popleft()
             if self._last_bin is None:
                 self._unwrapped = b - self._nb // 2
@@ -220,9 +246,9 @@ class RodPathTracker:
     def _fit_shift(self, z: np.ndarray, centre: int) -> np.ndarray:
         """Shifts (n,) at row ``centre`` of readings z (k, n): a quadratic through the
         readings that agree with their median."""
-        med = np.median(z, axis=0)
+        srt, k = np.sort(z, axis=0), len(z)  # the median (np.median's, without its overhead)
+        med = srt[k // 2] if k % 2 else (srt[k // 2 - 1] + srt[k // 2]) / 2
         good = np.abs(z - med) < self.s.shift_outlier
-        t = np.arange(len(z)) - centre
         out = med.copy()
         clean = good.all(axis=0)
         if len(z) >= 4 and clean.any():  # the common case: one weighted sum
@@ -230,7 +256,7 @@ class RodPathTracker:
         for i in np.flatnonzero(~clean):
             g = good[:, i]
             if g.sum() >= 4:
-                out[i] = np.polyval(np.polyfit(t[g], z[g, i], 2), 0.0)
+                out[i] = _subset_quadratic_weights(len(z), centre, g.tobytes()) @ z[g, i]
             elif g[centre]:
                 out[i] = z[centre, i]
         return out
@@ -242,8 +268,8 @@ class RodPathTracker:
 
     def finish(self) -> list[RodFrame]:
         """Decide and release every remaining frame (end of the video)."""
-        if self._back:
-            self._commit(len(self._back))
+        if self._costs:
+            self._commit(len(self._costs))
         self._release(final=True)
         return self.pop_committed()
 
@@ -253,4 +279,12 @@ def _quadratic_weights(n: int, centre: int) -> np.ndarray:
     """(n,) weights giving, from n samples, the value at sample ``centre`` of their
     least-squares quadratic."""
     t = np.arange(n, dtype=float) - centre
+    return np.linalg.pinv(np.vander(t, 3, increasing=True))[0]
+
+
+@lru_cache(maxsize=512)
+def _subset_quadratic_weights(n: int, centre: int, keep: bytes) -> np.ndarray:
+    """(k,) weights giving, from the k samples of n kept (``keep``: n bools as bytes), the
+    value at sample ``centre`` of their least-squares quadratic."""
+    t = (np.arange(n, dtype=float) - centre)[np.frombuffer(keep, bool)]
     return np.linalg.pinv(np.vander(t, 3, increasing=True))[0]
