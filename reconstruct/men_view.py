@@ -12,7 +12,7 @@ import numpy as np
 
 from reconstruct.paths import Context
 from sim.camera import Camera
-from sim.men import man_parts, man_to_table, part_vertices
+from sim.men import man_parts, man_to_table, part_vertices, rod_rotation
 from sim.table import TableSpec
 
 N_BINS = 360
@@ -47,17 +47,18 @@ class MenView:
         verts = np.concatenate([part_vertices(p, 8) for p in man_parts(t)])
         out = np.zeros((len(self._rod_of), N_BINS, 4))
         cam = self.camera.position if self.camera is not None else None
+        # the man's points turned to every angle bin at once: (N_BINS, P, 3)
+        turned = np.matmul(verts[None], np.array([rod_rotation(a) for a in bins])
+                           .transpose(0, 2, 1))
         for k, (rod, y0) in enumerate(zip(self._rod_of, self._offset)):
-            for b, a in enumerate(bins):
-                R, tr = man_to_table(t, int(rod), 0, 0.0, a)
-                tr = np.array([tr[0], y0, tr[2]])
-                p = verts @ R.T + tr
-                if cam is not None:  # where each point's line of sight crosses z = r
-                    d = p - cam
-                    s = (r - cam[2]) / d[:, 2]
-                    p = cam + s[:, None] * d
-                out[k, b] = (p[:, 0].min(), p[:, 0].max(), p[:, 1].min() - y0,
-                             p[:, 1].max() - y0)
+            _, tr = man_to_table(t, int(rod), 0, 0.0, 0.0)  # the rod's rotation leaves tr
+            p = turned + np.array([tr[0], y0, tr[2]])
+            if cam is not None:  # where each point's line of sight crosses z = r
+                d = p - cam
+                s = (r - cam[2]) / d[..., 2]
+                p = cam + s[..., None] * d
+            out[k] = np.stack([p[..., 0].min(axis=1), p[..., 0].max(axis=1),
+                               p[..., 1].min(axis=1) - y0, p[..., 1].max(axis=1) - y0], axis=1)
         return out
 
     def context(self, shifts: np.ndarray, angles: np.ndarray) -> Context:

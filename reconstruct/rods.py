@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from sim.camera import Camera
-from sim.men import man_parts, man_to_table, part_vertices
+from sim.men import man_parts, man_to_table, part_vertices, rod_rotation
 from sim.table import TableSpec
 
 N_ANGLES = 180  # angle bins over one turn
@@ -193,34 +193,57 @@ class RodReader:
         lut = np.zeros((rod.men, N_ANGLES, nx), np.float32)
         comb = np.zeros(ny)
         rows = []
+        # the man's points turned to every angle bin at once: (K, P, 3), man's frame axes
+        turned = np.matmul(allv[None], np.array([rod_rotation(a) for a in angle_bins()])
+                           .transpose(0, 2, 1))
+        zero = N_ANGLES // 2  # angle 0: the comb along y
         for m in range(rod.men):
-            for k, a in enumerate(angle_bins()):
-                R, tr = man_to_table(t, i, m, 0.0, a)
-                p = _project_onto_plane(allv @ R.T + tr, centre, t.rod_height)
-                px = np.column_stack([(p[:, 0] - x0) * scale + 0.5 * (ss - 1),
-                                      (p[:, 1] - y0) * scale + 0.5 * (ss - 1)])
-                # rasterise in a band just around the man, a whole strip pixel tall
-                r0 = max(0, int(np.floor(px[:, 1].min() / ss)) * ss)
-                r1 = min(ny * ss, (int(np.ceil(px[:, 1].max() / ss)) + 1) * ss)
-                if r1 <= r0:
-                    continue
-                img = np.zeros((r1 - r0, nx * ss), np.uint8)
-                px[:, 1] -= r0
-                pts = (px * 16).astype(np.int32)
+            _, tr = man_to_table(t, i, m, 0.0, 0.0)  # the rod's rotation leaves tr
+            p = _project_onto_plane((turned + tr).reshape(-1, 3), centre, t.rod_height)
+            px = np.empty((N_ANGLES, len(allv), 2))  # supersampled strip pixels
+            px[..., 0] = ((p[:, 0] - x0) * scale + 0.5 * (ss - 1)).reshape(N_ANGLES, -1)
+            px[..., 1] = ((p[:, 1] - y0) * scale + 0.5 * (ss - 1)).reshape(N_ANGLES, -1)
+            # rasterise each angle in a band just around the man, whole strip pixels tall;
+            # the bands of all angles are stacked in one image, apart by enough empty rows
+            # that what is drawn past a band's rows, and the erosion, stay in its own gaps
+            r0 = np.maximum(0, np.floor(px[..., 1].min(axis=1) / ss).astype(int) * ss)
+            r1 = np.minimum(ny * ss, (np.ceil(px[..., 1].max(axis=1) / ss).astype(int) + 1) * ss)
+            drawn = r1 > r0
+            if not drawn.any():
+                continue
+            px[..., 1] -= r0[:, None]
+            pts = (px * 16).astype(np.int32)
+            tall = int((r1 - r0)[drawn].max())
+            over = max(0.0, float(-px[drawn, :, 1].min()),
+                       float((px[drawn, :, 1].max(axis=1) - (r1 - r0)[drawn]).max()))
+            gap = int(np.ceil((over + er + 2) / ss)) * ss
+            stride = tall + 2 * gap
+            img = np.zeros((N_ANGLES * stride, nx * ss), np.uint8)
+            for k in np.flatnonzero(drawn):
+                pk = pts[k]
+                pk[:, 1] += (k * stride + gap) * 16
                 for q in range(len(verts)):
-                    hull = cv2.convexHull(pts[sizes[q]:sizes[q + 1]])
+                    hull = cv2.convexHull(pk[sizes[q]:sizes[q + 1]])
                     cv2.fillConvexPoly(img, hull, 1, lineType=cv2.LINE_8, shift=4)
-                if er > 0:
-                    img = cv2.erode(img, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-                img = img.reshape((r1 - r0) // ss, ss, nx, ss).sum(axis=(1, 3)) / float(ss * ss)
-                img *= valid[r0 // ss: r1 // ss]
-                lut[m, k] = img.sum(axis=0)
-                if k == N_ANGLES // 2:  # angle 0: the comb along y
-                    prof = np.zeros(ny)
-                    prof[r0 // ss: r1 // ss] = img.sum(axis=1)
-                    comb += prof
-                    nz = np.flatnonzero(prof)
-                    rows.append((int(nz.min()), int(nz.max()) + 1) if len(nz) else (0, 0))
+            band = np.arange(stride)[None, :] - gap  # row of each image row in its band
+            img[((band < 0) | (band >= (r1 - r0)[:, None])).reshape(-1)] = 0  # clipped
+            if er > 0:
+                img = cv2.erode(img, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+            # area of each strip pixel covered: sums over ss x ss blocks
+            cols = img.reshape(-1, nx, ss)
+            cols = sum(cols[..., j] for j in range(ss))
+            blocks = cols.reshape(N_ANGLES, stride // ss, ss, nx)[:, gap // ss:(gap + tall) // ss]
+            area = sum(blocks[:, :, j] for j in range(ss)) / float(ss * ss)  # (K, tall/ss, nx)
+            srow = r0[:, None] // ss + np.arange(tall // ss)[None, :]
+            inside = srow < r1[:, None] // ss
+            area *= valid[np.minimum(srow, ny - 1)] & inside[..., None] & drawn[:, None, None]
+            lut[m] = area.sum(axis=1)
+            if drawn[zero]:
+                prof = np.zeros(ny)
+                prof[r0[zero] // ss: r1[zero] // ss] = area[zero].sum(axis=1)[inside[zero]]
+                comb += prof
+                nz = np.flatnonzero(prof)
+                rows.append((int(nz.min()), int(nz.max()) + 1) if len(nz) else (0, 0))
         return lut, comb, rows
 
     # ---------------------------------------------------------------- per frame
