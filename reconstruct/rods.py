@@ -184,7 +184,7 @@ class RodReader:
         verts = [part_vertices(p, segments=10) for p in man_parts(t)]
         sizes = np.cumsum([0] + [len(v) for v in verts])
         allv = np.concatenate(verts)  # (P, 3), the man's own frame
-        ss = 4  # supersampling of the silhouettes, for sub-pixel profiles
+        ss = 4  # supersampling of the silhouettes, for sub-pixel profiles (4: see below)
         scale = ss / step
         # the mask's loss at the edges, in supersampled cells at this rod
         loss = self.edge_loss_px * _pixel_footprint(self.camera, t, rod.x) * scale
@@ -229,9 +229,11 @@ class RodReader:
             img[((band < 0) | (band >= (r1 - r0)[:, None])).reshape(-1)] = 0  # clipped
             if er > 0:
                 img = cv2.erode(img, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-            # area of each strip pixel covered: sums over ss x ss blocks
-            cols = img.reshape(-1, nx, ss)
-            cols = sum(cols[..., j] for j in range(ss))
+            # area of each strip pixel covered: sums over ss x ss blocks (the ss = 4 cells
+            # of a row, 0 or 1 each, are the bytes of one uint32: a multiply gathers their
+            # sum in its top byte)
+            cols = ((img.view(np.uint32) * np.uint32(0x01010101)) >> np.uint32(24)).astype(
+                np.uint8)
             blocks = cols.reshape(N_ANGLES, stride // ss, ss, nx)[:, gap // ss:(gap + tall) // ss]
             area = sum(blocks[:, :, j] for j in range(ss)) / float(ss * ss)  # (K, tall/ss, nx)
             srow = r0[:, None] // ss + np.arange(tall // ss)[None, :]
@@ -309,6 +311,11 @@ class RodReader:
             np.where(np.repeat(side, nxm)[self._need], 32768, 0), (0, pad)).astype(
             np.uint16).reshape(flat_u.shape)
         self._mask = np.zeros(mu.size, np.float32)  # filled at the needed pixels per frame
+        # every shift's correlation, a column of -inf at each end (a peak there has no
+        # neighbour to refine with); the shifts a rod cannot reach stay -inf
+        self._corr = np.full((n, 2 * kmax + 3), -np.inf)
+        self._corr_rows = np.arange(n) * (2 * kmax + 3)
+        self._expected_safe = np.maximum(self._expected, 1e-9)
         self._rows = np.arange(ny)
         self._ones = np.ones(nxm, np.float32)
 
@@ -341,7 +348,7 @@ class RodReader:
         idx <<= 5
         idx |= c[..., 2]
         idx |= self._flat_offset
-        self._mask[self._need] = self._colour_lut.take(idx).reshape(-1)[: len(self._need)]
+        self._mask[self._need] = self._colour_lut.take(idx.reshape(-1)[: len(self._need)])
         return self._mask
 
     def read(self, frame: np.ndarray) -> RodReading:
@@ -350,21 +357,21 @@ class RodReader:
         mask = self._masks(frame).reshape(n, ny, nxm)
         # shift: the men's profile along the rod against the comb, at every allowed shift
         prof = np.matmul(mask, self._ones)  # (n, ny) float32, the sum across the strip
-        corr = np.matmul(self._C, prof[:, :, None])[..., 0].astype(float)
-        corr[~self._shift_ok] = -np.inf
-        k = np.argmax(corr, axis=1)
-        r = np.arange(n)
-        inner = (k > 0) & (k < 2 * kmax)
-        c0 = corr[r, np.clip(k - 1, 0, 2 * kmax)]
-        c1 = corr[r, k]
-        c2 = corr[r, np.clip(k + 1, 0, 2 * kmax)]
+        corr = self._corr  # (n, 2 kmax + 3) float64: -inf past the ends and where not allowed
+        np.copyto(corr[:, 1:-1], np.matmul(self._C, prof[:, :, None])[..., 0],
+                  where=self._shift_ok)
+        k = np.argmax(corr, axis=1)  # 1 + the shift's index
+        at = self._corr_rows + k
+        c0, c1, c2 = corr.take(at - 1), corr.take(at), corr.take(at + 1)
         den = c0 - 2 * c1 + c2
         with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(inner & np.isfinite(den) & (den < -1e-12),
+            # (a neighbour past the ends or not allowed leaves den -inf or nan: no offset)
+            frac = np.where(np.isfinite(den) & (den < -1e-12),
                             np.clip(0.5 * (c0 - c2) / den, -0.5, 0.5), 0.0)
-        o = k - kmax + frac
+        o = k - (kmax + 1) + frac
         shift = np.clip(o * self._steps, -self._travel, self._travel)
-        score = c1 / np.maximum(np.linalg.norm(prof.astype(float), axis=1), 1e-9)
+        p64 = prof.astype(float)
+        score = c1 / np.maximum(np.sqrt(np.add.reduce(p64 * p64, axis=1)), 1e-9)
         # angle: each man's profile across the rod (the sum over his band, moved by the
         # shift) against the predicted silhouettes
         bands = np.clip(self._bands + np.round(o).astype(int)[:, None, None], 0, ny)
@@ -374,9 +381,10 @@ class RodReader:
         dot = np.matmul(self._L, obs[:, :, None])[..., 0].astype(float)
         obs = obs.astype(float)
         o2 = np.einsum("ij,ij->i", obs, obs)[:, None]
-        cost = self._lut2 - 2 * dot + o2
+        cost = self._lut2 - 2 * dot
+        cost += o2
         cost /= np.maximum(self._lut2 + o2, 1e-9)
-        coverage = obs.sum(axis=1) / np.maximum(self._expected, 1e-9)
+        coverage = obs.sum(axis=1) / self._expected_safe
         kb = np.argmin(cost, axis=1)
         angle = _ANGLE_BINS[kb] + _parabolic(cost, kb) * (2 * np.pi / N_ANGLES)
         angle = (angle + np.pi) % (2 * np.pi) - np.pi
