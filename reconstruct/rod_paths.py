@@ -29,6 +29,7 @@ import numpy as np
 from reconstruct.rods import N_ANGLES, RodReading, _parabolic, angle_bins
 
 BIN = 2 * np.pi / N_ANGLES
+_BINS = angle_bins()
 MAX_SPEED_CHANGES = 13  # turning-speed changes tried per frame at most (the search's cost)
 
 
@@ -114,6 +115,12 @@ class RodPathTracker:
         nv = len(v)
         self._dv_slices = [(slice(max(0, d), nv + min(0, d)), slice(max(0, -d), nv - max(0, d)))
                            for d in dv.tolist()]
+        # tracing back: per state (b, v) and speed change, the flat index of the predecessor
+        # in (V, n, nb) less its rod's part; the penalties, inf for speeds out of range
+        self._pred_at = self._pv * (n_rods * nb) + self._pb  # (nb, V, A)
+        self._rod_at = (np.arange(n_rods) * nb)[:, None]
+        self._pen_ok = (self._pen_dv[None, :]
+                        + np.where(self._pv_ok[0], 0.0, np.inf)).astype(np.float32)  # (V, A)
         # cost of (v, rod, b) = best[v, rod, (b - v) % nb]: a flat index into (V, n, nb)
         self._shear = (np.arange(nv)[:, None, None] * (n_rods * nb)
                        + np.arange(n_rods)[None, :, None] * nb
@@ -155,7 +162,7 @@ class RodPathTracker:
         if len(self._costs) >= self.lag + self.block:
             self._commit(self.block)
         best = self._best_state()[0]
-        return reading.shift.copy(), angle_bins()[best * self.coarse]
+        return reading.shift.copy(), _BINS[best * self.coarse]
 
     def _best_state(self) -> tuple[np.ndarray, np.ndarray]:
         """Per rod, the bin and speed index ((n,) int each) of the newest frame's least
@@ -183,10 +190,7 @@ class RodPathTracker:
     def _speed_change(self, prev: np.ndarray, b: np.ndarray, vi: np.ndarray) -> np.ndarray:
         """(n,) int: index in dv of the speed change into state (b, vi) (each (n,) int) from
         ``prev`` (V, n, nb) float32 along the best path (the first of equal ones)."""
-        r = np.arange(self.n)[:, None]
-        pb, pv = self._pb[b, vi], self._pv[b, vi]  # (n, A)
-        tot = prev[pv, r, pb] + self._pen_dv[None, :]
-        tot[~self._pv_ok[0, vi]] = np.inf
+        tot = prev.take(self._pred_at[b, vi] + self._rod_at) + self._pen_ok[vi]  # (n, A)
         return np.argmin(tot, axis=1)
 
     def _commit(self, m: int = 1) -> None:
@@ -233,8 +237,7 @@ class RodPathTracker:
         w = self.s.shift_window
         newest = self._next_commit - 1
         while self._next_release <= (newest if final else newest - w):
-            frames = [f for f, _, _ in self._buf]
-            c = frames.index(self._next_release)
+            c = self._next_release - self._buf[0][0]  # the buffer holds consecutive frames
             lo, hi = max(0, c - w), min(len(self._buf), c + w + 1)
             z = np.array([self._buf[i][1] for i in range(lo, hi)])  # (k, n)
             self._out.append(RodFrame(self._next_release, self._fit_shift(z, c - lo),

@@ -395,11 +395,12 @@ def _parabolic(cost: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Sub-bin offset (in bins, -0.5..0.5) of the minimum of each row of a circular
     cost (R, N) around bins k (R,)."""
     n = cost.shape[1]
-    r = np.arange(len(k))
-    c0, c1, c2 = cost[r, (k - 1) % n], cost[r, k], cost[r, (k + 1) % n]
+    at = np.arange(len(k)) * n
+    c0, c1, c2 = (cost.take(at + (k - 1) % n), cost.take(at + k),
+                  cost.take(at + (k + 1) % n))
     den = c0 - 2 * c1 + c2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        off = np.where(den > 1e-12, 0.5 * (c0 - c2) / den, 0.0)
+    curved = den > 1e-12
+    off = np.where(curved, 0.5 * (c0 - c2) / np.where(curved, den, 1.0), 0.0)
     return np.clip(off, -0.5, 0.5)
 
 
