@@ -114,7 +114,7 @@ class RodPathTracker:
         self._pen_dv = (self.s.accel_weight * dv.astype(float) ** 2).astype(np.float32)
         nv = len(v)
         self._dv_slices = [(slice(max(0, d), nv + min(0, d)), slice(max(0, -d), nv - max(0, d)))
-                           for d in dv.tolist()]
+                           if abs(d) < nv else None for d in dv.tolist()]  # None: reaches none
         # tracing back: per state (b, v) and speed change, the flat index of the predecessor
         # in (V, n, nb) less its rod's part; the penalties, inf for speeds out of range
         self._pred_at = self._pv * (n_rods * nb) + self._pb  # (nb, V, A)
@@ -182,8 +182,9 @@ class RodPathTracker:
         # before the min, as a search over every (state, speed change) pair would.
         zero = len(self._dv) // 2
         np.add(prev, self._pen_dv[zero], out=best)
-        for a, (dst, src) in enumerate(self._dv_slices):
-            if a != zero:
+        for a, slices in enumerate(self._dv_slices):
+            if a != zero and slices is not None:
+                dst, src = slices
                 np.minimum(best[dst], prev[src] + self._pen_dv[a], out=best[dst])
         return best.take(self._shear)
 

@@ -67,7 +67,7 @@ def _run(tracker: RodPathTracker, readings: list[RodReading]):
     return np.array(online), np.array([f.angle for f in frames])
 
 
-@pytest.mark.parametrize("fps, seed", [(60.0, 1), (120.0, 2), (240.0, 3)])
+@pytest.mark.parametrize("fps, seed", [(15.0, 4), (60.0, 1), (120.0, 2), (240.0, 3)])
 def test_search_finds_the_brute_force_paths(fps, seed):
     readings = _readings(120, fps, seed)
     online, angles = _run(RodPathTracker(8, fps), readings)
