@@ -205,7 +205,8 @@ class RodReader:
             px[..., 1] = ((p[:, 1] - y0) * scale + 0.5 * (ss - 1)).reshape(N_ANGLES, -1)
             # rasterise each angle in a band just around the man, whole strip pixels tall;
             # the bands of all angles are stacked in one image, apart by enough empty rows
-            # that what is drawn past a band's rows, and the erosion, stay in its own gaps
+            # that the erosion sees no other band (each band is drawn into on its own, so
+            # what lies past its rows is clipped there)
             r0 = np.maximum(0, np.floor(px[..., 1].min(axis=1) / ss).astype(int) * ss)
             r1 = np.minimum(ny * ss, (np.ceil(px[..., 1].max(axis=1) / ss).astype(int) + 1) * ss)
             drawn = r1 > r0
@@ -214,19 +215,14 @@ class RodReader:
             px[..., 1] -= r0[:, None]
             pts = (px * 16).astype(np.int32)
             tall = int((r1 - r0)[drawn].max())
-            over = max(0.0, float(-px[drawn, :, 1].min()),
-                       float((px[drawn, :, 1].max(axis=1) - (r1 - r0)[drawn]).max()))
-            gap = int(np.ceil((over + er + 2) / ss)) * ss
+            gap = int(np.ceil((er + 1) / ss)) * ss
             stride = tall + 2 * gap
             img = np.zeros((N_ANGLES * stride, nx * ss), np.uint8)
             for k in np.flatnonzero(drawn):
-                pk = pts[k]
-                pk[:, 1] += (k * stride + gap) * 16
+                band = img[k * stride + gap: k * stride + gap + r1[k] - r0[k]]
                 for q in range(len(verts)):
-                    hull = cv2.convexHull(pk[sizes[q]:sizes[q + 1]])
-                    cv2.fillConvexPoly(img, hull, 1, lineType=cv2.LINE_8, shift=4)
-            band = np.arange(stride)[None, :] - gap  # row of each image row in its band
-            img[((band < 0) | (band >= (r1 - r0)[:, None])).reshape(-1)] = 0  # clipped
+                    hull = cv2.convexHull(pts[k, sizes[q]:sizes[q + 1]])
+                    cv2.fillConvexPoly(band, hull, 1, lineType=cv2.LINE_8, shift=4)
             if er > 0:
                 img = cv2.erode(img, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
             # area of each strip pixel covered: sums over ss x ss blocks (the ss = 4 cells
