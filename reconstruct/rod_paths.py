@@ -197,7 +197,6 @@ class RodPathTracker:
     def _commit(self, m: int = 1) -> None:
         """Decide the ``m`` oldest frames of the window by tracing back once from the best
         state."""
-        r = np.arange(self.n)
         b, vi = self._best_state()
         costs = list(self._costs)
         path = [b] * len(costs)
@@ -205,16 +204,15 @@ class RodPathTracker:
             d = self._speed_change(costs[k - 1], b, vi)
             b, vi = self._pb[b, vi, d], self._pv[b, vi, d]
             path[k - 1] = b
-        c = self.coarse
-        offs = np.arange(-(c // 2), c + c // 2)
+        readings = [self._readings.popleft() for _ in range(m)]
+        unwrapped = np.empty((m, self.n), int)
+        h = self._nb // 2
         for j in range(m):
             b = path[j]
             self._costs.popleft()
-            reading = self._readings.popleft()
             if self._last_bin is None:
-                self._unwrapped = b - self._nb // 2
+                self._unwrapped = b - h
             else:
-                h = self._nb // 2
                 step = (b - self._last_bin + h) % self._nb - h
                 # a step no rod makes in a frame is where two trace backs meet: it keeps the
                 # turn it was in (no full turn is counted through a seam)
@@ -222,14 +220,19 @@ class RodPathTracker:
                 turn = np.floor_divide(self._unwrapped + h, self._nb)
                 self._unwrapped = np.where(seam, turn * self._nb + b - h, self._unwrapped + step)
             self._last_bin = b
-            # refine within the coarse bin on the fine cost curve
-            # (the coarse bin and half a coarse bin each side)
-            idx = (b[:, None] * c + offs[None, :]) % N_ANGLES
-            k = np.argmin(reading.angle_cost[r[:, None], idx], axis=1)
-            fine = idx[r, k]
-            frac = _parabolic(reading.angle_cost, fine) + offs[k]
-            angle = (self._unwrapped * self.coarse + frac) * BIN
-            self._buf.append((self._next_commit, reading.shift, angle))
+            unwrapped[j] = self._unwrapped
+        # refine within the coarse bin on the fine cost curve (the coarse bin and half a
+        # coarse bin each side), all m frames at once
+        c = self.coarse
+        offs = np.arange(-(c // 2), c + c // 2)
+        curves = np.stack([rd.angle_cost for rd in readings]).reshape(m * self.n, N_ANGLES)
+        idx = (np.concatenate(path[:m])[:, None] * c + offs[None, :]) % N_ANGLES  # (m n, O)
+        k = np.argmin(np.take_along_axis(curves, idx, axis=1), axis=1)
+        fine = np.take_along_axis(idx, k[:, None], axis=1)[:, 0]
+        frac = _parabolic(curves, fine) + offs[k]
+        angles = (unwrapped.reshape(-1) * self.coarse + frac).reshape(m, self.n) * BIN
+        for j in range(m):
+            self._buf.append((self._next_commit, readings[j].shift, angles[j].copy()))
             self._next_commit += 1
         self._release(final=False)
 
