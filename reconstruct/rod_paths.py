@@ -239,33 +239,44 @@ class RodPathTracker:
     def _release(self, final: bool) -> None:
         """Release committed frames whose shift neighbourhood is known."""
         w = self.s.shift_window
-        newest = self._next_commit - 1
-        while self._next_release <= (newest if final else newest - w):
-            c = self._next_release - self._buf[0][0]  # the buffer holds consecutive frames
-            lo, hi = max(0, c - w), min(len(self._buf), c + w + 1)
-            z = np.array([self._buf[i][1] for i in range(lo, hi)])  # (k, n)
-            self._out.append(RodFrame(self._next_release, self._fit_shift(z, c - lo),
-                                      self._buf[c][2]))
-            self._next_release += 1
-            while len(self._buf) > 2 * w + 1 and self._buf[0][0] < self._next_release - w:
-                self._buf.popleft()
+        last = self._next_commit - 1 if final else self._next_commit - 1 - w
+        if self._next_release > last:
+            return
+        buf = self._buf  # consecutive frames, from buf[0][0]
+        z = np.array([shift for _, shift, _ in buf])  # (len(buf), n)
+        cs = np.arange(self._next_release, last + 1) - buf[0][0]  # rows to release
+        shifts = {}
+        full = cs[(cs >= w) & (cs + w < len(buf))]  # a whole window each side
+        if len(full):
+            win = np.lib.stride_tricks.sliding_window_view(z, 2 * w + 1, axis=0)
+            fits = self._fit_shifts(win[full - w].transpose(0, 2, 1), w)
+            shifts.update(zip(full.tolist(), fits))
+        for c in cs.tolist():
+            if c not in shifts:  # near either end: fewer readings
+                lo, hi = max(0, c - w), min(len(buf), c + w + 1)
+                shifts[c] = self._fit_shifts(z[None, lo:hi], c - lo)[0]
+        for c in cs.tolist():
+            self._out.append(RodFrame(buf[c][0], shifts[c], buf[c][2]))
+        self._next_release = last + 1
+        while len(buf) > 2 * w + 1 and buf[0][0] < self._next_release - w:
+            buf.popleft()
 
-    def _fit_shift(self, z: np.ndarray, centre: int) -> np.ndarray:
-        """Shifts (n,) at row ``centre`` of readings z (k, n): a quadratic through the
-        readings that agree with their median."""
-        srt, k = np.sort(z, axis=0), len(z)  # the median (np.median's, without its overhead)
-        med = srt[k // 2] if k % 2 else (srt[k // 2 - 1] + srt[k // 2]) / 2
-        good = np.abs(z - med) < self.s.shift_outlier
+    def _fit_shifts(self, z: np.ndarray, centre: int) -> np.ndarray:
+        """Shifts (m, n) at row ``centre`` of m windows of readings z (m, k, n): per window
+        and rod, a quadratic through the readings that agree with their median."""
+        srt, k = np.sort(z, axis=1), z.shape[1]  # the median (np.median's, without overhead)
+        med = srt[:, k // 2] if k % 2 else (srt[:, k // 2 - 1] + srt[:, k // 2]) / 2
+        good = np.abs(z - med[:, None]) < self.s.shift_outlier
         out = med.copy()
-        clean = good.all(axis=0)
-        if len(z) >= 4 and clean.any():  # the common case: one weighted sum
-            out[clean] = _quadratic_weights(len(z), centre) @ z[:, clean]
-        for i in np.flatnonzero(~clean):
-            g = good[:, i]
+        clean = good.all(axis=1)  # (m, n)
+        if k >= 4 and clean.any():  # the common case: one weighted sum
+            out[clean] = z.transpose(0, 2, 1)[clean] @ _quadratic_weights(k, centre)
+        for j, i in zip(*np.nonzero(~clean)):
+            g = good[j, :, i]
             if g.sum() >= 4:
-                out[i] = _subset_quadratic_weights(len(z), centre, g.tobytes()) @ z[g, i]
+                out[j, i] = _subset_quadratic_weights(k, centre, g.tobytes()) @ z[j, g, i]
             elif g[centre]:
-                out[i] = z[centre, i]
+                out[j, i] = z[j, centre, i]
         return out
 
     def pop_committed(self) -> list[RodFrame]:

@@ -75,3 +75,23 @@ def test_search_finds_the_brute_force_paths(fps, seed):
     assert angles.shape == (120, 8)
     np.testing.assert_array_equal(online, ref_online)
     np.testing.assert_array_equal(angles, ref_angles)
+
+
+def test_shift_fits_are_quadratics_through_the_readings_that_agree():
+    tracker = RodPathTracker(8, 120.0)
+    rng = np.random.default_rng(7)
+    for k, centre in [(7, 3), (5, 1), (4, 0), (3, 2)]:
+        z = rng.normal(0, 0.004, (20, k, 8)) + np.linspace(-0.01, 0.01, k)[None, :, None]
+        z[rng.random(z.shape) < 0.15] += 0.05  # outliers
+        got = tracker._fit_shifts(z, centre)
+        for j in range(len(z)):
+            for i in range(8):
+                zi = z[j, :, i]
+                med = np.median(zi)
+                good = np.abs(zi - med) < tracker.s.shift_outlier
+                t = np.arange(k) - centre
+                if good.sum() >= 4:
+                    want = np.polyval(np.polyfit(t[good], zi[good], 2), 0.0)
+                else:
+                    want = zi[centre] if good[centre] else med
+                assert got[j, i] == pytest.approx(want, abs=1e-12)
