@@ -298,14 +298,17 @@ class RodReader:
                 r0 = max(0, int(st.bands[:, 0].min()) - n_off[j])
                 r1 = min(h, int(st.bands[:, 1].max()) + n_off[j])
                 need[j * ny + r0: j * ny + r1, :w] = valid[j * ny + r0: j * ny + r1, :w]
-        self._need = np.flatnonzero(need)
+        # (the pixels of side 0's rods first, then side 1's: each reads its team's table)
+        need = need.reshape(-1)
+        on_side1 = np.repeat(side, nxm)
+        self._need = np.concatenate([np.flatnonzero(need & ~on_side1),
+                                     np.flatnonzero(need & on_side1)])
+        self._n_side0 = int(np.count_nonzero(need & ~on_side1))
+        self._flat_mask = np.empty(len(self._need), np.float32)
         pad = -len(self._need) % FLAT_WIDTH
         flat_u, flat_v = (np.pad(m.reshape(-1)[self._need], (0, pad), constant_values=-10.0)
                           .reshape(-1, FLAT_WIDTH) for m in (mu, mv))
         self._flat_u, self._flat_v = cv2.convertMaps(flat_u, flat_v, cv2.CV_16SC2)
-        self._flat_offset = np.pad(  # pixels of side 1 read the second colour table
-            np.where(np.repeat(side, nxm)[self._need], 32768, 0), (0, pad)).astype(
-            np.uint16).reshape(flat_u.shape)
         self._mask = np.zeros(mu.size, np.float32)  # filled at the needed pixels per frame
         # every shift's correlation, a column of -inf at each end (a peak there has no
         # neighbour to refine with); the shifts a rod cannot reach stay -inf
@@ -322,8 +325,12 @@ class RodReader:
         levels = (np.arange(32) * 8 + 4).astype(np.uint8)
         b, g, r = np.meshgrid(levels, levels, levels, indexing="ij")
         cube = np.stack([b, g, r], axis=-1).reshape(1, -1, 3)
-        self._colour_lut = np.concatenate(  # side 1's table follows side 0's
-            [np.asarray(team_mask(cube, side), np.float32).reshape(-1) for side in (0, 1)])
+        # looked up by a pixel's BGR565 code (OpenCV's: b >> 3 | g >> 2 << 5 | r >> 3 << 11),
+        # green's sixth bit dropped: (2, 65536) float32
+        code = np.arange(1 << 16)
+        cell = ((code & 31) << 10) | (((code >> 6) & 31) << 5) | (code >> 11)
+        self._colour_lut = np.stack([np.asarray(team_mask(cube, side), np.float32)
+                                     .reshape(-1)[cell] for side in (0, 1)])
 
     def canvas(self, frame: np.ndarray) -> np.ndarray:
         """All rods' strips stacked: (8 * ny, nx, 3) uint8 (for looking at)."""
@@ -337,14 +344,11 @@ class RodReader:
     def _masks(self, frame: np.ndarray) -> np.ndarray:
         """``masks`` flat, in a buffer that the next frame overwrites."""
         c = cv2.remap(frame, self._flat_u, self._flat_v, cv2.INTER_LINEAR)
-        c >>= 3
-        idx = c[..., 0].astype(np.uint16)
-        idx <<= 5
-        idx |= c[..., 1]
-        idx <<= 5
-        idx |= c[..., 2]
-        idx |= self._flat_offset
-        self._mask[self._need] = self._colour_lut.take(idx.reshape(-1)[: len(self._need)])
+        code = cv2.cvtColor(c, cv2.COLOR_BGR2BGR565).view(np.uint16).reshape(-1)
+        n0, n, out = self._n_side0, len(self._need), self._flat_mask
+        np.take(self._colour_lut[0], code[:n0], out=out[:n0])
+        np.take(self._colour_lut[1], code[n0:n], out=out[n0:])
+        self._mask[self._need] = out
         return self._mask
 
     def read(self, frame: np.ndarray) -> RodReading:
