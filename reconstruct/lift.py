@@ -7,6 +7,8 @@ for oblique views).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -152,7 +154,12 @@ def frame_row(frame: int, t: float, xy: np.ndarray, state: int, shifts: np.ndarr
         if camera is not None:
             u, v = camera.table_to_pixel(np.array([[xy[0], xy[1], r]]))[0]
             row.update(ball_u=float(u), ball_v=float(v))
-    for i in range(len(shifts)):
-        row[f"rod{i}_shift"] = float(shifts[i])
-        row[f"rod{i}_angle"] = float(angles[i])
+    values = np.column_stack([np.asarray(shifts, float), np.asarray(angles, float)]).ravel()
+    row.update(zip(_rod_columns(len(shifts)), values.tolist()))
     return row
+
+
+@lru_cache(maxsize=8)
+def _rod_columns(n: int) -> tuple[str, ...]:
+    """The record's rod columns for n rods: rod0_shift, rod0_angle, rod1_shift, ..."""
+    return tuple(f"rod{i}_{q}" for i in range(n) for q in ("shift", "angle"))

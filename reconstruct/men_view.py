@@ -12,7 +12,7 @@ import numpy as np
 
 from reconstruct.paths import Context
 from sim.camera import Camera
-from sim.men import man_parts, man_to_table, part_vertices
+from sim.men import man_parts, man_to_table, part_vertices, rod_rotation
 from sim.table import TableSpec
 
 N_BINS = 360
@@ -39,6 +39,11 @@ class MenView:
         self._foot_dx = -reach * np.sin(bins)
         self._foot_z = table.rod_height - reach * np.cos(bins)
         self._boxes = self._hide_boxes(bins)  # (men, N_BINS, 4): x0, x1, dy0, dy1
+        self._boxes_flat = self._boxes.reshape(-1, 4)
+        self._box_row = np.arange(len(self._rod_of)) * N_BINS
+        # whether a foot at each angle bin is low enough to strike a ball
+        self._low = (self._foot_z - 0.5 * table.man.foot_height
+                     < table.ball.diameter + 0.005)
 
     def _hide_boxes(self, bins: np.ndarray) -> np.ndarray:
         """Per man and angle bin, the box of the ball-centre plane hidden by the man."""
@@ -47,30 +52,31 @@ class MenView:
         verts = np.concatenate([part_vertices(p, 8) for p in man_parts(t)])
         out = np.zeros((len(self._rod_of), N_BINS, 4))
         cam = self.camera.position if self.camera is not None else None
+        # the man's points turned to every angle bin at once: (N_BINS, P, 3)
+        turned = np.matmul(verts[None], np.array([rod_rotation(a) for a in bins])
+                           .transpose(0, 2, 1))
         for k, (rod, y0) in enumerate(zip(self._rod_of, self._offset)):
-            for b, a in enumerate(bins):
-                R, tr = man_to_table(t, int(rod), 0, 0.0, a)
-                tr = np.array([tr[0], y0, tr[2]])
-                p = verts @ R.T + tr
-                if cam is not None:  # where each point's line of sight crosses z = r
-                    d = p - cam
-                    s = (r - cam[2]) / d[:, 2]
-                    p = cam + s[:, None] * d
-                out[k, b] = (p[:, 0].min(), p[:, 0].max(), p[:, 1].min() - y0,
-                             p[:, 1].max() - y0)
+            _, tr = man_to_table(t, int(rod), 0, 0.0, 0.0)  # the rod's rotation leaves tr
+            p = turned + np.array([tr[0], y0, tr[2]])
+            if cam is not None:  # where each point's line of sight crosses z = r
+                d = p - cam
+                s = (r - cam[2]) / d[..., 2]
+                p = cam + s[..., None] * d
+            out[k] = np.stack([p[..., 0].min(axis=1), p[..., 0].max(axis=1),
+                               p[..., 1].min(axis=1) - y0, p[..., 1].max(axis=1) - y0], axis=1)
         return out
 
     def context(self, shifts: np.ndarray, angles: np.ndarray) -> Context:
         """The path search's context for rods at ``shifts`` (8,) m and ``angles`` (8,) rad."""
-        t = self.table
         a = np.asarray(angles)[self._rod_of]
         b = np.round(np.mod(a, 2 * np.pi) / (2 * np.pi) * N_BINS).astype(int) % N_BINS
         y = self._offset + np.asarray(shifts)[self._rod_of]
-        feet = np.column_stack([self._x + self._foot_dx[b], y])
-        low = self._foot_z[b] - 0.5 * t.man.foot_height < t.ball.diameter + 0.005
-        box = self._boxes[np.arange(len(b)), b]
-        hides = np.column_stack([box[:, 0], box[:, 1], y + box[:, 2], y + box[:, 3]])
-        return Context(feet=feet, feet_low=low, hides=hides)
+        feet = np.empty((len(b), 2))
+        np.add(self._x, self._foot_dx[b], out=feet[:, 0])
+        feet[:, 1] = y
+        hides = self._boxes_flat[self._box_row + b]  # (M, 4), a new array
+        hides[:, 2:] += y[:, None]
+        return Context(feet=feet, feet_low=self._low[b], hides=hides)
 
     @property
     def rod_of_man(self) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 from reconstruct.rods import N_ANGLES, RodReading, _parabolic, angle_bins
 
 BIN = 2 * np.pi / N_ANGLES
+_BINS = angle_bins()
 MAX_SPEED_CHANGES = 13  # turning-speed changes tried per frame at most (the search's cost)
 
 
@@ -98,32 +99,40 @@ class RodPathTracker:
         vi = np.arange(len(v))[None, :, None] - dv[None, None, :]
         self._pv_ok = (vi >= 0) & (vi < len(v))
         self._pv = np.clip(vi, 0, len(v) - 1) + 0 * self._pb
-        self._pen = (self.s.accel_weight * dv.astype(float) ** 2)[None, None, :] + np.where(
-            self._pv_ok, 0.0, np.inf)
-        self._flat_idx = self._pb * len(v) + self._pv  # (nb, V, A), into (nb * V)
         # per state (b, v): the turning cost, and the cost of having come over the top (the
         # step into b from b - v passed the wrap at +-pi)
         came_from = np.arange(nb)[:, None] - v[None, :]
         over_top = (came_from < 0) | (came_from >= nb)
-        self._vpen = (self.s.turn_weight * v.astype(float)[None, :] ** 2
-                      + self.s.top_cost * over_top).astype(np.float32)
-        self._pen = self._pen.astype(np.float32)
-        # the search takes the speed change as its second axis (A, nb, V): the minimum over
-        # it is then a fast reduction, and the first speed change reaching it (argmin's
-        # choice among ties) is the highest of the weights 2^(A-1-a) of those that do
-        a = len(dv)
-        if a > 16:
-            raise ValueError(f"{a} speed changes per frame: at most 16 are searched")
-        self._flat_idx_a = np.ascontiguousarray(np.moveaxis(self._flat_idx, 2, 0))
-        self._pen_a = np.ascontiguousarray(np.moveaxis(self._pen, 2, 0))
-        self._first_w = (1 << (a - 1 - np.arange(a))).astype(np.uint16)[None, :, None, None]
-        self._first_of = (a - 1 - np.floor(np.log2(np.maximum(np.arange(1 << a), 1)))
-                          ).astype(np.int8)
+        vpen = (self.s.turn_weight * v.astype(float)[None, :] ** 2
+                + self.s.top_cost * over_top).astype(np.float32)  # (nb, V)
+        self._vpen = np.ascontiguousarray(vpen.T[:, None, :])  # (V, 1, nb)
+        # The costs are held speed first, (V, n, nb), and the search is separable: the best
+        # way into speed v at the predecessor bin p (a min over the speed changes, which
+        # move along the speed axis only: contiguous blocks) is found first for every
+        # (v, p), then sheared onto the bins p + v. Per speed change: its penalty and the
+        # speeds it reaches from inside the range (dst) and whence (src).
+        self._pen_dv = (self.s.accel_weight * dv.astype(float) ** 2).astype(np.float32)
+        nv = len(v)
+        self._dv_slices = [(slice(max(0, d), nv + min(0, d)), slice(max(0, -d), nv - max(0, d)))
+                           if abs(d) < nv else None for d in dv.tolist()]  # None: reaches none
+        # tracing back: per state (b, v) and speed change, the flat index of the predecessor
+        # in (V, n, nb) less its rod's part; the penalties, inf for speeds out of range
+        self._pred_at = self._pv * (n_rods * nb) + self._pb  # (nb, V, A)
+        self._rod_at = (np.arange(n_rods) * nb)[:, None]
+        self._pen_ok = (self._pen_dv[None, :]
+                        + np.where(self._pv_ok[0], 0.0, np.inf)).astype(np.float32)  # (V, A)
+        # cost of (v, rod, b) = best[v, rod, (b - v) % nb]: a flat index into (V, n, nb)
+        self._shear = (np.arange(nv)[:, None, None] * (n_rods * nb)
+                       + np.arange(n_rods)[None, :, None] * nb
+                       + (np.arange(nb)[None, None, :] - v[:, None, None]) % nb)
         bins = angle_bins()[:: self.coarse]
         self._prior = (np.where(np.abs(bins) > np.radians(100), self.s.hang_prior, 0.0)
                        + self.s.rest_prior * np.sin(bins) ** 2)
-        self._cost: np.ndarray | None = None  # (n, nb, len(v))
-        self._back: deque[np.ndarray] = deque()  # per frame: (n, nb, len(v)) int8, index in dv
+        self._cost: np.ndarray | None = None  # (len(v), n, nb) float32, the newest frame's
+        # per frame of the window: its (len(v), n, nb) float32 costs (the speed change into
+        # each state of the next frame is found again from them when tracing back)
+        self._costs: deque[np.ndarray] = deque()
+        self._best = np.empty((nv, n_rods, nb), np.float32)  # buffer of _best_into
         self._readings: deque[RodReading] = deque()
         self._next_commit = 0
         self._unwrapped: np.ndarray | None = None  # (n,) int, coarse bins, last commit
@@ -142,48 +151,68 @@ class RodPathTracker:
         angles (8,) each."""
         data = self._data(reading)
         if self._cost is None:
-            self._cost = data[:, :, None] + self._vpen[None]
-            back = np.zeros(self._cost.shape, np.int8)
+            cost = data[None] + self._vpen
         else:
-            flat = self._cost.reshape(self.n, -1)
-            tot = np.take(flat, self._flat_idx_a, axis=1)  # (n, A, nb, V)
-            tot += self._pen_a
-            cost = tot.min(axis=1)
-            back = self._first_of[((tot == cost[:, None]).view(np.uint8)
-                                   * self._first_w).max(axis=1)]  # (n, nb, V) int8
-            cost += data[:, :, None] + self._vpen[None]
-            cost -= cost.min(axis=(1, 2), keepdims=True)
-            self._cost = cost
-        self._back.append(back)
+            cost = self._best_into(self._cost)
+            cost += data[None] + self._vpen
+            cost -= cost.min(axis=(0, 2), keepdims=True)
+        self._cost = cost
+        self._costs.append(cost)
         self._readings.append(reading)
-        if len(self._back) >= self.lag + self.block:
+        if len(self._costs) >= self.lag + self.block:
             self._commit(self.block)
-        best = self._cost.reshape(self.n, -1).argmin(axis=1) // len(self._v)
-        return reading.shift.copy(), angle_bins()[best * self.coarse]
+        best = self._best_state()[0]
+        return reading.shift.copy(), _BINS[best * self.coarse]
+
+    def _best_state(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per rod, the bin and speed index ((n,) int each) of the newest frame's least
+        cost (of equal ones, the first in (bin, speed) order)."""
+        flat = self._cost.transpose(1, 2, 0).reshape(self.n, -1).argmin(axis=1)
+        nv = len(self._v)
+        return flat // nv, flat % nv
+
+    def _best_into(self, prev: np.ndarray) -> np.ndarray:
+        """(V, n, nb) float32, a new array: the least cost of reaching each state (v, b)
+        from the states ``prev`` (V, n, nb) float32 through one speed change (its penalty
+        included)."""
+        best = self._best
+        # min over the speed changes of prev[v - dv, p] + pen(dv), for every (v, p) at once
+        # (speeds a change cannot reach from inside the range are left to the others; no
+        # change, dv = 0, reaches every speed). Each term is rounded as a float32 sum
+        # before the min, as a search over every (state, speed change) pair would.
+        zero = len(self._dv) // 2
+        np.add(prev, self._pen_dv[zero], out=best)
+        for a, slices in enumerate(self._dv_slices):
+            if a != zero and slices is not None:
+                dst, src = slices
+                np.minimum(best[dst], prev[src] + self._pen_dv[a], out=best[dst])
+        return best.take(self._shear)
+
+    def _speed_change(self, prev: np.ndarray, b: np.ndarray, vi: np.ndarray) -> np.ndarray:
+        """(n,) int: index in dv of the speed change into state (b, vi) (each (n,) int) from
+        ``prev`` (V, n, nb) float32 along the best path (the first of equal ones)."""
+        tot = prev.take(self._pred_at[b, vi] + self._rod_at) + self._pen_ok[vi]  # (n, A)
+        return np.argmin(tot, axis=1)
 
     def _commit(self, m: int = 1) -> None:
         """Decide the ``m`` oldest frames of the window by tracing back once from the best
         state."""
-        r = np.arange(self.n)
-        nv = len(self._v)
-        flat = self._cost.reshape(self.n, -1).argmin(axis=1)
-        b, vi = flat // nv, flat % nv
-        backs = list(self._back)
-        path = [b] * len(backs)
-        for k in range(len(backs) - 1, 0, -1):
-            d = backs[k][r, b, vi]
+        b, vi = self._best_state()
+        costs = list(self._costs)
+        path = [b] * len(costs)
+        for k in range(len(costs) - 1, 0, -1):
+            d = self._speed_change(costs[k - 1], b, vi)
             b, vi = self._pb[b, vi, d], self._pv[b, vi, d]
             path[k - 1] = b
-        c = self.coarse
-        offs = np.arange(-(c // 2), c + c // 2)
+        readings = [self._readings.popleft() for _ in range(m)]
+        unwrapped = np.empty((m, self.n), int)
+        h = self._nb // 2
         for j in range(m):
             b = path[j]
-            self._back.popleft()
-            reading = self._readings.popleft()
+            self._costs.popleft()
             if self._last_bin is None:
-                self._unwrapped = b - self._nb // 2
+                self._unwrapped = b - h
             else:
-                h = self._nb // 2
                 step = (b - self._last_bin + h) % self._nb - h
                 # a step no rod makes in a frame is where two trace backs meet: it keeps the
                 # turn it was in (no full turn is counted through a seam)
@@ -191,48 +220,63 @@ class RodPathTracker:
                 turn = np.floor_divide(self._unwrapped + h, self._nb)
                 self._unwrapped = np.where(seam, turn * self._nb + b - h, self._unwrapped + step)
             self._last_bin = b
-            # refine within the coarse bin on the fine cost curve
-            # (the coarse bin and half a coarse bin each side)
-            idx = (b[:, None] * c + offs[None, :]) % N_ANGLES
-            k = np.argmin(reading.angle_cost[r[:, None], idx], axis=1)
-            fine = idx[r, k]
-            frac = _parabolic(reading.angle_cost, fine) + offs[k]
-            angle = (self._unwrapped * self.coarse + frac) * BIN
-            self._buf.append((self._next_commit, reading.shift, angle))
+            unwrapped[j] = self._unwrapped
+        # refine within the coarse bin on the fine cost curve (the coarse bin and half a
+        # coarse bin each side), all m frames at once
+        c = self.coarse
+        offs = np.arange(-(c // 2), c + c // 2)
+        curves = np.stack([rd.angle_cost for rd in readings]).reshape(m * self.n, N_ANGLES)
+        idx = (np.concatenate(path[:m])[:, None] * c + offs[None, :]) % N_ANGLES  # (m n, O)
+        k = np.argmin(np.take_along_axis(curves, idx, axis=1), axis=1)
+        fine = np.take_along_axis(idx, k[:, None], axis=1)[:, 0]
+        frac = _parabolic(curves, fine) + offs[k]
+        angles = (unwrapped.reshape(-1) * self.coarse + frac).reshape(m, self.n) * BIN
+        for j in range(m):
+            self._buf.append((self._next_commit, readings[j].shift, angles[j].copy()))
             self._next_commit += 1
         self._release(final=False)
 
     def _release(self, final: bool) -> None:
         """Release committed frames whose shift neighbourhood is known."""
         w = self.s.shift_window
-        newest = self._next_commit - 1
-        while self._next_release <= (newest if final else newest - w):
-            frames = [f for f, _, _ in self._buf]
-            c = frames.index(self._next_release)
-            lo, hi = max(0, c - w), min(len(self._buf), c + w + 1)
-            z = np.array([self._buf[i][1] for i in range(lo, hi)])  # (k, n)
-            self._out.append(RodFrame(self._next_release, self._fit_shift(z, c - lo),
-                                      self._buf[c][2]))
-            self._next_release += 1
-            while len(self._buf) > 2 * w + 1 and self._buf[0][0] < self._next_release - w:
-                self._buf.popleft()
+        last = self._next_commit - 1 if final else self._next_commit - 1 - w
+        if self._next_release > last:
+            return
+        buf = self._buf  # consecutive frames, from buf[0][0]
+        z = np.array([shift for _, shift, _ in buf])  # (len(buf), n)
+        cs = np.arange(self._next_release, last + 1) - buf[0][0]  # rows to release
+        shifts = {}
+        full = cs[(cs >= w) & (cs + w < len(buf))]  # a whole window each side
+        if len(full):
+            win = np.lib.stride_tricks.sliding_window_view(z, 2 * w + 1, axis=0)
+            fits = self._fit_shifts(win[full - w].transpose(0, 2, 1), w)
+            shifts.update(zip(full.tolist(), fits))
+        for c in cs.tolist():
+            if c not in shifts:  # near either end: fewer readings
+                lo, hi = max(0, c - w), min(len(buf), c + w + 1)
+                shifts[c] = self._fit_shifts(z[None, lo:hi], c - lo)[0]
+        for c in cs.tolist():
+            self._out.append(RodFrame(buf[c][0], shifts[c], buf[c][2]))
+        self._next_release = last + 1
+        while len(buf) > 2 * w + 1 and buf[0][0] < self._next_release - w:
+            buf.popleft()
 
-    def _fit_shift(self, z: np.ndarray, centre: int) -> np.ndarray:
-        """Shifts (n,) at row ``centre`` of readings z (k, n): a quadratic through the
-        readings that agree with their median."""
-        med = np.median(z, axis=0)
-        good = np.abs(z - med) < self.s.shift_outlier
-        t = np.arange(len(z)) - centre
+    def _fit_shifts(self, z: np.ndarray, centre: int) -> np.ndarray:
+        """Shifts (m, n) at row ``centre`` of m windows of readings z (m, k, n): per window
+        and rod, a quadratic through the readings that agree with their median."""
+        srt, k = np.sort(z, axis=1), z.shape[1]  # the median (np.median's, without overhead)
+        med = srt[:, k // 2] if k % 2 else (srt[:, k // 2 - 1] + srt[:, k // 2]) / 2
+        good = np.abs(z - med[:, None]) < self.s.shift_outlier
         out = med.copy()
-        clean = good.all(axis=0)
-        if len(z) >= 4 and clean.any():  # the common case: one weighted sum
-            out[clean] = _quadratic_weights(len(z), centre) @ z[:, clean]
-        for i in np.flatnonzero(~clean):
-            g = good[:, i]
+        clean = good.all(axis=1)  # (m, n)
+        if k >= 4 and clean.any():  # the common case: one weighted sum
+            out[clean] = z.transpose(0, 2, 1)[clean] @ _quadratic_weights(k, centre)
+        for j, i in zip(*np.nonzero(~clean)):
+            g = good[j, :, i]
             if g.sum() >= 4:
-                out[i] = np.polyval(np.polyfit(t[g], z[g, i], 2), 0.0)
+                out[j, i] = _subset_quadratic_weights(k, centre, g.tobytes()) @ z[j, g, i]
             elif g[centre]:
-                out[i] = z[centre, i]
+                out[j, i] = z[j, centre, i]
         return out
 
     def pop_committed(self) -> list[RodFrame]:
@@ -242,8 +286,8 @@ class RodPathTracker:
 
     def finish(self) -> list[RodFrame]:
         """Decide and release every remaining frame (end of the video)."""
-        if self._back:
-            self._commit(len(self._back))
+        if self._costs:
+            self._commit(len(self._costs))
         self._release(final=True)
         return self.pop_committed()
 
@@ -253,4 +297,12 @@ def _quadratic_weights(n: int, centre: int) -> np.ndarray:
     """(n,) weights giving, from n samples, the value at sample ``centre`` of their
     least-squares quadratic."""
     t = np.arange(n, dtype=float) - centre
+    return np.linalg.pinv(np.vander(t, 3, increasing=True))[0]
+
+
+@lru_cache(maxsize=512)
+def _subset_quadratic_weights(n: int, centre: int, keep: bytes) -> np.ndarray:
+    """(k,) weights giving, from the k samples of n kept (``keep``: n bools as bytes), the
+    value at sample ``centre`` of their least-squares quadratic."""
+    t = (np.arange(n, dtype=float) - centre)[np.frombuffer(keep, bool)]
     return np.linalg.pinv(np.vander(t, 3, increasing=True))[0]

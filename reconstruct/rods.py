@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from sim.camera import Camera
-from sim.men import man_parts, man_to_table, part_vertices
+from sim.men import man_parts, man_to_table, part_vertices, rod_rotation
 from sim.table import TableSpec
 
 N_ANGLES = 180  # angle bins over one turn
@@ -184,7 +184,7 @@ class RodReader:
         verts = [part_vertices(p, segments=10) for p in man_parts(t)]
         sizes = np.cumsum([0] + [len(v) for v in verts])
         allv = np.concatenate(verts)  # (P, 3), the man's own frame
-        ss = 4  # supersampling of the silhouettes, for sub-pixel profiles
+        ss = 4  # supersampling of the silhouettes, for sub-pixel profiles (4: see below)
         scale = ss / step
         # the mask's loss at the edges, in supersampled cells at this rod
         loss = self.edge_loss_px * _pixel_footprint(self.camera, t, rod.x) * scale
@@ -193,34 +193,55 @@ class RodReader:
         lut = np.zeros((rod.men, N_ANGLES, nx), np.float32)
         comb = np.zeros(ny)
         rows = []
+        # the man's points turned to every angle bin at once: (K, P, 3), man's frame axes
+        turned = np.matmul(allv[None], np.array([rod_rotation(a) for a in angle_bins()])
+                           .transpose(0, 2, 1))
+        zero = N_ANGLES // 2  # angle 0: the comb along y
         for m in range(rod.men):
-            for k, a in enumerate(angle_bins()):
-                R, tr = man_to_table(t, i, m, 0.0, a)
-                p = _project_onto_plane(allv @ R.T + tr, centre, t.rod_height)
-                px = np.column_stack([(p[:, 0] - x0) * scale + 0.5 * (ss - 1),
-                                      (p[:, 1] - y0) * scale + 0.5 * (ss - 1)])
-                # rasterise in a band just around the man, a whole strip pixel tall
-                r0 = max(0, int(np.floor(px[:, 1].min() / ss)) * ss)
-                r1 = min(ny * ss, (int(np.ceil(px[:, 1].max() / ss)) + 1) * ss)
-                if r1 <= r0:
-                    continue
-                img = np.zeros((r1 - r0, nx * ss), np.uint8)
-                px[:, 1] -= r0
-                pts = (px * 16).astype(np.int32)
+            _, tr = man_to_table(t, i, m, 0.0, 0.0)  # the rod's rotation leaves tr
+            p = _project_onto_plane((turned + tr).reshape(-1, 3), centre, t.rod_height)
+            px = np.empty((N_ANGLES, len(allv), 2))  # supersampled strip pixels
+            px[..., 0] = ((p[:, 0] - x0) * scale + 0.5 * (ss - 1)).reshape(N_ANGLES, -1)
+            px[..., 1] = ((p[:, 1] - y0) * scale + 0.5 * (ss - 1)).reshape(N_ANGLES, -1)
+            # rasterise each angle in a band just around the man, whole strip pixels tall;
+            # the bands of all angles are stacked in one image, apart by enough empty rows
+            # that the erosion sees no other band (each band is drawn into on its own, so
+            # what lies past its rows is clipped there)
+            r0 = np.maximum(0, np.floor(px[..., 1].min(axis=1) / ss).astype(int) * ss)
+            r1 = np.minimum(ny * ss, (np.ceil(px[..., 1].max(axis=1) / ss).astype(int) + 1) * ss)
+            drawn = r1 > r0
+            if not drawn.any():
+                continue
+            px[..., 1] -= r0[:, None]
+            pts = (px * 16).astype(np.int32)
+            tall = int((r1 - r0)[drawn].max())
+            gap = int(np.ceil((er + 1) / ss)) * ss
+            stride = tall + 2 * gap
+            img = np.zeros((N_ANGLES * stride, nx * ss), np.uint8)
+            for k in np.flatnonzero(drawn):
+                band = img[k * stride + gap: k * stride + gap + r1[k] - r0[k]]
                 for q in range(len(verts)):
-                    hull = cv2.convexHull(pts[sizes[q]:sizes[q + 1]])
-                    cv2.fillConvexPoly(img, hull, 1, lineType=cv2.LINE_8, shift=4)
-                if er > 0:
-                    img = cv2.erode(img, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-                img = img.reshape((r1 - r0) // ss, ss, nx, ss).sum(axis=(1, 3)) / float(ss * ss)
-                img *= valid[r0 // ss: r1 // ss]
-                lut[m, k] = img.sum(axis=0)
-                if k == N_ANGLES // 2:  # angle 0: the comb along y
-                    prof = np.zeros(ny)
-                    prof[r0 // ss: r1 // ss] = img.sum(axis=1)
-                    comb += prof
-                    nz = np.flatnonzero(prof)
-                    rows.append((int(nz.min()), int(nz.max()) + 1) if len(nz) else (0, 0))
+                    hull = cv2.convexHull(pts[k, sizes[q]:sizes[q + 1]])
+                    cv2.fillConvexPoly(band, hull, 1, lineType=cv2.LINE_8, shift=4)
+            if er > 0:
+                img = cv2.erode(img, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+            # area of each strip pixel covered: sums over ss x ss blocks (the ss = 4 cells
+            # of a row, 0 or 1 each, are the bytes of one uint32: a multiply gathers their
+            # sum in its top byte)
+            cols = ((img.view(np.uint32) * np.uint32(0x01010101)) >> np.uint32(24)).astype(
+                np.uint8)
+            blocks = cols.reshape(N_ANGLES, stride // ss, ss, nx)[:, gap // ss:(gap + tall) // ss]
+            area = sum(blocks[:, :, j] for j in range(ss)) / float(ss * ss)  # (K, tall/ss, nx)
+            srow = r0[:, None] // ss + np.arange(tall // ss)[None, :]
+            inside = srow < r1[:, None] // ss
+            area *= valid[np.minimum(srow, ny - 1)] & inside[..., None] & drawn[:, None, None]
+            lut[m] = area.sum(axis=1)
+            if drawn[zero]:
+                prof = np.zeros(ny)
+                prof[r0[zero] // ss: r1[zero] // ss] = area[zero].sum(axis=1)[inside[zero]]
+                comb += prof
+                nz = np.flatnonzero(prof)
+                rows.append((int(nz.min()), int(nz.max()) + 1) if len(nz) else (0, 0))
         return lut, comb, rows
 
     # ---------------------------------------------------------------- per frame
@@ -277,15 +298,23 @@ class RodReader:
                 r0 = max(0, int(st.bands[:, 0].min()) - n_off[j])
                 r1 = min(h, int(st.bands[:, 1].max()) + n_off[j])
                 need[j * ny + r0: j * ny + r1, :w] = valid[j * ny + r0: j * ny + r1, :w]
-        self._need = np.flatnonzero(need)
+        # (the pixels of side 0's rods first, then side 1's: each reads its team's table)
+        need = need.reshape(-1)
+        on_side1 = np.repeat(side, nxm)
+        self._need = np.concatenate([np.flatnonzero(need & ~on_side1),
+                                     np.flatnonzero(need & on_side1)])
+        self._n_side0 = int(np.count_nonzero(need & ~on_side1))
+        self._flat_mask = np.empty(len(self._need), np.float32)
         pad = -len(self._need) % FLAT_WIDTH
         flat_u, flat_v = (np.pad(m.reshape(-1)[self._need], (0, pad), constant_values=-10.0)
                           .reshape(-1, FLAT_WIDTH) for m in (mu, mv))
         self._flat_u, self._flat_v = cv2.convertMaps(flat_u, flat_v, cv2.CV_16SC2)
-        self._flat_offset = np.pad(  # pixels of side 1 read the second colour table
-            np.where(np.repeat(side, nxm)[self._need], 32768, 0), (0, pad)).astype(
-            np.uint16).reshape(flat_u.shape)
         self._mask = np.zeros(mu.size, np.float32)  # filled at the needed pixels per frame
+        # every shift's correlation, a column of -inf at each end (a peak there has no
+        # neighbour to refine with); the shifts a rod cannot reach stay -inf
+        self._corr = np.full((n, 2 * kmax + 3), -np.inf)
+        self._corr_rows = np.arange(n) * (2 * kmax + 3)
+        self._expected_safe = np.maximum(self._expected, 1e-9)
         self._rows = np.arange(ny)
         self._ones = np.ones(nxm, np.float32)
 
@@ -296,8 +325,12 @@ class RodReader:
         levels = (np.arange(32) * 8 + 4).astype(np.uint8)
         b, g, r = np.meshgrid(levels, levels, levels, indexing="ij")
         cube = np.stack([b, g, r], axis=-1).reshape(1, -1, 3)
-        self._colour_lut = np.concatenate(  # side 1's table follows side 0's
-            [np.asarray(team_mask(cube, side), np.float32).reshape(-1) for side in (0, 1)])
+        # looked up by a pixel's BGR565 code (OpenCV's: b >> 3 | g >> 2 << 5 | r >> 3 << 11),
+        # green's sixth bit dropped: (2, 65536) float32
+        code = np.arange(1 << 16)
+        cell = ((code & 31) << 10) | (((code >> 6) & 31) << 5) | (code >> 11)
+        self._colour_lut = np.stack([np.asarray(team_mask(cube, side), np.float32)
+                                     .reshape(-1)[cell] for side in (0, 1)])
 
     def canvas(self, frame: np.ndarray) -> np.ndarray:
         """All rods' strips stacked: (8 * ny, nx, 3) uint8 (for looking at)."""
@@ -311,14 +344,11 @@ class RodReader:
     def _masks(self, frame: np.ndarray) -> np.ndarray:
         """``masks`` flat, in a buffer that the next frame overwrites."""
         c = cv2.remap(frame, self._flat_u, self._flat_v, cv2.INTER_LINEAR)
-        c >>= 3
-        idx = c[..., 0].astype(np.uint16)
-        idx <<= 5
-        idx |= c[..., 1]
-        idx <<= 5
-        idx |= c[..., 2]
-        idx |= self._flat_offset
-        self._mask[self._need] = self._colour_lut.take(idx).reshape(-1)[: len(self._need)]
+        code = cv2.cvtColor(c, cv2.COLOR_BGR2BGR565).view(np.uint16).reshape(-1)
+        n0, n, out = self._n_side0, len(self._need), self._flat_mask
+        np.take(self._colour_lut[0], code[:n0], out=out[:n0])
+        np.take(self._colour_lut[1], code[n0:n], out=out[n0:])
+        self._mask[self._need] = out
         return self._mask
 
     def read(self, frame: np.ndarray) -> RodReading:
@@ -327,21 +357,21 @@ class RodReader:
         mask = self._masks(frame).reshape(n, ny, nxm)
         # shift: the men's profile along the rod against the comb, at every allowed shift
         prof = np.matmul(mask, self._ones)  # (n, ny) float32, the sum across the strip
-        corr = np.matmul(self._C, prof[:, :, None])[..., 0].astype(float)
-        corr[~self._shift_ok] = -np.inf
-        k = np.argmax(corr, axis=1)
-        r = np.arange(n)
-        inner = (k > 0) & (k < 2 * kmax)
-        c0 = corr[r, np.clip(k - 1, 0, 2 * kmax)]
-        c1 = corr[r, k]
-        c2 = corr[r, np.clip(k + 1, 0, 2 * kmax)]
+        corr = self._corr  # (n, 2 kmax + 3) float64: -inf past the ends and where not allowed
+        np.copyto(corr[:, 1:-1], np.matmul(self._C, prof[:, :, None])[..., 0],
+                  where=self._shift_ok)
+        k = np.argmax(corr, axis=1)  # 1 + the shift's index
+        at = self._corr_rows + k
+        c0, c1, c2 = corr.take(at - 1), corr.take(at), corr.take(at + 1)
         den = c0 - 2 * c1 + c2
         with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(inner & np.isfinite(den) & (den < -1e-12),
+            # (a neighbour past the ends or not allowed leaves den -inf or nan: no offset)
+            frac = np.where(np.isfinite(den) & (den < -1e-12),
                             np.clip(0.5 * (c0 - c2) / den, -0.5, 0.5), 0.0)
-        o = k - kmax + frac
+        o = k - (kmax + 1) + frac
         shift = np.clip(o * self._steps, -self._travel, self._travel)
-        score = c1 / np.maximum(np.linalg.norm(prof.astype(float), axis=1), 1e-9)
+        p64 = prof.astype(float)
+        score = c1 / np.maximum(np.sqrt(np.add.reduce(p64 * p64, axis=1)), 1e-9)
         # angle: each man's profile across the rod (the sum over his band, moved by the
         # shift) against the predicted silhouettes
         bands = np.clip(self._bands + np.round(o).astype(int)[:, None, None], 0, ny)
@@ -351,9 +381,10 @@ class RodReader:
         dot = np.matmul(self._L, obs[:, :, None])[..., 0].astype(float)
         obs = obs.astype(float)
         o2 = np.einsum("ij,ij->i", obs, obs)[:, None]
-        cost = self._lut2 - 2 * dot + o2
+        cost = self._lut2 - 2 * dot
+        cost += o2
         cost /= np.maximum(self._lut2 + o2, 1e-9)
-        coverage = obs.sum(axis=1) / np.maximum(self._expected, 1e-9)
+        coverage = obs.sum(axis=1) / self._expected_safe
         kb = np.argmin(cost, axis=1)
         angle = _ANGLE_BINS[kb] + _parabolic(cost, kb) * (2 * np.pi / N_ANGLES)
         angle = (angle + np.pi) % (2 * np.pi) - np.pi
@@ -364,11 +395,12 @@ def _parabolic(cost: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Sub-bin offset (in bins, -0.5..0.5) of the minimum of each row of a circular
     cost (R, N) around bins k (R,)."""
     n = cost.shape[1]
-    r = np.arange(len(k))
-    c0, c1, c2 = cost[r, (k - 1) % n], cost[r, k], cost[r, (k + 1) % n]
+    at = np.arange(len(k)) * n
+    c0, c1, c2 = (cost.take(at + (k - 1) % n), cost.take(at + k),
+                  cost.take(at + (k + 1) % n))
     den = c0 - 2 * c1 + c2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        off = np.where(den > 1e-12, 0.5 * (c0 - c2) / den, 0.0)
+    curved = den > 1e-12
+    off = np.where(curved, 0.5 * (c0 - c2) / np.where(curved, den, 1.0), 0.0)
     return np.clip(off, -0.5, 0.5)
 
 
