@@ -189,6 +189,12 @@ def matte_moments(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.nd
     cu, cv = (m @ x) / m0, (m @ y) / m0
     ex, ey = x - cu, y - cv
     cxx, cyy, cxy = (m @ (ex * ex)) / m0, (m @ (ey * ey)) / m0, (m @ (ex * ey)) / m0
+    return moments_params(cu, cv, cxx, cyy, cxy)
+
+
+def moments_params(cu: float, cv: float, cxx: float, cyy: float, cxy: float) -> np.ndarray:
+    """(5,) float64 ``cu, cv, r, su, sv`` of a streak from its matte's centroid (px) and
+    second central moments (px^2)."""
     evals, evecs = np.linalg.eigh(np.array([[cxx, cxy], [cxy, cyy]]))
     r = 2.0 * np.sqrt(max(evals[0], 0.25))
     half = np.sqrt(max(3.0 * (evals[1] - evals[0]), 0.0))
