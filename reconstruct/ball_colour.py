@@ -49,8 +49,8 @@ def ball_colour_bgr(colour) -> np.ndarray:
 class AlphaMatte:
     """The ball's matte against one background image.
 
-    ``alpha = sum_k I_k W_k + b`` with ``W = (C - B) / |C - B|^2`` and ``b = -B . W``;
-    ``precompute`` keeps ``W`` and ``b`` for the whole image (a fixed video background);
+    ``alpha = (I - B) . W`` with ``W = (C - B) / |C - B|^2``; ``precompute`` keeps ``B``
+    and ``W`` (and the weight's factors) for the whole image (a fixed video background);
     ``tiles`` makes them on demand, ``TILE_PX`` square tiles at a time, and keeps them (a
     video background searched near the ball: only the tiles the ball visits are made);
     otherwise they are made for each box asked for (a still, or a colour tried once).
@@ -82,22 +82,31 @@ class AlphaMatte:
             h, w = self.shape
             self._made = np.zeros((-(-h // TILE_PX), -(-w // TILE_PX)), bool)
 
-    def _coeffs_of(self, bg: np.ndarray, valid: np.ndarray | None = None):
-        bg = bg.astype(np.float32)
-        d = self.colour - bg
+    def _coeffs_of(self, bg: np.ndarray, valid: np.ndarray | None = None, out=None):
+        """``(B, W, contrast weight, residual factor)`` of the background part ``bg``
+        (h, w, 3), float32 each; into the arrays ``out`` if given."""
+        h, w = bg.shape[:2]
+        if out is None:
+            out = (np.empty((h, w, 3), np.float32), np.empty((h, w, 3), np.float32),
+                   np.empty((h, w), np.float32), np.empty((h, w), np.float32))
+        b, wc, cw, rf = out
+        np.copyto(b, bg, casting="unsafe")
+        d = np.subtract(self.colour, b)
         n2 = cv2.transform(d * d, _ONES)
         m = n2 + np.float32(1.0)  # unbiased wherever there is contrast; weighted by it below
-        w = d / m[..., None]
-        b = -cv2.transform(bg * w, _ONES)
+        np.divide(d, m[..., None], out=wc)
         # weight for the contrast, and the factor giving the colour residual:
         # |res|^2 = |I - B|^2 - alpha^2 (2 m - |C - B|^2)
-        cw = np.minimum(n2 * np.float32(1.0 / MIN_CONTRAST**2), np.float32(1.0))
+        np.multiply(n2, np.float32(1.0 / MIN_CONTRAST**2), out=cw)
+        np.minimum(cw, np.float32(1.0), out=cw)
         if valid is not None:
             cw *= valid
-        return bg, w, b, cw, 2.0 * m - n2
+        np.multiply(m, np.float32(2.0), out=rf)
+        rf -= n2
+        return out
 
     def coeffs(self, box: tuple[int, int, int, int]):
-        """``(B, W, b, contrast weight, residual factor)`` in ``box`` = (y0, y1, x0, x1)."""
+        """``(B, W, contrast weight, residual factor)`` in ``box`` = (y0, y1, x0, x1)."""
         y0, y1, x0, x1 = box
         if self._full is not None:
             return tuple(c[y0:y1, x0:x1] for c in self._full)
@@ -106,7 +115,7 @@ class AlphaMatte:
             tx0, tx1 = x0 // TILE_PX, (x1 - 1) // TILE_PX + 1
             made = self._made[ty0:ty1, tx0:tx1]
             if not made.all():  # the box around the tiles missing, at once (a tile made
-                # again comes out the same)
+                # again comes out the same), right into the kept arrays
                 miss = ~made
                 rows, cols = np.flatnonzero(miss.any(axis=1)), np.flatnonzero(miss.any(axis=0))
                 ty0, ty1 = ty0 + rows[0], ty0 + rows[-1] + 1
@@ -114,12 +123,14 @@ class AlphaMatte:
                 made = self._made[ty0:ty1, tx0:tx1]
                 ys, ye = ty0 * TILE_PX, min(ty1 * TILE_PX, self.shape[0])
                 xs, xe = tx0 * TILE_PX, min(tx1 * TILE_PX, self.shape[1])
-                part = self._coeffs_of(self.background[ys:ye, xs:xe], None if self.valid
-                                       is None else self.valid[ys:ye, xs:xe])
                 if self._tiles is None:
-                    self._tiles = [np.empty(self.shape + c.shape[2:], c.dtype) for c in part]
-                for full, c in zip(self._tiles, part):
-                    full[ys:ye, xs:xe] = c
+                    h, w = self.shape
+                    self._tiles = (np.empty((h, w, 3), np.float32),
+                                   np.empty((h, w, 3), np.float32),
+                                   np.empty((h, w), np.float32), np.empty((h, w), np.float32))
+                self._coeffs_of(self.background[ys:ye, xs:xe],
+                                None if self.valid is None else self.valid[ys:ye, xs:xe],
+                                tuple(c[ys:ye, xs:xe] for c in self._tiles))
                 made[:] = True
             return tuple(c[y0:y1, x0:x1] for c in self._tiles)
         return self._coeffs_of(self.background[y0:y1, x0:x1],
@@ -135,8 +146,8 @@ class AlphaMatte:
         all): (h, w) float32."""
         box = box if box is not None else (0, self.shape[0], 0, self.shape[1])
         y0, y1, x0, x1 = box
-        _, w, b, _, _ = self.coeffs(box)
-        return cv2.transform(image[y0:y1, x0:x1].astype(np.float32) * w, _ONES) + b
+        bg, w, _, _ = self.coeffs(box)
+        return cv2.transform(np.subtract(image[y0:y1, x0:x1], bg, dtype=np.float32) * w, _ONES)
 
     def alpha_weight(self, image: np.ndarray, box: tuple[int, int, int, int],
                      image_box: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +163,7 @@ class AlphaMatte:
             box: (y0, y1, x0, x1) px.
         """
         y0, y1, x0, x1 = box
-        bg, w, _, cw, rf = self.coeffs(box)
+        bg, w, cw, rf = self.coeffs(box)
         part = image[y0:y1, x0:x1] if image_box else image
         diff = np.subtract(part, bg, dtype=np.float32)
         a = cv2.transform(diff * w, _ONES)

@@ -37,7 +37,7 @@ SEED_FULL_ALPHA = 0.5  # matte value that counts fully when seeding (real balls 
 SEED_MIN_SUPPORT = 0.3  # least fraction of usable pixels in a seed's box
 WHOLE_BALL_MASS = 0.7  # a window seed this strong is a whole ball: no partial one is sought
 PART_MEAN = 0.4  # least mean response of a part of a ball (its seen pixels are the ball's)
-WINDOW_SEED_RADIUS_PX = 2.5  # px: windows are seeded shrunk by 2, 4, ... (ball radius px there)
+WINDOW_SEED_RADIUS_PX = 2.5  # px: least ball radius in a window shrunk by 2, 4, ... to seed it
 SECOND_SEED = 0.5  # further seeds are fitted when their response is this fraction of the best
 FIT_TOL = 0.02  # px: the fit stops when no parameter moves more than this
 FIT_ITERATIONS = 3  # Gauss-Newton steps at most (the moments start it close)
@@ -322,7 +322,15 @@ class MatteSearch:
         img = frame[yi, xi].astype(np.float32)
         bg = background[yi, xi].astype(np.float32)
         unmixed = bg + (img - bg) / f[sel, None].astype(np.float32)
-        return np.clip(np.median(unmixed, axis=0), 0, 255)
+        return np.minimum(np.maximum(_median_rows(unmixed), 0), 255)  # np.clip, quicker
+
+
+def _median_rows(values: np.ndarray) -> np.ndarray:
+    """The median over the rows of ``values`` (N > 0, C), as ``np.median(axis=0)`` gives it
+    (a sort: quicker on a few dozen rows)."""
+    s = np.sort(values, axis=0)
+    h = len(s) // 2
+    return s[h] if len(s) % 2 else (s[h - 1] + s[h]) * s.dtype.type(0.5)
 
 
 def _seed_matte(a: np.ndarray, wgt: np.ndarray) -> np.ndarray:
