@@ -131,6 +131,7 @@ class BallDetector:
                 and not expected_radius_px > 0:
             raise ValueError(f"expected_radius_px must be positive, got {expected_radius_px}")
         self.expected_radius = expected_radius_px
+        self._radius_map = expected_radius_px if np.ndim(expected_radius_px) == 2 else None
         self.score_model = score_model if score_model is not None else ScoreModel()
         self._matte = MatteSearch(self.colour, min_response, max_candidates, robust_scale,
                                   max_streak_diameters)
@@ -148,11 +149,12 @@ class BallDetector:
         r = self.expected_radius
         if r is None:
             return shape[1] / 80.0
-        if np.ndim(r) == 0:
+        if self._radius_map is None:
             return float(r)
-        iv = int(min(max(round(v), 0), r.shape[0] - 1))
-        iu = int(min(max(round(u), 0), r.shape[1] - 1))
-        return float(r[iv, iu])
+        h, w = self._radius_map.shape  # (plain floats and ints: a few times per frame)
+        iv = min(max(round(float(v)), 0), h - 1)
+        iu = min(max(round(float(u)), 0), w - 1)
+        return float(self._radius_map[iv, iu])
 
     def typical_radius(self, shape, roi) -> float:
         """px, the ball's expected radius typical of the search region ``roi`` (H, W) bool

@@ -276,19 +276,20 @@ def _fit_once(xy, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
     f0, jf = _coverage(xy, p, fp, True)
     amp, off, cost = linear(f0)
     cost += prior_k * (p[2] - prior_r) ** 2
-    jac = np.empty((7, n))  # d model / d (cu, cv, r, su, sv, A, B), one row each
+    # rows 0-6: d model / d (cu, cv, r, su, sv, A, B); row 7: the matte, so that one product
+    # gives the normal matrix and the gradient: J^T W (alpha - A f - B) = J^T W alpha
+    # - A J^T W f - B J^T W 1, with f and 1 rows 5 and 6 of J
+    jac = np.empty((8, n))
     jac[6] = 1.0
+    jac[7] = alpha
     it = 0
     while it < max_iter:
         it += 1
         np.multiply(jf, amp, out=jac[:5])
         jac[5] = f0
-        res = f0 * amp
-        res += off
-        np.subtract(alpha, res, out=res)
-        jw = jac * weight
-        hess = jw @ jac.T
-        grad = jw @ res
+        prod = (jac[:7] * weight) @ jac.T
+        hess = prod[:, :7]
+        grad = prod[:, 7] - amp * prod[:, 5] - off * prod[:, 6]
         hess[2, 2] += prior_k
         grad[2] -= prior_k * (p[2] - prior_r)
         diag = hess.diagonal() + 1e-9
@@ -311,7 +312,7 @@ def _fit_once(xy, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
             amp_q, off_q, cost_q = linear(fq)
             cost_q += prior_k * (q[2] - prior_r) ** 2
             if cost_q <= cost:
-                step = float(np.abs(q - p).max())
+                step = max(abs(v) for v in (q - p).tolist())
                 p, amp, off, cost, f0, jf = q, amp_q, off_q, cost_q, fq, jq
                 lam = max(lam * 0.3, 1e-6)
                 moved = True

@@ -23,6 +23,7 @@ Pixel coordinates follow OpenCV: u right, v down, pixel centres at integers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -197,12 +198,12 @@ class MatteSearch:
         around them all: the matte of a pixel does not depend on the box it is made in."""
         h, w = frame.shape[:2]
         boxes = []
-        for u, v, half in np.asarray(windows, float).reshape(-1, 3):
+        for u, v, half in np.asarray(windows, float).reshape(-1, 3).tolist():
             rr = radius_at(u, v)
             k = 1
             while rr / (2 * k) >= WINDOW_SEED_RADIUS_PX:
                 k *= 2
-            m = 0 if k > 1 else int(np.ceil(1.3 * rr)) + 3
+            m = 0 if k > 1 else math.ceil(1.3 * rr) + 3
             y0, y1 = max(int(v - half) - m, 0), min(int(v + half) + 1 + m, h)
             x0, x1 = max(int(u - half) - m, 0), min(int(u + half) + 1 + m, w)
             y0, x0 = y0 - y0 % k, x0 - x0 % k
