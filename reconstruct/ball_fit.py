@@ -195,10 +195,21 @@ def matte_moments(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.nd
 def moments_params(cu: float, cv: float, cxx: float, cyy: float, cxy: float) -> np.ndarray:
     """(5,) float64 ``cu, cv, r, su, sv`` of a streak from its matte's centroid (px) and
     second central moments (px^2)."""
-    evals, evecs = np.linalg.eigh(np.array([[cxx, cxy], [cxy, cyy]]))
-    r = 2.0 * np.sqrt(max(evals[0], 0.25))
-    half = np.sqrt(max(3.0 * (evals[1] - evals[0]), 0.0))
-    return np.array([cu, cv, r, half * evecs[0, 1], half * evecs[1, 1]])
+    # the eigenvalues of [[cxx, cxy], [cxy, cyy]] and the unit eigenvector of the larger, in
+    # closed form (its sign as numpy.linalg.eigh gives it; the model is even in it anyway)
+    mean, dev = 0.5 * (cxx + cyy), math.hypot(0.5 * (cxx - cyy), cxy)
+    lo, hi = mean - dev, mean + dev
+    if cxy == 0.0:
+        ex, ey = (1.0, 0.0) if cxx > cyy else (0.0, 1.0)
+    else:
+        ex, ey = (hi - cyy, cxy) if cxx >= cyy else (cxy, hi - cxx)
+        norm = math.hypot(ex, ey)
+        ex, ey = ex / norm, ey / norm
+        if (ex > 0.0) if cxx > cyy else (ey < 0.0):
+            ex, ey = -ex, -ey
+    r = 2.0 * math.sqrt(max(lo, 0.25))
+    half = math.sqrt(max(3.0 * (hi - lo), 0.0))
+    return np.array([cu, cv, r, half * ex, half * ey])
 
 
 def fit_streak(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarray,
