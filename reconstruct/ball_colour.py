@@ -94,7 +94,7 @@ class AlphaMatte:
         d = np.subtract(self.colour, b)
         n2 = cv2.transform(d * d, _ONES)
         m = n2 + np.float32(1.0)  # unbiased wherever there is contrast; weighted by it below
-        np.divide(d, m[..., None], out=wc)
+        np.divide(d, cv2.merge([m, m, m]) if m.size else m[..., None], out=wc)
         # weight for the contrast, and the factor giving the colour residual:
         # |res|^2 = |I - B|^2 - alpha^2 (2 m - |C - B|^2)
         np.multiply(n2, np.float32(1.0 / MIN_CONTRAST**2), out=cw)
@@ -165,7 +165,11 @@ class AlphaMatte:
         y0, y1, x0, x1 = box
         bg, w, cw, rf = self.coeffs(box)
         part = image[y0:y1, x0:x1] if image_box else image
-        diff = np.subtract(part, bg, dtype=np.float32)
+        if part.dtype == np.uint8 and self.background.dtype == np.uint8 and part.size:
+            # (the same integers, subtracted by OpenCV from the background's own bytes)
+            diff = cv2.subtract(part, self.background[y0:y1, x0:x1], dtype=cv2.CV_32F)
+        else:
+            diff = np.subtract(part, bg, dtype=np.float32)
         a = cv2.transform(diff * w, _ONES)
         np.multiply(diff, diff, out=diff)
         r2 = cv2.transform(diff, _ONES)
@@ -175,9 +179,9 @@ class AlphaMatte:
         r2 *= np.float32(-1.0 / RESIDUAL_SCALE**2)
         weight = np.exp(r2, out=r2)
         weight *= cw
-        out = a < ALPHA_RANGE[0]
-        out |= a > ALPHA_RANGE[1]
-        np.copyto(weight, np.float32(0.0), where=out)
+        inside = a >= ALPHA_RANGE[0]  # (a product: quicker than a masked copy)
+        inside &= a <= ALPHA_RANGE[1]
+        weight *= inside
         return a, weight
 
 
