@@ -118,9 +118,8 @@ class MatteSearch:
 
     def matte(self, background: np.ndarray, k: int = 1) -> AlphaMatte:
         """The matte of ``background`` shrunk by ``k`` (a power of 2; 1: full), cached."""
-        key = (id(background), background.ctypes.data, background.shape)
-        if self._cache.get("key") != key:
-            self._cache = {"key": key}
+        if self._cache.get("background") is not background:  # (kept: its id stays its own)
+            self._cache = {"background": background}
         if k not in self._cache:
             # coefficients made tile by tile where asked for (the windows are a small part
             # of the frame; a full search makes those of the roi) and kept while the
@@ -219,30 +218,30 @@ class MatteSearch:
             y0, x0 = min(b[0] for b in mine), min(b[2] for b in mine)
             y1, x1 = max(b[1] for b in mine), max(b[3] for b in mine)
             if (y1 - y0) * (x1 - x0) < sum((b[1] - b[0]) * (b[3] - b[2]) for b in mine):
-                shared[k] = (y0, x0, *self._window_matte(frame, background, k, y0, y1, x0, x1))
+                sa, sw = self._window_matte(frame, background, k, y0, y1, x0, x1)
+                shared[k] = (y0, x0, sa, sw, _seed_matte(sa, sw))  # (per pixel: cut later)
         seeds = []
         for rr, k, m, y0, y1, x0, x1 in boxes:
             if k in shared:
-                sy, sx, sa, sw = shared[k]
+                sy, sx, sa, sw, sq = shared[k]
                 sl = (slice((y0 - sy) // k, (y1 - sy) // k), slice((x0 - sx) // k, (x1 - sx) // k))
-                a, wgt = sa[sl], sw[sl]
+                a, wgt, q = sa[sl], sw[sl], sq[sl]
             else:
                 a, wgt = self._window_matte(frame, background, k, y0, y1, x0, x1)
-            if k > 1:
-                patch, inner = None, (a, wgt)
-            else:
-                patch = MattePatch(y0, x0, a, wgt)
-                inner = (a[m:a.shape[0] - m, m:a.shape[1] - m],
-                         wgt[m:wgt.shape[0] - m, m:wgt.shape[1] - m])
+                q = None
+            patch = None if k > 1 else MattePatch(y0, x0, a, wgt)
+            if m:
+                inner = (slice(m, a.shape[0] - m), slice(m, a.shape[1] - m))
+                a, wgt, q = a[inner], wgt[inner], None if q is None else q[inner]
             n = odd(1.6 * rr / k)
             # the most ball in the window, and, unless that is a whole ball, the best seen
             # part of one (a ball half hidden) where that lies elsewhere: the fit and its
             # score tell them apart
-            mass = _mass(_seed_matte(*inner), n)
+            mass = _mass(_seed_matte(a, wgt) if q is None else q, n)
             _, top, _, (ix, iy) = cv2.minMaxLoc(mass)
             found = [(top, (ix, iy))]
             if top < WHOLE_BALL_MASS:
-                _, top2, _, (jx, jy) = cv2.minMaxLoc(_mean(mass, inner[1], n))
+                _, top2, _, (jx, jy) = cv2.minMaxLoc(_mean(mass, wgt, n))
                 if top2 > PART_MEAN:
                     found.append((top2, (jx, jy)))
             for t, (px, py) in found:
