@@ -91,7 +91,8 @@ class AlphaMatte:
                    np.empty((h, w), np.float32), np.empty((h, w), np.float32))
         b, wc, cw, rf = out
         np.copyto(b, bg, casting="unsafe")
-        d = np.subtract(self.colour, b)
+        # C - B: OpenCV's scalar minus image (numpy broadcasts the 3 channels slowly)
+        d = cv2.subtract((*self.colour.tolist(), 0.0), b) if b.size else self.colour - b
         n2 = cv2.transform(d * d, _ONES)
         m = n2 + np.float32(1.0)  # unbiased wherever there is contrast; weighted by it below
         np.divide(d, cv2.merge([m, m, m]) if m.size else m[..., None], out=wc)
