@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 _MIN_HALF_STREAK = 0.02  # px: below this the streak is a static disc (the formula's limit)
@@ -64,17 +65,20 @@ def streak_coverage(x: np.ndarray, y: np.ndarray, params: np.ndarray,
 
 
 def _homogeneous(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """(3, N) float64: rows x, y, 1 (pixel centres, px), what ``_coverage`` takes."""
-    xy1 = np.empty((3, len(x)))
+    """(7, N) float64, what ``_coverage`` takes: rows x, y, 1 (pixel centres, px), then
+    its scratch rows (b, a, h) and 1 again."""
+    xy1 = np.empty((7, len(x)))
     xy1[0] = x
     xy1[1] = y
     xy1[2] = 1.0
+    xy1[6] = 1.0
     return xy1
 
 
 def _coverage(xy1: np.ndarray, params: np.ndarray, footprint: float, jacobian: bool):
-    """``streak_coverage`` of the pixel centres ``xy1`` (3, N) (``_homogeneous``);
-    the derivatives, if asked for, as (5, N) float64, one row per parameter.
+    """``streak_coverage`` of the pixel centres ``xy1`` (7, N) (``_homogeneous``; its
+    scratch rows are overwritten); the derivatives, if asked for, as (5, N) float64, one row
+    per parameter.
 
     Written for few numpy calls (a fit calls it on a few hundred pixels, where each call's
     own overhead is most of its cost): the coordinates along and across the streak in one
@@ -89,9 +93,8 @@ def _coverage(xy1: np.ndarray, params: np.ndarray, footprint: float, jacobian: b
     k = 1.0 / footprint  # a box of width w: w Q(x / w)
     n = xy1.shape[1]
     # rows: b (across the streak), a (along it), h, 1
-    g = np.empty((4, n))
-    g[3] = 1.0
-    np.matmul(np.array([[-dy, dx, dy * cu - dx * cv], [dx, dy, -dx * cu - dy * cv]]), xy1,
+    g = xy1[3:7]
+    np.matmul(np.array([[-dy, dx, dy * cu - dx * cv], [dx, dy, -dx * cu - dy * cv]]), xy1[:3],
               out=g[0:2])
     b, a, h, _ = g
     z = b * b  # r^2 - b^2
@@ -300,7 +303,7 @@ def _fit_once(xy, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
         jac[5] = f0
         prod = (jac[:7] * weight) @ jac.T
         hess = prod[:, :7]
-        grad = prod[:, 7] - amp * prod[:, 5] - off * prod[:, 6]
+        grad = prod[:, 5:8] @ np.array([-amp, -off, 1.0])
         hess[2, 2] += prior_k
         grad[2] -= prior_k * (p[2] - prior_r)
         diag = hess.diagonal() + 1e-9
@@ -308,12 +311,11 @@ def _fit_once(xy, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
         for _ in range(4):
             damp = hess.copy()
             damp.flat[::8] += lam * diag
-            try:
-                delta = np.linalg.solve(damp, grad)
-            except np.linalg.LinAlgError:
+            solved, delta = cv2.solve(damp, grad[:, None])  # (LU: numpy's, less overhead)
+            if not solved:  # singular
                 lam *= 10.0
                 continue
-            q = p + delta[:5]
+            q = p + delta[:5, 0]
             q[2] = min(max(q[2], lo), hi)
             last = it == max_iter  # no further step: the derivatives are not needed
             if last:
