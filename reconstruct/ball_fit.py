@@ -120,27 +120,24 @@ def _coverage(xy1: np.ndarray, params: np.ndarray, footprint: float, jacobian: b
     f = (_SIGN * (1.0 / (2.0 * L))) @ q
     if not jacobian:
         return f
-    # rows: rot, f_l, f_h, f_a, fb (the pairs each derivative mixes lie side by side)
+    # rows: rot, f_l, f_h, f_a, e (the pairs each derivative mixes lie side by side)
     w = np.empty((5, n))
     np.matmul(_DERIV * (1.0 / (2.0 * ln)), c, out=w[1:4])  # d/da etc. in px: 1 / (2 ln)
-    rot, f_l, f_h, f_a, fb = w
+    rot, f_l, f_h, f_a, e = w
     f_l -= f * (1.0 / ln)
-    dh_dz = z / root  # 0.25 * (1 + z / root) / max(h, 1e-9)
-    dh_dz += 1.0
-    dh_dz *= 0.25
-    dh_dz /= np.maximum(h, 1e-9)
-    np.multiply(dh_dz, -2.0, out=fb)  # f_h * (-2 dh_dz) * b
-    fb *= f_h
-    fb *= b
-    np.multiply(f_a, b, out=rot)  # (f_a b - fb a) / max(l, min)
-    rot -= fb * a
-    rot *= 1.0 / max(ln_raw, _MIN_HALF_STREAK)
+    # dh/dz = 0.25 (1 + z / root) / h = h / (2 root), so d f / d r = f_h (h / root) r and
+    # d f / d b = f_h dh/dz (-2 b) = -e with e = f_h (h / root) b
+    np.divide(h, root, out=e)
+    e *= f_h
     jac = np.empty((5, n))
-    np.matmul(np.array([[-dx, dy], [-dy, -dx]]), w[3:5], out=jac[0:2])
-    np.multiply(f_h, 2.0 * r, out=jac[2])
-    jac[2] *= dh_dz
-    m34 = (np.array([[-dy, dx], [dx, dy]]) if ln_raw > _MIN_HALF_STREAK
-           else np.array([[-dy, 0.0], [dx, 0.0]]))
+    np.multiply(e, r, out=jac[2])
+    e *= b
+    np.multiply(f_a, b, out=rot)  # rot max(l, min) = f_a b + e a
+    rot += e * a
+    np.matmul(np.array([[-dx, -dy], [-dy, dx]]), w[3:5], out=jac[0:2])
+    s = 1.0 / max(ln_raw, _MIN_HALF_STREAK)
+    m34 = (np.array([[-dy * s, dx], [dx * s, dy]]) if ln_raw > _MIN_HALF_STREAK
+           else np.array([[-dy * s, 0.0], [dx * s, 0.0]]))
     np.matmul(m34, w[0:2], out=jac[3:5])
     return f, jac
 
