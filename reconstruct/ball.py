@@ -53,14 +53,14 @@ class BallCandidates:
 
     def __post_init__(self):
         n = None
-        for f in fields(self):
-            a = np.asarray(getattr(self, f.name), dtype=np.float64)
+        for name in _field_names():
+            a = np.asarray(getattr(self, name), dtype=np.float64)
             if a.ndim != 1:
-                raise ValueError(f"BallCandidates.{f.name} must be 1-D, got shape {a.shape}")
+                raise ValueError(f"BallCandidates.{name} must be 1-D, got shape {a.shape}")
             if n is not None and len(a) != n:
-                raise ValueError(f"BallCandidates.{f.name} has {len(a)} values, expected {n}")
+                raise ValueError(f"BallCandidates.{name} has {len(a)} values, expected {n}")
             n = len(a)
-            object.__setattr__(self, f.name, a)
+            object.__setattr__(self, name, a)
 
     @classmethod
     def empty(cls) -> BallCandidates:
@@ -79,7 +79,7 @@ class BallCandidates:
     def __getitem__(self, key) -> BallCandidates:
         if isinstance(key, (int, np.integer)):
             key = [key]
-        return BallCandidates(**{f.name: getattr(self, f.name)[key] for f in fields(self)})
+        return BallCandidates(*(getattr(self, name)[key] for name in _field_names()))
 
     @property
     def uv(self) -> np.ndarray:
@@ -97,6 +97,18 @@ class BallCandidates:
         ok = (iu >= 0) & (iu < w) & (iv >= 0) & (iv < h)
         ok[ok] = mask[iv[ok], iu[ok]]
         return self[ok]
+
+
+def _field_names() -> tuple[str, ...]:
+    """``BallCandidates``' field names in order (``dataclasses.fields`` once, not per use:
+    candidates are made several times a frame)."""
+    global _FIELD_NAMES
+    if _FIELD_NAMES is None:
+        _FIELD_NAMES = tuple(f.name for f in fields(BallCandidates))
+    return _FIELD_NAMES
+
+
+_FIELD_NAMES: tuple[str, ...] | None = None
 
 
 class BallDetector:
