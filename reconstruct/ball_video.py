@@ -8,11 +8,12 @@ filter on it:
   least ``SEARCH_RADIUS_PX`` in radius, the matte is box-filtered at the ball's size and
   its local maxima are seeds; the best is fitted, the others only when their response comes
   close to it (``SECOND_SEED``);
-- windowed search: the matte of each window (around a position the tracker predicts) at full
-  resolution, computed once and reused by the fit. A window seeds its most ball; when that is
-  no whole ball, also the best *part* of one: the box whose usable pixels (those not on a rod,
-  a marking or a man) are mostly ball, so a ball half under a rod or a man is still fitted
-  (the fit weighs only the usable pixels and keeps the expected radius).
+- windowed search: the matte of each window (around a position the tracker predicts), shrunk
+  by 2 or 4 while the ball stays ``WINDOW_SEED_RADIUS_PX`` there (the fit refines the seed at
+  full resolution), else at full resolution and reused by the fit. A window seeds its most
+  ball; when that is no whole ball, also the best *part* of one: the box whose usable pixels
+  (those not on a rod, a marking or a man) are mostly ball, so a ball half under a rod or a
+  man is still fitted (the fit weighs only the usable pixels and keeps the expected radius).
 
 Each seed is refined by fitting the blurred-ball model (``reconstruct.ball_fit``) to the
 matte around it, which gives the centre of the blur streak (the position at mid-exposure),
@@ -190,8 +191,8 @@ class MatteSearch:
                      ) -> list[tuple[float, float, MattePatch | None]]:
         """One seed per window (``u, v, half`` px) where the matte shows a blob.
 
-        A large ball is seeded on the window shrunk (by 2, 4, ... while its radius stays
-        ``WINDOW_SEED_RADIUS_PX``; the fit refines it); a small one at full
+        A large ball is seeded on the window shrunk (by 2, 4, ... as long as the ball's radius
+        stays ``WINDOW_SEED_RADIUS_PX`` there; the fit refines it); a small one at full
         resolution, and then the window's matte (grown by a fit's margin) is kept for the fit
         to reuse. Overlapping windows (hypotheses near each other) share one matte of the box
         around them all: the matte of a pixel does not depend on the box it is made in."""
