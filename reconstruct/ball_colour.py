@@ -90,9 +90,13 @@ class AlphaMatte:
             out = (np.empty((h, w, 3), np.float32), np.empty((h, w, 3), np.float32),
                    np.empty((h, w), np.float32), np.empty((h, w), np.float32))
         b, wc, cw, rf = out
-        np.copyto(b, bg, casting="unsafe")
+        if b is None:  # B is the background itself (its bytes: a tile of a uint8 image)
+            b = bg
+        else:
+            np.copyto(b, bg, casting="unsafe")
         # C - B: OpenCV's scalar minus image (numpy broadcasts the 3 channels slowly)
-        d = cv2.subtract((*self.colour.tolist(), 0.0), b) if b.size else self.colour - b
+        d = (cv2.subtract((*self.colour.tolist(), 0.0), b, dtype=cv2.CV_32F) if b.size
+             else self.colour - b.astype(np.float32))
         n2 = cv2.transform(d * d, _ONES)
         m = n2 + np.float32(1.0)  # unbiased wherever there is contrast; weighted by it below
         np.divide(d, cv2.merge([m, m, m]) if m.size else m[..., None], out=wc)
@@ -107,7 +111,8 @@ class AlphaMatte:
         return out
 
     def coeffs(self, box: tuple[int, int, int, int]):
-        """``(B, W, contrast weight, residual factor)`` in ``box`` = (y0, y1, x0, x1)."""
+        """``(B, W, contrast weight, residual factor)`` in ``box`` = (y0, y1, x0, x1) (B:
+        float32, or the uint8 background itself when kept in tiles)."""
         y0, y1, x0, x1 = box
         if self._full is not None:
             return tuple(c[y0:y1, x0:x1] for c in self._full)
@@ -126,12 +131,15 @@ class AlphaMatte:
                 xs, xe = tx0 * TILE_PX, min(tx1 * TILE_PX, self.shape[1])
                 if self._tiles is None:
                     h, w = self.shape
-                    self._tiles = (np.empty((h, w, 3), np.float32),
+                    # (B: a uint8 background as it is, its bytes are what the matte needs)
+                    self._tiles = (self.background if self.background.dtype == np.uint8
+                                   else np.empty((h, w, 3), np.float32),
                                    np.empty((h, w, 3), np.float32),
                                    np.empty((h, w), np.float32), np.empty((h, w), np.float32))
+                out = tuple(c[ys:ye, xs:xe] for c in self._tiles)
                 self._coeffs_of(self.background[ys:ye, xs:xe],
                                 None if self.valid is None else self.valid[ys:ye, xs:xe],
-                                tuple(c[ys:ye, xs:xe] for c in self._tiles))
+                                (None if self._tiles[0] is self.background else out[0], *out[1:]))
                 made[:] = True
             return tuple(c[y0:y1, x0:x1] for c in self._tiles)
         return self._coeffs_of(self.background[y0:y1, x0:x1],
