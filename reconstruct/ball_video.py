@@ -166,10 +166,17 @@ class MatteSearch:
         _, top, _, _ = cv2.minMaxLoc(resp)
         if top <= self.min_response:
             return []
-        dil = cv2.dilate(resp, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
-                                                         (odd(3 * rs), odd(3 * rs))))
-        peaks = (resp >= dil) & (resp >= max(self.min_response, SECOND_SEED * top))
-        ys, xs = np.nonzero(peaks)
+        # the local maxima among the strong enough pixels: the dilation only of the box
+        # around those, grown by its reach (the same maxima, a fraction of the work)
+        ks = odd(3 * rs)
+        strong = resp >= max(self.min_response, SECOND_SEED * top)
+        bx, by, bw, bh = cv2.boundingRect(strong.view(np.uint8))
+        cy0, cy1 = max(by - ks // 2, 0), min(by + bh + ks // 2, resp.shape[0])
+        cx0, cx1 = max(bx - ks // 2, 0), min(bx + bw + ks // 2, resp.shape[1])
+        sub = resp[cy0:cy1, cx0:cx1]
+        dil = cv2.dilate(sub, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ks, ks)))
+        ys, xs = np.nonzero((sub >= dil) & strong[cy0:cy1, cx0:cx1])
+        ys, xs = ys + cy0, xs + cx0
         order = np.argsort(-resp[ys, xs])[:self.max_seeds]
         return [((x0 + xs[i] + 0.5) * k - 0.5, (y0 + ys[i] + 0.5) * k - 0.5) for i in order]
 
