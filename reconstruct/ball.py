@@ -53,14 +53,14 @@ class BallCandidates:
 
     def __post_init__(self):
         n = None
-        for f in fields(self):
-            a = np.asarray(getattr(self, f.name), dtype=np.float64)
+        for name in _field_names():
+            a = np.asarray(getattr(self, name), dtype=np.float64)
             if a.ndim != 1:
-                raise ValueError(f"BallCandidates.{f.name} must be 1-D, got shape {a.shape}")
+                raise ValueError(f"BallCandidates.{name} must be 1-D, got shape {a.shape}")
             if n is not None and len(a) != n:
-                raise ValueError(f"BallCandidates.{f.name} has {len(a)} values, expected {n}")
+                raise ValueError(f"BallCandidates.{name} has {len(a)} values, expected {n}")
             n = len(a)
-            object.__setattr__(self, f.name, a)
+            object.__setattr__(self, name, a)
 
     @classmethod
     def empty(cls) -> BallCandidates:
@@ -79,7 +79,7 @@ class BallCandidates:
     def __getitem__(self, key) -> BallCandidates:
         if isinstance(key, (int, np.integer)):
             key = [key]
-        return BallCandidates(**{f.name: getattr(self, f.name)[key] for f in fields(self)})
+        return BallCandidates(*(getattr(self, name)[key] for name in _field_names()))
 
     @property
     def uv(self) -> np.ndarray:
@@ -97,6 +97,18 @@ class BallCandidates:
         ok = (iu >= 0) & (iu < w) & (iv >= 0) & (iv < h)
         ok[ok] = mask[iv[ok], iu[ok]]
         return self[ok]
+
+
+def _field_names() -> tuple[str, ...]:
+    """``BallCandidates``' field names in order (``dataclasses.fields`` once, not per use:
+    candidates are made several times a frame)."""
+    global _FIELD_NAMES
+    if _FIELD_NAMES is None:
+        _FIELD_NAMES = tuple(f.name for f in fields(BallCandidates))
+    return _FIELD_NAMES
+
+
+_FIELD_NAMES: tuple[str, ...] | None = None
 
 
 class BallDetector:
@@ -131,6 +143,7 @@ class BallDetector:
                 and not expected_radius_px > 0:
             raise ValueError(f"expected_radius_px must be positive, got {expected_radius_px}")
         self.expected_radius = expected_radius_px
+        self._radius_map = expected_radius_px if np.ndim(expected_radius_px) == 2 else None
         self.score_model = score_model if score_model is not None else ScoreModel()
         self._matte = MatteSearch(self.colour, min_response, max_candidates, robust_scale,
                                   max_streak_diameters)
@@ -148,11 +161,12 @@ class BallDetector:
         r = self.expected_radius
         if r is None:
             return shape[1] / 80.0
-        if np.ndim(r) == 0:
+        if self._radius_map is None:
             return float(r)
-        iv = int(min(max(round(v), 0), r.shape[0] - 1))
-        iu = int(min(max(round(u), 0), r.shape[1] - 1))
-        return float(r[iv, iu])
+        h, w = self._radius_map.shape  # (plain floats and ints: a few times per frame)
+        iv = min(max(round(float(v)), 0), h - 1)
+        iu = min(max(round(float(u)), 0), w - 1)
+        return float(self._radius_map[iv, iu])
 
     def typical_radius(self, shape, roi) -> float:
         """px, the ball's expected radius typical of the search region ``roi`` (H, W) bool

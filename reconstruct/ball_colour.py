@@ -49,8 +49,8 @@ def ball_colour_bgr(colour) -> np.ndarray:
 class AlphaMatte:
     """The ball's matte against one background image.
 
-    ``alpha = sum_k I_k W_k + b`` with ``W = (C - B) / |C - B|^2`` and ``b = -B . W``;
-    ``precompute`` keeps ``W`` and ``b`` for the whole image (a fixed video background);
+    ``alpha = (I - B) . W`` with ``W = (C - B) / |C - B|^2``; ``precompute`` keeps ``B``
+    and ``W`` (and the weight's factors) for the whole image (a fixed video background);
     ``tiles`` makes them on demand, ``TILE_PX`` square tiles at a time, and keeps them (a
     video background searched near the ball: only the tiles the ball visits are made);
     otherwise they are made for each box asked for (a still, or a colour tried once).
@@ -82,22 +82,37 @@ class AlphaMatte:
             h, w = self.shape
             self._made = np.zeros((-(-h // TILE_PX), -(-w // TILE_PX)), bool)
 
-    def _coeffs_of(self, bg: np.ndarray, valid: np.ndarray | None = None):
-        bg = bg.astype(np.float32)
-        d = self.colour - bg
+    def _coeffs_of(self, bg: np.ndarray, valid: np.ndarray | None = None, out=None):
+        """``(B, W, contrast weight, residual factor)`` of the background part ``bg``
+        (h, w, 3), float32 each; into the arrays ``out`` if given."""
+        h, w = bg.shape[:2]
+        if out is None:
+            out = (np.empty((h, w, 3), np.float32), np.empty((h, w, 3), np.float32),
+                   np.empty((h, w), np.float32), np.empty((h, w), np.float32))
+        b, wc, cw, rf = out
+        if b is None:  # B is the background itself (its bytes: a tile of a uint8 image)
+            b = bg
+        else:
+            np.copyto(b, bg, casting="unsafe")
+        # C - B: OpenCV's scalar minus image (numpy broadcasts the 3 channels slowly)
+        d = (cv2.subtract((*self.colour.tolist(), 0.0), b, dtype=cv2.CV_32F) if b.size
+             else self.colour - b.astype(np.float32))
         n2 = cv2.transform(d * d, _ONES)
         m = n2 + np.float32(1.0)  # unbiased wherever there is contrast; weighted by it below
-        w = d / m[..., None]
-        b = -cv2.transform(bg * w, _ONES)
+        np.divide(d, cv2.merge([m, m, m]) if m.size else m[..., None], out=wc)
         # weight for the contrast, and the factor giving the colour residual:
         # |res|^2 = |I - B|^2 - alpha^2 (2 m - |C - B|^2)
-        cw = np.minimum(n2 * np.float32(1.0 / MIN_CONTRAST**2), np.float32(1.0))
+        np.multiply(n2, np.float32(1.0 / MIN_CONTRAST**2), out=cw)
+        np.minimum(cw, np.float32(1.0), out=cw)
         if valid is not None:
             cw *= valid
-        return bg, w, b, cw, 2.0 * m - n2
+        np.multiply(m, np.float32(2.0), out=rf)
+        rf -= n2
+        return out
 
     def coeffs(self, box: tuple[int, int, int, int]):
-        """``(B, W, b, contrast weight, residual factor)`` in ``box`` = (y0, y1, x0, x1)."""
+        """``(B, W, contrast weight, residual factor)`` in ``box`` = (y0, y1, x0, x1) (B:
+        float32, or the uint8 background itself when kept in tiles)."""
         y0, y1, x0, x1 = box
         if self._full is not None:
             return tuple(c[y0:y1, x0:x1] for c in self._full)
@@ -106,7 +121,7 @@ class AlphaMatte:
             tx0, tx1 = x0 // TILE_PX, (x1 - 1) // TILE_PX + 1
             made = self._made[ty0:ty1, tx0:tx1]
             if not made.all():  # the box around the tiles missing, at once (a tile made
-                # again comes out the same)
+                # again comes out the same), right into the kept arrays
                 miss = ~made
                 rows, cols = np.flatnonzero(miss.any(axis=1)), np.flatnonzero(miss.any(axis=0))
                 ty0, ty1 = ty0 + rows[0], ty0 + rows[-1] + 1
@@ -114,12 +129,17 @@ class AlphaMatte:
                 made = self._made[ty0:ty1, tx0:tx1]
                 ys, ye = ty0 * TILE_PX, min(ty1 * TILE_PX, self.shape[0])
                 xs, xe = tx0 * TILE_PX, min(tx1 * TILE_PX, self.shape[1])
-                part = self._coeffs_of(self.background[ys:ye, xs:xe], None if self.valid
-                                       is None else self.valid[ys:ye, xs:xe])
                 if self._tiles is None:
-                    self._tiles = [np.empty(self.shape + c.shape[2:], c.dtype) for c in part]
-                for full, c in zip(self._tiles, part):
-                    full[ys:ye, xs:xe] = c
+                    h, w = self.shape
+                    # (B: a uint8 background as it is, its bytes are what the matte needs)
+                    self._tiles = (self.background if self.background.dtype == np.uint8
+                                   else np.empty((h, w, 3), np.float32),
+                                   np.empty((h, w, 3), np.float32),
+                                   np.empty((h, w), np.float32), np.empty((h, w), np.float32))
+                out = tuple(c[ys:ye, xs:xe] for c in self._tiles)
+                self._coeffs_of(self.background[ys:ye, xs:xe],
+                                None if self.valid is None else self.valid[ys:ye, xs:xe],
+                                (None if self._tiles[0] is self.background else out[0], *out[1:]))
                 made[:] = True
             return tuple(c[y0:y1, x0:x1] for c in self._tiles)
         return self._coeffs_of(self.background[y0:y1, x0:x1],
@@ -135,8 +155,8 @@ class AlphaMatte:
         all): (h, w) float32."""
         box = box if box is not None else (0, self.shape[0], 0, self.shape[1])
         y0, y1, x0, x1 = box
-        _, w, b, _, _ = self.coeffs(box)
-        return cv2.transform(image[y0:y1, x0:x1].astype(np.float32) * w, _ONES) + b
+        bg, w, _, _ = self.coeffs(box)
+        return cv2.transform(np.subtract(image[y0:y1, x0:x1], bg, dtype=np.float32) * w, _ONES)
 
     def alpha_weight(self, image: np.ndarray, box: tuple[int, int, int, int],
                      image_box: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -152,9 +172,13 @@ class AlphaMatte:
             box: (y0, y1, x0, x1) px.
         """
         y0, y1, x0, x1 = box
-        bg, w, _, cw, rf = self.coeffs(box)
+        bg, w, cw, rf = self.coeffs(box)
         part = image[y0:y1, x0:x1] if image_box else image
-        diff = np.subtract(part, bg, dtype=np.float32)
+        if part.dtype == np.uint8 and self.background.dtype == np.uint8 and part.size:
+            # (the same integers, subtracted by OpenCV from the background's own bytes)
+            diff = cv2.subtract(part, self.background[y0:y1, x0:x1], dtype=cv2.CV_32F)
+        else:
+            diff = np.subtract(part, bg, dtype=np.float32)
         a = cv2.transform(diff * w, _ONES)
         np.multiply(diff, diff, out=diff)
         r2 = cv2.transform(diff, _ONES)
@@ -164,9 +188,9 @@ class AlphaMatte:
         r2 *= np.float32(-1.0 / RESIDUAL_SCALE**2)
         weight = np.exp(r2, out=r2)
         weight *= cw
-        out = a < ALPHA_RANGE[0]
-        out |= a > ALPHA_RANGE[1]
-        np.copyto(weight, np.float32(0.0), where=out)
+        inside = a >= ALPHA_RANGE[0]  # (a product: quicker than a masked copy)
+        inside &= a <= ALPHA_RANGE[1]
+        weight *= inside
         return a, weight
 
 

@@ -20,8 +20,10 @@ marking of the ball's own colour) get weight 0 instead of biasing a centroid.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 _MIN_HALF_STREAK = 0.02  # px: below this the streak is a static disc (the formula's limit)
@@ -39,10 +41,9 @@ def _p(x: np.ndarray) -> np.ndarray:
 
 
 _EDGE_SOFTNESS = 0.125  # px^2: rounds h = sqrt(r^2 - b^2) at the disc's rim (finite slope)
-_E1 = np.array([[1.0], [1.0], [-1.0], [-1.0]])
-_E2 = np.array([[1.0], [-1.0], [1.0], [-1.0]])
-_SIGN = (_E1 * _E2).ravel()  # f = sum e1 e2 Q(t) / (2 L)
-_DERIV = np.stack([_SIGN, _E2.ravel(), _E1.ravel()])  # d/dA, d/dH, d/dL of the sum
+_SIGN = np.array([1.0, -1.0, -1.0, 1.0])  # e1 e2 over (e1, e2) = (+,+), (+,-), (-,+), (-,-)
+# d/dL, d/dH, d/dA of the sum e1 e2 Q(A + e1 H + e2 L), rows in that order (times Q' = c)
+_DERIV = np.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0], [1.0, -1.0, -1.0, 1.0]])
 
 
 def streak_coverage(x: np.ndarray, y: np.ndarray, params: np.ndarray,
@@ -59,93 +60,86 @@ def streak_coverage(x: np.ndarray, y: np.ndarray, params: np.ndarray,
     Returns:
         (N,) float64 in [0, 1]; with ``jacobian``, also (N, 5) float64, d f / d params.
     """
-    cu, cv, r, su, sv = map(float, params)
-    ln_raw = float(np.hypot(su, sv))
+    out = _coverage(_homogeneous(x, y), np.asarray(params, float), footprint, jacobian)
+    return (out[0], out[1].T) if jacobian else out
+
+
+def _homogeneous(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(7, N) float64, what ``_coverage`` takes: rows x, y, 1 (pixel centres, px), then
+    its scratch rows (b, a, h) and 1 again."""
+    xy1 = np.empty((7, len(x)))
+    xy1[0] = x
+    xy1[1] = y
+    xy1[2] = 1.0
+    xy1[6] = 1.0
+    return xy1
+
+
+def _coverage(xy1: np.ndarray, params: np.ndarray, footprint: float, jacobian: bool):
+    """``streak_coverage`` of the pixel centres ``xy1`` (7, N) (``_homogeneous``; its
+    scratch rows are overwritten); the derivatives, if asked for, as (5, N) float64, one row
+    per parameter.
+
+    Written for few numpy calls (a fit calls it on a few hundred pixels, where each call's
+    own overhead is most of its cost): the coordinates along and across the streak in one
+    product, the four terms of the sum as one (4, N) array."""
+    cu, cv, r, su, sv = params.tolist()
+    ln_raw = math.hypot(su, sv)
     if ln_raw > 1e-9:
         dx, dy = su / ln_raw, sv / ln_raw
     else:
         dx, dy = 1.0, 0.0
     ln = max(ln_raw, _MIN_HALF_STREAK)
     k = 1.0 / footprint  # a box of width w: w Q(x / w)
-    ex, ey = x - cu, y - cv
-    # (in place, in the order of the plain formulas in the comments: the same values)
-    a = ex * dx  # ex dx + ey dy
-    a += ey * dy
-    b = ey * dx  # ey dx - ex dy
-    b -= ex * dy
+    n = xy1.shape[1]
+    # rows: b (across the streak), a (along it), h, 1
+    g = xy1[3:7]
+    np.matmul(np.array([[-dy, dx, dy * cu - dx * cv], [dx, dy, -dx * cu - dy * cv]]), xy1[:3],
+              out=g[0:2])
+    b, a, h, _ = g
     z = b * b  # r^2 - b^2
     np.subtract(r * r, z, out=z)
     root = z * z  # sqrt(z^2 + softness^2)
     root += _EDGE_SOFTNESS**2
     np.sqrt(root, out=root)
-    h = z + root  # sqrt(0.5 (z + root)): sqrt of a smooth max(z, 0)
+    np.add(z, root, out=h)  # sqrt(0.5 (z + root)): sqrt of a smooth max(z, 0)
     h *= 0.5
     np.sqrt(h, out=h)
     L = ln * k
-    # t = A + e1 H + e2 L for (e1, e2) = (+,+), (+,-), (-,+), (-,-), as one (4, N) array;
+    # t + 1/2 = k a + e1 k h + e2 L + 1/2 for (e1, e2) = (+,+), (+,-), (-,+), (-,-);
     # Q(t) = c^2 / 2 + max(t - 1/2, 0) and Q'(t) = c with c = clip(t + 1/2, 0, 1)
-    t = np.empty((4, len(a)))
-    ak, hk = (a, h) if k == 1.0 else (a * k, h * k)  # x * 1.0 is x
-    np.add(ak, hk, out=t[0])
-    t[1] = t[0]
-    t[0] += L + 0.5
-    t[1] += 0.5 - L
-    np.subtract(ak, hk, out=t[2])
-    t[3] = t[2]
-    t[2] += L + 0.5
-    t[3] += 0.5 - L
-    c = np.maximum(t, 0.0)  # t holds t + 1/2 here
+    t = np.array([[k, k, L + 0.5], [k, k, 0.5 - L], [k, -k, L + 0.5], [k, -k, 0.5 - L]]
+                 ) @ g[1:4]
+    c = np.maximum(t, 0.0)
     np.minimum(c, 1.0, out=c)
     t -= 1.0
     np.maximum(t, 0.0, out=t)
     q = c * c
     q *= 0.5
     q += t
-    f = (q[0] - q[1] - q[2] + q[3]) * (1.0 / (2.0 * L))
+    f = (_SIGN * (1.0 / (2.0 * L))) @ q
     if not jacobian:
         return f
-    inv = 1.0 / (2.0 * ln)  # d/da etc. in px: (1 / (2 L)) * k = 1 / (2 ln)
-    # (in place, in the order of the plain formulas: the same values, fewer temporaries)
-    c0, c1, c2, c3 = c
-    d01 = c0 - c1
-    f_a = d01 - c2  # (c0 - c1 - c2 + c3) * inv
-    f_a += c3
-    f_a *= inv
-    f_h = d01 + c2  # (c0 - c1 + c2 - c3) * inv
-    f_h -= c3
-    f_h *= inv
-    f_l = c0 + c1  # (c0 + c1 - c2 - c3) * inv - f / ln
-    f_l -= c2
-    f_l -= c3
-    f_l *= inv
-    f_l -= f / ln
-    dh_dz = z / root  # 0.25 * (1 + z / root) / max(h, 1e-9)
-    dh_dz += 1.0
-    dh_dz *= 0.25
-    dh_dz /= np.maximum(h, 1e-9)
-    fb = dh_dz * -2.0  # f_h * (-2 dh_dz) * b
-    fb *= f_h
-    fb *= b
-    jac = np.empty((5, len(f)))  # rows: filled contiguously, returned transposed
-    j0, j1, j2, j3, j4 = jac
-    np.multiply(fb, dy, out=j0)  # -f_a dx + fb dy
-    j0 -= f_a * dx
-    np.multiply(f_a, -dy, out=j1)  # -f_a dy - fb dx
-    j1 -= fb * dx
-    np.multiply(f_h, 2.0 * r, out=j2)  # f_h (2 r) dh_dz
-    j2 *= dh_dz
-    rot = f_a * b  # (f_a b - fb a) / max(l, min)
-    rot -= fb * a
-    rot /= max(ln_raw, _MIN_HALF_STREAK)
-    if ln_raw > _MIN_HALF_STREAK:
-        np.multiply(f_l, dx, out=j3)  # -rot dy + f_l dx
-        j3 -= rot * dy
-        np.multiply(rot, dx, out=j4)  # rot dx + f_l dy
-        j4 += f_l * dy
-    else:
-        np.multiply(rot, -dy, out=j3)
-        np.multiply(rot, dx, out=j4)
-    return f, jac.T
+    # rows: rot, f_l, f_h, f_a, e (the pairs each derivative mixes lie side by side)
+    w = np.empty((5, n))
+    np.matmul(_DERIV * (1.0 / (2.0 * ln)), c, out=w[1:4])  # d/da etc. in px: 1 / (2 ln)
+    rot, f_l, f_h, f_a, e = w
+    f_l -= f * (1.0 / ln)
+    # dh/dz = 0.25 (1 + z / root) / h = h / (2 root), so d f / d r = f_h (h / root) r and
+    # d f / d b = f_h dh/dz (-2 b) = -e with e = f_h (h / root) b
+    np.divide(h, root, out=e)
+    e *= f_h
+    jac = np.empty((5, n))
+    np.multiply(e, r, out=jac[2])
+    e *= b
+    np.multiply(f_a, b, out=rot)  # rot max(l, min) = f_a b + e a
+    rot += e * a
+    np.matmul(np.array([[-dx, -dy], [-dy, dx]]), w[3:5], out=jac[0:2])
+    s = 1.0 / max(ln_raw, _MIN_HALF_STREAK)
+    m34 = (np.array([[-dy * s, dx], [dx * s, dy]]) if ln_raw > _MIN_HALF_STREAK
+           else np.array([[-dy * s, 0.0], [dx * s, 0.0]]))
+    np.matmul(m34, w[0:2], out=jac[3:5])
+    return f, jac
 
 
 @dataclass(frozen=True)
@@ -195,10 +189,27 @@ def matte_moments(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.nd
     cu, cv = (m @ x) / m0, (m @ y) / m0
     ex, ey = x - cu, y - cv
     cxx, cyy, cxy = (m @ (ex * ex)) / m0, (m @ (ey * ey)) / m0, (m @ (ex * ey)) / m0
-    evals, evecs = np.linalg.eigh(np.array([[cxx, cxy], [cxy, cyy]]))
-    r = 2.0 * np.sqrt(max(evals[0], 0.25))
-    half = np.sqrt(max(3.0 * (evals[1] - evals[0]), 0.0))
-    return np.array([cu, cv, r, half * evecs[0, 1], half * evecs[1, 1]])
+    return moments_params(cu, cv, cxx, cyy, cxy)
+
+
+def moments_params(cu: float, cv: float, cxx: float, cyy: float, cxy: float) -> np.ndarray:
+    """(5,) float64 ``cu, cv, r, su, sv`` of a streak from its matte's centroid (px) and
+    second central moments (px^2)."""
+    # the eigenvalues of [[cxx, cxy], [cxy, cyy]] and the unit eigenvector of the larger, in
+    # closed form (its sign as numpy.linalg.eigh gives it; the model is even in it anyway)
+    mean, dev = 0.5 * (cxx + cyy), math.hypot(0.5 * (cxx - cyy), cxy)
+    lo, hi = mean - dev, mean + dev
+    if cxy == 0.0:
+        ex, ey = (1.0, 0.0) if cxx > cyy else (0.0, 1.0)
+    else:
+        ex, ey = (hi - cyy, cxy) if cxx >= cyy else (cxy, hi - cxx)
+        norm = math.hypot(ex, ey)
+        ex, ey = ex / norm, ey / norm
+        if (ex > 0.0) if cxx > cyy else (ey < 0.0):
+            ex, ey = -ex, -ey
+    r = 2.0 * math.sqrt(max(lo, 0.25))
+    half = math.sqrt(max(3.0 * (hi - lo), 0.0))
+    return np.array([cu, cv, r, half * ex, half * ey])
 
 
 def fit_streak(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarray,
@@ -224,87 +235,95 @@ def fit_streak(x: np.ndarray, y: np.ndarray, alpha: np.ndarray, weight: np.ndarr
     """
     prior = (0.0, 0.0) if radius_prior is None else (
         radius_prior[0], _PRIOR_PIXELS / radius_prior[1] ** 2)
-    fit = _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, footprint, prior)
+    xy = _homogeneous(x, y)
+    fit = _fit_once(xy, alpha, weight, init, radius_bounds, max_iter, tol, footprint, prior)
     if robust <= 0:
         return fit
     p = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
-    res = alpha - (fit.amplitude * streak_coverage(x, y, p, footprint) + fit.offset)
+    res = alpha - (fit.amplitude * _coverage(xy, p, footprint, False) + fit.offset)
     w2 = weight / (1.0 + (res / robust) ** 2)
-    return _fit_once(x, y, alpha, w2, p, radius_bounds, max_iter, tol, footprint, prior)
+    return _fit_once(xy, alpha, w2, p, radius_bounds, max_iter, tol, footprint, prior)
 
 
 _PRIOR_PIXELS = 4.0  # the radius prior weighs like this many pixels off by one matte unit
 
 
-def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
+def _fit_once(xy, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
               ) -> StreakFit:
-    p = np.asarray(init, float).copy()
-    p[2] = np.clip(p[2], *radius_bounds)
-    if np.hypot(p[3], p[4]) < 0.5:  # the model is even in the streak: leave s = 0
-        p[3:5] = (0.5, 0.0) if np.hypot(p[3], p[4]) < 1e-9 else p[3:5] * 0.5 / np.hypot(
-            p[3], p[4])
+    """One damped Gauss-Newton fit on the pixel centres ``xy`` (2, N) px."""
+    lo, hi = radius_bounds
+    p = np.array(init, float)  # a copy
+    p[2] = min(max(p[2], lo), hi)
+    s_len = math.hypot(p[3], p[4])
+    if s_len < 0.5:  # the model is even in the streak: leave s = 0
+        p[3:5] = (0.5, 0.0) if s_len < 1e-9 else p[3:5] * 0.5 / s_len
     lam = 1e-4
-    sw = np.sqrt(weight)
-    wcol = weight[:, None]
+    n = len(alpha)
     step = np.inf
-
+    # the weighted sums the best A, B of a shape need: rows 1, f, alpha (f filled per shape)
+    rows = np.empty((3, n))
+    rows[0] = 1.0
+    rows[2] = alpha
     s0 = float(weight.sum()) + 1e-12
-    s_y = float(weight @ alpha)
+    wa = weight * alpha
+    s_y = float(wa.sum())
+    s_yy = float(wa @ alpha)
+    prior_r, prior_k = prior
 
-    def linear(f: np.ndarray) -> tuple[np.ndarray, float]:
-        # best A, B for a fixed shape: the 2x2 weighted normal equations, solved directly
-        wf = weight * f
-        s_f, s_ff, s_fy = float(wf.sum()), float(wf @ f), float(wf @ alpha)
+    def linear(f: np.ndarray) -> tuple[float, float, float]:
+        # best A, B for a fixed shape: the 2x2 weighted normal equations, solved directly;
+        # the cost sum w (alpha - A f - B)^2 from the same sums
+        rows[1] = f
+        s_f, s_ff, s_fy = (rows @ (weight * f)).tolist()
         det = s_ff * s0 - s_f * s_f
         if abs(det) < 1e-12 * max(s_ff * s0, 1e-30):
-            ab = np.array([0.0, s_y / s0])
+            amp, off = 0.0, s_y / s0
         else:
-            ab = np.array([(s_fy * s0 - s_f * s_y) / det, (s_ff * s_y - s_f * s_fy) / det])
-        res = sw * (alpha - ab[0] * f - ab[1])
-        return ab, float(res @ res)
+            amp, off = (s_fy * s0 - s_f * s_y) / det, (s_ff * s_y - s_f * s_fy) / det
+        cost = (s_yy - 2.0 * (amp * s_fy + off * s_y) + amp * amp * s_ff
+                + 2.0 * amp * off * s_f + off * off * s0)
+        return amp, off, max(cost, 0.0)
 
-    def penalty(q: np.ndarray) -> float:
-        return prior[1] * (q[2] - prior[0]) ** 2
-
-    f0, jf = streak_coverage(x, y, p, fp, jacobian=True)
-    ab, cost = linear(f0)
-    cost += penalty(p)
-    lo, hi = radius_bounds
-    jac = np.empty((len(x), 7))
-    jac[:, 6] = 1.0
+    f0, jf = _coverage(xy, p, fp, True)
+    amp, off, cost = linear(f0)
+    cost += prior_k * (p[2] - prior_r) ** 2
+    # rows 0-6: d model / d (cu, cv, r, su, sv, A, B); row 7: the matte, so that one product
+    # gives the normal matrix and the gradient: J^T W (alpha - A f - B) = J^T W alpha
+    # - A J^T W f - B J^T W 1, with f and 1 rows 5 and 6 of J
+    jac = np.empty((8, n))
+    jac[6] = 1.0
+    jac[7] = alpha
     it = 0
     while it < max_iter:
         it += 1
-        np.multiply(jf, ab[0], out=jac[:, :5])
-        jac[:, 5] = f0
-        res = alpha - (ab[0] * f0 + ab[1])
-        jw = jac * wcol
-        hess = jac.T @ jw
-        grad = jw.T @ res
-        hess[2, 2] += prior[1]
-        grad[2] -= prior[1] * (p[2] - prior[0])
+        np.multiply(jf, amp, out=jac[:5])
+        jac[5] = f0
+        prod = (jac[:7] * weight) @ jac.T
+        hess = prod[:, :7]
+        grad = prod[:, 5:8] @ np.array([-amp, -off, 1.0])
+        hess[2, 2] += prior_k
+        grad[2] -= prior_k * (p[2] - prior_r)
         diag = hess.diagonal() + 1e-9
         moved = False
         for _ in range(4):
             damp = hess.copy()
             damp.flat[::8] += lam * diag
-            try:
-                delta = np.linalg.solve(damp, grad)
-            except np.linalg.LinAlgError:
+            solved, delta = cv2.solve(damp, grad[:, None])  # (LU: numpy's, less overhead)
+            if not solved:  # singular
                 lam *= 10.0
                 continue
-            q = p + delta[:5]
+            q = p + delta[:5, 0]
             q[2] = min(max(q[2], lo), hi)
             last = it == max_iter  # no further step: the derivatives are not needed
             if last:
-                fq, jq = streak_coverage(x, y, q, fp), None
+                fq, jq = _coverage(xy, q, fp, False), None
             else:
-                fq, jq = streak_coverage(x, y, q, fp, jacobian=True)
-            ab_q, cost_q = linear(fq)
-            cost_q += penalty(q)
+                fq, jq = _coverage(xy, q, fp, True)
+            amp_q, off_q, cost_q = linear(fq)
+            cost_q += prior_k * (q[2] - prior_r) ** 2
             if cost_q <= cost:
-                step = float(np.max(np.abs(q - p)))
-                p, ab, cost, f0, jf = q, ab_q, cost_q, fq, jq
+                step = max(abs(v) for v in (q - p).tolist())
+                p, amp, off, cost, f0, jf = q, amp_q, off_q, cost_q, fq, jq
                 lam = max(lam * 0.3, 1e-6)
                 moved = True
                 break
@@ -312,14 +331,14 @@ def _fit_once(x, y, alpha, weight, init, radius_bounds, max_iter, tol, fp, prior
         if not moved or step < tol:
             break
     f = f0
-    support = f > 0.5 * max(f.max(), 1e-9)
-    wsum = max(float(weight.sum()), 1e-9)
-    amp = ab[0] if abs(ab[0]) > 1e-9 else 1e-9
+    support = f > 0.5 * max(float(f.max()), 1e-9)
+    sw = weight[support]
+    wsum = max(s0 - 1e-12, 1e-9)
+    a = amp if abs(amp) > 1e-9 else 1e-9
     return StreakFit(
         u=float(p[0]), v=float(p[1]), radius=float(p[2]),
-        half_streak=(float(p[3]), float(p[4])), amplitude=float(ab[0]), offset=float(ab[1]),
-        rms=float(np.sqrt(cost / wsum) / abs(amp)),
-        support_weight=float(np.minimum(np.maximum(weight[support], 0), 1).mean())
-        if support.any() else 0.0,
+        half_streak=(float(p[3]), float(p[4])), amplitude=float(amp), offset=float(off),
+        rms=float(math.sqrt(cost / wsum) / abs(a)),
+        support_weight=float(np.minimum(np.maximum(sw, 0), 1).mean()) if len(sw) else 0.0,
         iterations=it, coverage=f,
     )
