@@ -30,12 +30,19 @@ def test_a_rolling_ball_is_tracked_to_millimetres(rolling_clip, tmp_path):
     table = load_table(truth.meta["table"]["name"])
     video = next(rolling_clip.glob("video.*"))
     cal = truth_calibration(rolling_clip, table, VideoSource(video).sample(8))
-    track_video(VideoSource(video), tmp_path, table, cal, progress=False)
+    summary = track_video(VideoSource(video), tmp_path, table, cal, progress=False,
+                          calibration_s=1.5)
     report = compare(truth, read_record(tmp_path))
     det = report.ball.detection.scores
     assert det.headline.f1 >= 0.97, det.headline
     assert det.error_mm.median <= 2.0
     assert report.events["goal"].estimate == 0  # no goal in this clip, none invented
+    # the timing: every frame, the writing in the per-frame time, the start-up apart
+    timing = read_record(tmp_path).meta["timing"]
+    assert timing["frames"] == truth.n_frames == report.speed.frames
+    assert timing["track_s"] > 0 and timing["decode_s"] > 0
+    assert timing["startup_s"] > 1.5 and timing["startup_s"] == summary.startup_s
+    assert "start-up" in summary.text()
 
 
 class _DroppingCamera:
