@@ -308,9 +308,9 @@ class VideoTracker:
             shifts, angles = self._rod_frames.pop(p.frame)
             events += [self._retime(e) for e in self.events.push(p, shifts, angles)]
             index, t = self._source_clock(p.frame)
-            rows.append(frame_row(index, t, p.xy, p.state, shifts, angles, self.camera,
-                                  self.table))
+            rows.append(frame_row(index, t, p.xy, p.state, shifts, angles, None, self.table))
             self._clock.pop(p.frame - int(10 * self.fps), None)  # long decided
+        _add_pixels(rows, self.camera, self.table)
         return rows, events
 
     def _source_clock(self, k: int) -> tuple[int, float]:
@@ -334,6 +334,18 @@ class VideoTracker:
         points = self.smoother.push(self.path.finish()) + self.smoother.finish()
         rows, events = self._join(points)
         return rows, events + [self._retime(e) for e in self.events.finish()]
+
+
+def _add_pixels(rows: list[dict], camera, table: TableSpec) -> None:
+    """Put the ball's pixel (``ball_u``, ``ball_v``) into every row that places the ball
+    (what ``frame_row`` with the camera adds, the rows' balls projected together)."""
+    placed = [row for row in rows if "ball_x" in row]
+    if not placed:
+        return
+    r = table.ball.radius
+    uv = camera.table_to_pixel(np.array([[row["ball_x"], row["ball_y"], r] for row in placed]))
+    for row, (u, v) in zip(placed, uv.tolist(), strict=True):
+        row["ball_u"], row["ball_v"] = u, v
 
 
 def _markings(image: np.ndarray, width_px: float, contrast: float = 20.0) -> np.ndarray:
