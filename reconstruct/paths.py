@@ -495,15 +495,17 @@ class BallPathTracker:
         in_play = (self._state != OUT) & np.isfinite(self._pos).all(axis=1)
         idx = order[in_play[order]]
         p = self._pos[idx] + self._vel[idx] * self.dt
-        # a hypothesis within 2 cm of a better one taken is no other
-        near = (np.hypot(p[:, None, 0] - p[None, :, 0], p[:, None, 1] - p[None, :, 1])
-                < 0.02).tolist()
+        # a hypothesis within 2 cm of a better one taken is no other: take the best left
+        # and drop those near it, until n are taken
+        x, y = p[:, 0], p[:, 1]
+        near = np.hypot(x[:, None] - x, y[:, None] - y) < 0.02
+        free = np.ones(len(idx), bool)
         chosen: list[int] = []
-        for i in range(len(idx)):
-            if not any(near[i][j] for j in chosen):
-                chosen.append(i)
-                if len(chosen) == n:
-                    break
+        while len(chosen) != n and free.any():
+            i = int(np.argmax(free))
+            chosen.append(i)
+            free &= ~near[i]
+            free[i] = False
         sel = idx[chosen]
         P = self._P[sel]
         sd = np.sqrt(P[:, 0] + 2 * self.dt * P[:, 1] + self.dt ** 2 * P[:, 2])
