@@ -148,6 +148,9 @@ class BallPathTracker:
         self._x_wall = table.half_length - r
         self._y_wall = table.half_width - r
         self._goal_half = 0.5 * table.goal.width  # a ball grazing a post may still go in
+        self._wall_near = np.array([self._x_wall - s_.wall_reach, self._y_wall - s_.wall_reach])
+        g = s_.partial_reach  # a hiding box grown by this: what a man half hides
+        self._partial_grow = np.array([-g, g, -g, g])
         dt = self.dt
         self._R = s_.meas_sigma ** 2
         self._area = table.length * table.width  # clutter is anywhere on the field
@@ -173,45 +176,53 @@ class BallPathTracker:
         self._committed: list[PathPoint] = []
 
     # ------------------------------------------------------------------ prediction
-    def _predict(self, pos: np.ndarray, vel: np.ndarray, steps: float = 1.0):
-        """Constant-velocity prediction with reflections off the side and end walls.
+    def _predict(self, pos: np.ndarray, vel: np.ndarray):
+        """Constant-velocity prediction (one frame) with reflections off the side and end
+        walls.
 
         Returns positions (N, 2), velocities (N, 2) and whether each bounced (N,) bool.
         """
-        p = pos + vel * self.dt * steps
+        p = pos + vel * self.dt
         v = vel.copy()
         e = self.s.wall_restitution
+        bounced = np.zeros(len(p), bool)
         # a bounce: the ball crosses a wall while moving towards it (not rolling along it)
-        over_y = (np.abs(p[:, 1]) > self._y_wall) & (vel[:, 1] * np.sign(p[:, 1]) > 0.2)
+        ay = np.abs(p[:, 1])
+        over_y = ay > self._y_wall
         if over_y.any():
+            over_y &= vel[:, 1] * np.sign(p[:, 1]) > 0.2
             sign = np.sign(p[over_y, 1])
             p[over_y, 1] = sign * (2 * self._y_wall - np.abs(p[over_y, 1]))
             v[over_y, 1] *= -e
-        in_mouth = np.abs(p[:, 1]) < self._goal_half
-        over_x = ((np.abs(p[:, 0]) > self._x_wall) & ~in_mouth
-                  & (vel[:, 0] * np.sign(p[:, 0]) > 0.2))
+            bounced |= over_y
+            ay = np.abs(p[:, 1])
+        over_x = np.abs(p[:, 0]) > self._x_wall
         if over_x.any():
+            in_mouth = ay < self._goal_half
+            over_x &= ~in_mouth & (vel[:, 0] * np.sign(p[:, 0]) > 0.2)
             sign = np.sign(p[over_x, 0])
             p[over_x, 0] = sign * (2 * self._x_wall - np.abs(p[over_x, 0]))
             v[over_x, 0] *= -e
-        return p, v, over_x | over_y
+            bounced |= over_x
+        return p, v, bounced
 
     def _P_pred(self, held: np.ndarray) -> np.ndarray:
         """(B, 3) predicted covariance (pp, pv, vv), each axis alike: P' = F P F^T + Q."""
         dt = self.dt
         P = self._P
-        out = np.column_stack([P[:, 0] + 2 * dt * P[:, 1] + dt * dt * P[:, 2],
-                               P[:, 1] + dt * P[:, 2], P[:, 2]]) + self._Q
+        out = np.empty_like(P)
+        out[:, 0] = P[:, 0] + 2 * dt * P[:, 1] + dt * dt * P[:, 2]
+        out[:, 1] = P[:, 1] + dt * P[:, 2]
+        out[:, 2] = P[:, 2]
+        out += self._Q
         out[held] = self._P_held
         return out
 
     def _near_contact(self, a: np.ndarray, b: np.ndarray, ctx: Context) -> np.ndarray:
         """(N,) bool: can the ball moving from a (N, 2) to b (N, 2) have hit a man or wall?"""
         s = self.s
-        near = np.zeros(len(a), bool)
-        for p in (a, b):
-            near |= np.abs(p[:, 1]) > self._y_wall - s.wall_reach
-            near |= np.abs(p[:, 0]) > self._x_wall - s.wall_reach
+        reach = self._wall_near  # |x|, |y| beyond which a wall is within reach
+        near = (np.abs(a) > reach).any(axis=1) | (np.abs(b) > reach).any(axis=1)
         feet = ctx.feet[ctx.feet_low] if len(ctx.feet) else ctx.feet
         if len(feet):
             d = _segment_point_distance(a, b, feet)  # (N, M)
@@ -239,8 +250,7 @@ class BallPathTracker:
         (what a man half hides); None when the context has none."""
         if ctx.hides is None or not len(ctx.hides):
             return None
-        g = self.s.partial_reach
-        return ctx.hides, ctx.hides + np.array([-g, g, -g, g])
+        return ctx.hides, ctx.hides + self._partial_grow
 
     def _miss_cost(self, p: np.ndarray, ctx: Context, boxes=None) -> np.ndarray:
         """(N,) cost of not seeing a ball at p (N, 2): cheap where a man hides it, a little
@@ -405,7 +415,8 @@ class BallPathTracker:
         out = np.full(len(p), -1)
         if not len(ctx.feet) or not len(p):
             return out
-        d = np.linalg.norm(p[:, None, :] - ctx.feet[None, :, :], axis=2)
+        off = p[:, None, :] - ctx.feet[None, :, :]
+        d = np.sqrt(np.add.reduce(off * off, axis=2))  # np.linalg.norm's, bit for bit
         d[:, ~ctx.feet_low] = np.inf
         j = np.argmin(d, axis=1)
         ok = d[np.arange(len(p)), j] < self.s.contact_reach
@@ -436,7 +447,8 @@ class BallPathTracker:
         st, pos = state[order], _nan_to_zero(pos[order])
         cell = np.where(st == UNSEEN,
                         (np.floor(pos[:, 0] / 0.03) * 1000 + np.floor(pos[:, 1] / 0.03)), 0)
-        key = np.stack([st, cand[order], cell.astype(np.int64), held[order]], axis=1)
+        key = np.empty((len(order), 4), np.int64)
+        key[:, 0], key[:, 1], key[:, 2], key[:, 3] = st, cand[order], cell, held[order]
         distinct = order[np.sort(_first_of_rows(key))]
         st = state[distinct]
         unseen = np.flatnonzero(st == UNSEEN)[: max(1, self.s.beam // 2)]
@@ -576,6 +588,7 @@ def _segment_point_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.n
     ab = b - a
     L2 = np.maximum((ab ** 2).sum(1), 1e-12)
     ap = p[None, :, :] - a[:, None, :]
-    w = np.clip((ap * ab[:, None, :]).sum(2) / L2[:, None], 0.0, 1.0)
+    w = np.minimum(np.maximum((ap * ab[:, None, :]).sum(2) / L2[:, None], 0.0), 1.0)
     closest = a[:, None, :] + w[..., None] * ab[:, None, :]
-    return np.linalg.norm(p[None, :, :] - closest, axis=2)
+    off = p[None, :, :] - closest
+    return np.sqrt(np.add.reduce(off * off, axis=2))  # np.linalg.norm's, bit for bit
