@@ -505,23 +505,17 @@ class BallPathTracker:
         (k, 5) rows of x, y (m), vx, vy (m/s) and the position's standard deviation (m)."""
         order = np.argsort(self._cost, kind="stable")
         in_play = (self._state != OUT) & np.isfinite(self._pos).all(axis=1)
-        idx = order[in_play[order]]
-        p = self._pos[idx] + self._vel[idx] * self.dt
-        # a hypothesis within 2 cm of a better one taken is no other: take the best left
-        # and drop those near it, until n are taken
-        x, y = p[:, 0], p[:, 1]
-        near = np.hypot(x[:, None] - x, y[:, None] - y) < 0.02
-        free = np.ones(len(idx), bool)
-        chosen: list[int] = []
-        while len(chosen) != n and free.any():
-            i = int(np.argmax(free))
-            chosen.append(i)
-            free &= ~near[i]
-            free[i] = False
-        sel = idx[chosen]
-        P = self._P[sel]
-        sd = np.sqrt(P[:, 0] + 2 * self.dt * P[:, 1] + self.dt ** 2 * P[:, 2])
-        return np.column_stack([p[chosen], self._vel[sel], sd]).reshape(-1, 5)
+        out: list[np.ndarray] = []
+        for i in order[in_play[order]]:
+            p = self._pos[i] + self._vel[i] * self.dt
+            if any(np.hypot(*(p - q[:2])) < 0.02 for q in out):
+                continue
+            sd = np.sqrt(self._P[i, 0] + 2 * self.dt * self._P[i, 1]
+                         + self.dt ** 2 * self._P[i, 2])
+            out.append(np.array([p[0], p[1], self._vel[i, 0], self._vel[i, 1], sd]))
+            if len(out) == n:
+                break
+        return np.array(out).reshape(-1, 5)
 
     def hidden_positions(self, n: int) -> np.ndarray:
         """(k, 2) m: where the ``n`` best hypotheses that do not see the ball (hidden under a
