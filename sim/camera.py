@@ -10,7 +10,6 @@ Distortion coefficients are OpenCV's ``(k1, k2, p1, p2, k3)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
 
 import cv2
 import numpy as np
@@ -140,14 +139,9 @@ class Camera:
         p = np.asarray(points, float).reshape(-1, 1, 3)
         if len(p) == 0:
             return np.zeros((0, 2))
-        uv, _ = cv2.projectPoints(p, *self._projection)
+        uv, _ = cv2.projectPoints(p, np.array(self.rvec), np.array(self.tvec), self.K,
+                                  self.dist_coeffs)
         return uv.reshape(-1, 2)
-
-    @cached_property
-    def _projection(self) -> tuple[np.ndarray, ...]:
-        """rvec, tvec, the camera matrix and the distortion as arrays, made once (the tracker
-        projects every frame); only ``table_to_pixel`` sees them, so none is ever changed."""
-        return np.array(self.rvec), np.array(self.tvec), self.K, self.dist_coeffs
 
     def undistort_pixels(self, uv: np.ndarray) -> np.ndarray:
         """Distorted pixels (N, 2) -> normalised undistorted image coordinates (N, 2)."""
