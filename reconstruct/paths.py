@@ -218,12 +218,12 @@ class BallPathTracker:
         out[held] = self._P_held
         return out
 
-    def _near_contact(self, a: np.ndarray, b: np.ndarray, ctx: Context) -> np.ndarray:
-        """(N,) bool: can the ball moving from a (N, 2) to b (N, 2) have hit a man or wall?"""
+    def _near_contact(self, a: np.ndarray, b: np.ndarray, feet: np.ndarray) -> np.ndarray:
+        """(N,) bool: can the ball moving from a (N, 2) to b (N, 2) have hit a man (his
+        foot low, at ``feet`` (L, 2) m) or a wall?"""
         s = self.s
         reach = self._wall_near  # |x|, |y| beyond which a wall is within reach
         near = (np.abs(a) > reach).any(axis=1) | (np.abs(b) > reach).any(axis=1)
-        feet = ctx.feet[ctx.feet_low] if len(ctx.feet) else ctx.feet
         if len(feet):
             d = _segment_point_distance(a, b, feet)  # (N, M)
             near |= (d < s.contact_reach).any(axis=1)
@@ -288,6 +288,9 @@ class BallPathTracker:
             bounced[held] = False
         P = self._P_pred(held)
         boxes = self._hide_boxes(ctx)
+        # the feet low enough to strike or hold the ball: indices and places
+        low = np.flatnonzero(ctx.feet_low) if len(ctx.feet) else np.zeros(0, int)
+        low_feet = ctx.feet[low] if len(ctx.feet) else ctx.feet
         # the new hypotheses, by group (seen, unseen, caught, out), appended in this order
         parts: list[tuple] = []  # (state, parent, cand, pos, vel, P, held, contact, cost)
 
@@ -319,7 +322,7 @@ class BallPathTracker:
             # from a ball not seen last frame the jump is no measured displacement: its
             # speed is unknown (the covariance says so), not that of a one-frame leap
             jump_v[state0[bi] != SEEN] = 0.0
-            contact = self._near_contact(last, z, ctx) | held_b
+            contact = self._near_contact(last, z, low_feet) | held_b
             c_jump = np.where(contact, s.jump_cost_contact, s.jump_cost_open) + self._jump_area
             c_jump[speed > s.max_speed] = np.inf
             use_jump = c_jump < c_smooth
@@ -356,13 +359,14 @@ class BallPathTracker:
                           cost0[pb] + c))
             # not seen, caught: a man stops the ball and holds it
             free = pb[~held[pb]]
-            man = self._nearest_low_foot(pos0[free], ctx)
+            man = self._nearest_low_foot(pos0[free], low, low_feet)
             ok = man >= 0
             if ok.any():
                 fb, fm = free[ok], man[ok]
                 # a held ball sits at the foot that holds it
                 foot = ctx.feet[fm]
-                p = foot + np.clip(pos0[fb] - foot, -s.hold_offset, s.hold_offset)
+                p = foot + np.minimum(np.maximum(pos0[fb] - foot, -s.hold_offset),
+                                      s.hold_offset)
                 c = self._miss_cost(p, ctx, boxes)
                 parts.append((UNSEEN, fb, -1, p, 0.0, self._P_held, fm, True,
                               cost0[fb] + c + s.catch_cost
@@ -410,17 +414,18 @@ class BallPathTracker:
         """(K,) detection log-likelihood ratio of each candidate (ball vs clutter)."""
         return self.s.score_weight * np.log(cands.score / (1 - cands.score))
 
-    def _nearest_low_foot(self, p: np.ndarray, ctx: Context) -> np.ndarray:
-        """(N,) int: index of a low foot within reach of each point p (N, 2), else -1."""
+    def _nearest_low_foot(self, p: np.ndarray, low: np.ndarray, feet: np.ndarray) -> np.ndarray:
+        """(N,) int: index of a low foot within reach of each point p (N, 2), else -1.
+        ``low``: the indices of the low feet (in the context's feet), ``feet`` (L, 2) m
+        their places."""
         out = np.full(len(p), -1)
-        if not len(ctx.feet) or not len(p):
+        if not len(feet) or not len(p):
             return out
-        off = p[:, None, :] - ctx.feet[None, :, :]
+        off = p[:, None, :] - feet[None, :, :]
         d = np.sqrt(np.add.reduce(off * off, axis=2))  # np.linalg.norm's, bit for bit
-        d[:, ~ctx.feet_low] = np.inf
         j = np.argmin(d, axis=1)
-        ok = d[np.arange(len(p)), j] < self.s.contact_reach
-        out[ok] = j[ok]
+        ok = d.min(axis=1) < self.s.contact_reach
+        out[ok] = low[j[ok]]
         return out
 
     def _carry(self, p: np.ndarray, man: np.ndarray, ctx: Context):

@@ -285,7 +285,8 @@ class VideoTracker:
                 self._since_full = 0
             else:
                 self._since_full += 1
-        cands = _unique(cands, 0.5 * _median(cands.radius_px) if len(cands) else 1.0)
+        if len(cands) > 1:
+            cands = _unique(cands, 0.5 * _median(cands.radius_px))
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
         shifts, angles = self.rod_paths.update(reading)
         ctx = self.men.context(shifts, angles)
