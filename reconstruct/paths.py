@@ -455,11 +455,9 @@ class BallPathTracker:
         key = np.empty((len(order), 4), np.int64)
         key[:, 0], key[:, 1], key[:, 2], key[:, 3] = st, cand[order], cell, held[order]
         distinct = order[np.sort(_first_of_rows(key))]
-        st = state[distinct]
-        unseen = np.flatnonzero(st == UNSEEN)[: max(1, self.s.beam // 2)]
-        others = np.flatnonzero(st != UNSEEN)
-        chosen = np.sort(np.concatenate([unseen, others]))[: self.s.beam]
-        return distinct[chosen]
+        unseen = state[distinct] == UNSEEN
+        chosen = ~unseen | (np.cumsum(unseen) <= max(1, self.s.beam // 2))
+        return distinct[chosen][: self.s.beam]
 
     # ------------------------------------------------------------------ fixed-lag commit
     def _trace(self, idx: int) -> list[int]:
