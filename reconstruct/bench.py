@@ -127,6 +127,7 @@ def run_case(case: BenchCase, cache: Path, out: Path, calibration: str = "auto",
     est_dir = Path(out) / case.key()
     video = next(footage.glob("video.*"))
     source = VideoSource(video)
+    t_cal = time.perf_counter()
     try:
         if calibration == "truth":
             cal = truth_calibration(footage, table, source.sample(30))
@@ -135,7 +136,8 @@ def run_case(case: BenchCase, cache: Path, out: Path, calibration: str = "auto",
     except ValueError as exc:
         return CaseResult(case, None, None, f"calibration failed: {exc}",
                           time.perf_counter() - t0)
-    track_video(VideoSource(video), est_dir, table, cal, progress=progress)
+    track_video(VideoSource(video), est_dir, table, cal, progress=progress,
+                calibration_s=time.perf_counter() - t_cal)
     report = compare(truth, read_record(est_dir))
     return CaseResult(case, report.headline(case.key()), report, None,
                       time.perf_counter() - t0)

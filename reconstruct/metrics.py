@@ -11,7 +11,8 @@ Speed comes from the estimate's ``meta.json`` ``timing`` block, written by the t
 ``{"frames": N, "decode_s": s, "track_s": s, "realtime_fps": fps}`` (``decode_s`` optional,
 ``realtime_fps`` defaults to the record's fps). Tracker rate = frames / track_s; with decoding
 = frames / (decode_s + track_s); real-time factor = the rate with decoding / the source fps
-(> 1: faster than the camera).
+(> 1: faster than the camera). The tracker's ``track_s`` includes writing the records; its
+start-up (``startup_s``, optional) is in neither rate.
 """
 
 from __future__ import annotations

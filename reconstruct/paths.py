@@ -148,6 +148,9 @@ class BallPathTracker:
         self._x_wall = table.half_length - r
         self._y_wall = table.half_width - r
         self._goal_half = 0.5 * table.goal.width  # a ball grazing a post may still go in
+        self._wall_near = np.array([self._x_wall - s_.wall_reach, self._y_wall - s_.wall_reach])
+        g = s_.partial_reach  # a hiding box grown by this: what a man half hides
+        self._partial_grow = np.array([-g, g, -g, g])
         dt = self.dt
         self._R = s_.meas_sigma ** 2
         self._area = table.length * table.width  # clutter is anywhere on the field
@@ -164,7 +167,6 @@ class BallPathTracker:
         self._pos = np.full((1, 2), np.nan)
         self._vel = np.zeros((1, 2))
         self._state = np.full(1, OUT)
-        self._unseen = np.zeros(1)
         self._P = self._P_fresh[None].copy()
         self._held = np.full(1, -1)
         self._prev_feet = np.zeros((0, 2))
@@ -174,46 +176,54 @@ class BallPathTracker:
         self._committed: list[PathPoint] = []
 
     # ------------------------------------------------------------------ prediction
-    def _predict(self, pos: np.ndarray, vel: np.ndarray, steps: float = 1.0):
-        """Constant-velocity prediction with reflections off the side and end walls.
+    def _predict(self, pos: np.ndarray, vel: np.ndarray):
+        """Constant-velocity prediction (one frame) with reflections off the side and end
+        walls.
 
         Returns positions (N, 2), velocities (N, 2) and whether each bounced (N,) bool.
         """
-        p = pos + vel * self.dt * steps
+        p = pos + vel * self.dt
         v = vel.copy()
         e = self.s.wall_restitution
+        bounced = np.zeros(len(p), bool)
         # a bounce: the ball crosses a wall while moving towards it (not rolling along it)
-        over_y = (np.abs(p[:, 1]) > self._y_wall) & (vel[:, 1] * np.sign(p[:, 1]) > 0.2)
+        ay = np.abs(p[:, 1])
+        over_y = ay > self._y_wall
         if over_y.any():
+            over_y &= vel[:, 1] * np.sign(p[:, 1]) > 0.2
             sign = np.sign(p[over_y, 1])
             p[over_y, 1] = sign * (2 * self._y_wall - np.abs(p[over_y, 1]))
             v[over_y, 1] *= -e
-        in_mouth = np.abs(p[:, 1]) < self._goal_half
-        over_x = ((np.abs(p[:, 0]) > self._x_wall) & ~in_mouth
-                  & (vel[:, 0] * np.sign(p[:, 0]) > 0.2))
+            bounced |= over_y
+            ay = np.abs(p[:, 1])
+        over_x = np.abs(p[:, 0]) > self._x_wall
         if over_x.any():
+            in_mouth = ay < self._goal_half
+            over_x &= ~in_mouth & (vel[:, 0] * np.sign(p[:, 0]) > 0.2)
             sign = np.sign(p[over_x, 0])
             p[over_x, 0] = sign * (2 * self._x_wall - np.abs(p[over_x, 0]))
             v[over_x, 0] *= -e
-        return p, v, over_x | over_y
+            bounced |= over_x
+        return p, v, bounced
 
     def _P_pred(self, held: np.ndarray) -> np.ndarray:
         """(B, 3) predicted covariance (pp, pv, vv), each axis alike: P' = F P F^T + Q."""
         dt = self.dt
         P = self._P
-        out = np.column_stack([P[:, 0] + 2 * dt * P[:, 1] + dt * dt * P[:, 2],
-                               P[:, 1] + dt * P[:, 2], P[:, 2]]) + self._Q
+        out = np.empty_like(P)
+        out[:, 0] = P[:, 0] + 2 * dt * P[:, 1] + dt * dt * P[:, 2]
+        out[:, 1] = P[:, 1] + dt * P[:, 2]
+        out[:, 2] = P[:, 2]
+        out += self._Q
         out[held] = self._P_held
         return out
 
-    def _near_contact(self, a: np.ndarray, b: np.ndarray, ctx: Context) -> np.ndarray:
-        """(N,) bool: can the ball moving from a (N, 2) to b (N, 2) have hit a man or wall?"""
+    def _near_contact(self, a: np.ndarray, b: np.ndarray, feet: np.ndarray) -> np.ndarray:
+        """(N,) bool: can the ball moving from a (N, 2) to b (N, 2) have hit a man (his
+        foot low, at ``feet`` (L, 2) m) or a wall?"""
         s = self.s
-        near = np.zeros(len(a), bool)
-        for p in (a, b):
-            near |= np.abs(p[:, 1]) > self._y_wall - s.wall_reach
-            near |= np.abs(p[:, 0]) > self._x_wall - s.wall_reach
-        feet = ctx.feet[ctx.feet_low] if len(ctx.feet) else ctx.feet
+        reach = self._wall_near  # |x|, |y| beyond which a wall is within reach
+        near = (np.abs(a) > reach).any(axis=1) | (np.abs(b) > reach).any(axis=1)
         if len(feet):
             d = _segment_point_distance(a, b, feet)  # (N, M)
             near |= (d < s.contact_reach).any(axis=1)
@@ -235,13 +245,28 @@ class BallPathTracker:
         return ((dx < r + 0.5 * self.table.man.foot_length + 0.005)
                 & (dy < r + 0.5 * self.table.man.foot_width)).any(axis=1)
 
-    def _miss_cost(self, p: np.ndarray, ctx: Context) -> np.ndarray:
+    def _hide_boxes(self, ctx: Context) -> tuple[np.ndarray, np.ndarray] | None:
+        """The context's hiding boxes (M, 4), as they are and grown by ``partial_reach``
+        (what a man half hides); None when the context has none."""
+        if ctx.hides is None or not len(ctx.hides):
+            return None
+        return ctx.hides, ctx.hides + self._partial_grow
+
+    def _miss_cost(self, p: np.ndarray, ctx: Context, boxes=None) -> np.ndarray:
         """(N,) cost of not seeing a ball at p (N, 2): cheap where a man hides it, a little
-        more where he half hides it, dear in the open."""
+        more where he half hides it, dear in the open. ``boxes``: ``_hide_boxes(ctx)``."""
         s = self.s
-        c = np.where(self._hidden(p, ctx, s.partial_reach), s.miss_cost_partial,
-                     s.miss_cost_open)
-        return np.where(self._hidden(p, ctx), s.miss_cost_hidden, c)
+        if boxes is None:
+            boxes = self._hide_boxes(ctx)
+        if boxes is None:
+            hidden = half = self._hidden(p, ctx)
+        else:
+            x, y = p[:, 0:1], p[:, 1:2]
+            hidden, half = (((x >= h[:, 0]) & (x <= h[:, 1]) & (y >= h[:, 2])
+                             & (y <= h[:, 3])).any(axis=1) for h in boxes)
+        c = np.where(half, s.miss_cost_partial, s.miss_cost_open)
+        c[hidden] = s.miss_cost_hidden
+        return c
 
     def _in_goal(self, p: np.ndarray) -> np.ndarray:
         return (np.abs(p[:, 0]) > self.table.half_length) & (np.abs(p[:, 1]) < self._goal_half)
@@ -253,31 +278,39 @@ class BallPathTracker:
         s = self.s
         self.frame += 1
         B, K = len(self._cost), len(cands.xy)
-        playing = self._state != OUT
-        pos0 = np.nan_to_num(self._pos)
+        state0, held0, cost0 = self._state, self._held, self._cost
+        playing = state0 != OUT
+        pos0 = _nan_to_zero(self._pos)
         pred, pvel, bounced = self._predict(pos0, self._vel)
-        held = self._held >= 0
+        held = held0 >= 0
         if held.any():  # a held ball moves with the man holding it
-            pred[held], pvel[held] = self._carry(pos0[held], self._held[held], ctx)
+            pred[held], pvel[held] = self._carry(pos0[held], held0[held], ctx)
             bounced[held] = False
         P = self._P_pred(held)
-        groups: list[dict] = []
+        boxes = self._hide_boxes(ctx)
+        # the feet low enough to strike or hold the ball: indices and places
+        low = np.flatnonzero(ctx.feet_low) if len(ctx.feet) else np.zeros(0, int)
+        low_feet = ctx.feet[low] if len(ctx.feet) else ctx.feet
+        # the new hypotheses, by group (seen, unseen, caught, out), appended in this order
+        parts: list[tuple] = []  # (state, parent, cand, pos, vel, P, held, contact, cost)
 
         if K:
-            bi, ki = np.meshgrid(np.arange(B), np.arange(K), indexing="ij")
-            bi, ki = bi.ravel(), ki.ravel()
+            bi, ki = np.divmod(np.arange(B * K), K)  # every hypothesis with every candidate
             z = cands.xy[ki]
             play = playing[bi]
+            pred_b, pvel_b, P_b = pred[bi], pvel[bi], P[bi]
+            P0, P1, P2 = P_b[:, 0], P_b[:, 1], P_b[:, 2]
+            held_b = held[bi]
             # smooth association: a Kalman update of the constant-velocity motion
-            e = z - pred[bi]
+            e = z - pred_b
             # a weak candidate (a ball half seen, blurred) is placed less surely
             r_k = self._R * (1.0 + s.weak_sigma_gain * (1.0 - cands.score)) ** 2
-            S = P[bi, 0] + r_k[ki]  # innovation variance, each axis
+            S = P0 + r_k[ki]  # innovation variance, each axis
             # -log of the candidate's position density, against clutter spread over the table
             # (capped: clutter is not always random, a static white spot is predictable too)
             # and a ball at rest in open field is rare (it rolls, or a man holds it), so a
             # still candidate gains less: that is what a static white spot looks like
-            speed_now = np.linalg.norm(pvel[bi], axis=1)
+            speed_now = _row_norm(pvel_b)
             bonus = s.rest_bonus + (s.track_bonus - s.rest_bonus) * np.minimum(
                 1.0, speed_now / s.rolling_speed)
             c_smooth = 0.5 * (e ** 2).sum(1) / S + np.maximum(
@@ -285,118 +318,114 @@ class BallPathTracker:
             # association with a velocity change: a contact
             last = pos0[bi]
             jump_v = (z - last) / self.dt
-            speed = np.linalg.norm(jump_v, axis=1)
+            speed = _row_norm(jump_v)
             # from a ball not seen last frame the jump is no measured displacement: its
             # speed is unknown (the covariance says so), not that of a one-frame leap
-            jump_v[self._state[bi] != SEEN] = 0.0
-            contact = self._near_contact(last, z, ctx) | (self._held[bi] >= 0)
+            jump_v[state0[bi] != SEEN] = 0.0
+            contact = self._near_contact(last, z, low_feet) | held_b
             c_jump = np.where(contact, s.jump_cost_contact, s.jump_cost_open) + self._jump_area
-            c_jump = np.where(speed > s.max_speed, np.inf, c_jump)
+            c_jump[speed > s.max_speed] = np.inf
             use_jump = c_jump < c_smooth
             c_motion = np.where(use_jump, c_jump, c_smooth)
-            c_motion = np.where(play, c_motion, s.serve_cost)
-            kp, kv = P[bi, 0] / S, P[bi, 1] / S
-            newP = np.column_stack([(1 - kp) * P[bi, 0], (1 - kp) * P[bi, 1],
-                                    P[bi, 2] - kv * P[bi, 1]])
+            c_motion[~play] = s.serve_cost
+            kp, kv = P0 / S, P1 / S
+            newP = np.empty_like(P_b)
+            newP[:, 0] = (1 - kp) * P0
+            newP[:, 1] = (1 - kp) * P1
+            newP[:, 2] = P2 - kv * P1
             fresh = use_jump | ~play
             newP[fresh] = self._P_fresh
             # a ball seen leaving the man who held it: where it is, at a speed yet unknown
             # (not the man's, which the carried ball had)
-            newP[self._held[bi] >= 0, 1:] = (0.0, s.contact_vel_sigma ** 2)
-            groups.append(dict(
-                parent=bi, state=np.full(len(bi), SEEN), cand=ki,
-                pos=np.where(fresh[:, None], z, pred[bi] + kp[:, None] * e),
-                vel=np.where(play[:, None],
-                             np.where(use_jump[:, None], jump_v,
-                                      pvel[bi] + kv[:, None] * e), 0.0),
-                P=newP, held=np.full(len(bi), -1),
-                contact=(use_jump | bounced[bi]) & play,
-                cost=self._cost[bi] + c_motion - self._llr(cands)[ki]))
+            newP[held_b, 1:] = (0.0, s.contact_vel_sigma ** 2)
+            pos = np.where(fresh[:, None], z, pred_b + kp[:, None] * e)
+            vel = np.where(use_jump[:, None], jump_v, pvel_b + kv[:, None] * e)
+            vel[~play] = 0.0
+            parts.append((SEEN, bi, ki, pos, vel, newP, -1, (use_jump | bounced[bi]) & play,
+                          cost0[bi] + c_motion - self._llr(cands)[ki]))
 
         # a ball seen inside a goal: out of play is what explains it
         goal_bonus = s.goal_weight * max(0.0, float(np.log(
             max(cands.in_goal, 1e-4) / max(1 - cands.in_goal, 1e-4))))
         pb = np.flatnonzero(playing)
+        out_parent, out_cost = [], []
         if len(pb):
             # not seen, free: the ball goes on where physics takes it
-            p, v = pred[pb], pvel[pb]
+            p = pred[pb]
             into_goal = self._in_goal(p)
-            c = np.where(into_goal, np.inf, self._miss_cost(p, ctx))
-            groups.append(dict(parent=pb, state=np.full(len(pb), UNSEEN), cand=np.full(len(pb), -1),
-                               pos=p, vel=v, P=P[pb], held=self._held[pb],
-                               contact=bounced[pb], cost=self._cost[pb] + c))
+            c = self._miss_cost(p, ctx, boxes)
+            c[into_goal] = np.inf
+            parts.append((UNSEEN, pb, -1, p, pvel[pb], P[pb], held0[pb], bounced[pb],
+                          cost0[pb] + c))
             # not seen, caught: a man stops the ball and holds it
             free = pb[~held[pb]]
-            man = self._nearest_low_foot(pos0[free], ctx)
+            man = self._nearest_low_foot(pos0[free], low, low_feet)
             ok = man >= 0
             if ok.any():
                 fb, fm = free[ok], man[ok]
                 # a held ball sits at the foot that holds it
                 foot = ctx.feet[fm]
-                p = foot + np.clip(pos0[fb] - foot, -s.hold_offset, s.hold_offset)
-                c = self._miss_cost(p, ctx)
-                groups.append(dict(parent=fb, state=np.full(len(fb), UNSEEN),
-                                   cand=np.full(len(fb), -1), pos=p, vel=np.zeros((len(fb), 2)),
-                                   P=np.tile(self._P_held, (len(fb), 1)), held=fm,
-                                   contact=np.ones(len(fb), bool),
-                                   cost=self._cost[fb] + c + s.catch_cost
-                                   + s.catch_speed_cost * (self._vel[fb] ** 2).sum(axis=1)))
+                p = foot + np.minimum(np.maximum(pos0[fb] - foot, -s.hold_offset),
+                                      s.hold_offset)
+                c = self._miss_cost(p, ctx, boxes)
+                parts.append((UNSEEN, fb, -1, p, 0.0, self._P_held, fm, True,
+                              cost0[fb] + c + s.catch_cost
+                              + s.catch_speed_cost * (self._vel[fb] ** 2).sum(axis=1)))
             # leaving play: free through a goal, costly elsewhere
             # a ball seen in a goal makes leaving play free for those near its mouth
             mouth = ((np.abs(pos0[pb, 0]) > self.table.half_length - 0.1)
                      & (np.abs(pos0[pb, 1]) < self._goal_half + self.table.ball.radius))
             c_out = np.where(into_goal | (mouth & (goal_bonus > 0)), 0.0,
                              s.enter_out_cost) + s.out_cost - np.where(mouth, goal_bonus, 0.0)
-            groups.append(self._out_group(pb, self._cost[pb] + c_out))
+            out_parent.append(pb)
+            out_cost.append(cost0[pb] + c_out)
         ob = np.flatnonzero(~playing)
         if len(ob):
-            groups.append(self._out_group(ob, self._cost[ob] + s.out_cost - goal_bonus))
+            out_parent.append(ob)
+            out_cost.append(cost0[ob] + s.out_cost - goal_bonus)
+        if out_parent:
+            op = np.concatenate(out_parent)
+            parts.append((OUT, op, -1, np.nan, 0.0, self._P_fresh, -1, False,
+                          np.concatenate(out_cost)))
 
-        g = {k: np.concatenate([gr[k] for gr in groups]) for k in groups[0]}
+        g = _gather(parts)
         keep = self._select(g)
-        g = {k: v[keep] for k, v in g.items()}
-        parent = g["parent"]
-        self._cost = g["cost"] - g["cost"].min()
-        self._pos, self._vel = g["pos"], g["vel"]
-        self._P, self._held = g["P"], g["held"]
-        self._unseen = np.where(g["state"] == UNSEEN, self._unseen[parent] + 1, 0.0)
-        self._state = g["state"]
+        state, parent, cand, pos, vel, P, held, contact, cost = (a[keep] for a in g)
+        self._cost = cost - cost.min()
+        self._pos, self._vel = pos, vel
+        self._P, self._held = P, held
+        self._state = state
         self._prev_feet = ctx.feet
         meas = np.full((len(parent), 2), np.nan)
         if K:
-            sel = g["cand"] >= 0
-            meas[sel] = cands.xy[g["cand"][sel]]
-        self._hist.append({"parent": parent, "state": g["state"], "cand": g["cand"],
-                           "pos": self._pos, "vel": self._vel, "contact": g["contact"],
-                           "meas": meas, "held": g["held"]})
+            sel = cand >= 0
+            meas[sel] = cands.xy[cand[sel]]
+        self._hist.append({"parent": parent, "state": state, "cand": cand,
+                           "pos": pos, "vel": vel, "contact": contact,
+                           "meas": meas, "held": held})
         if len(self._hist) >= self.lag + self.block:
             self._commit(self.block)
         b = int(np.argmin(self._cost))
         return PathPoint(self.frame, self._pos[b].copy(), self._vel[b].copy(),
-                         int(self._state[b]), int(g["cand"][b]), bool(g["contact"][b]),
-                         meas[b].copy(), int(g["held"][b]))
+                         int(self._state[b]), int(cand[b]), bool(contact[b]),
+                         meas[b].copy(), int(held[b]))
 
     def _llr(self, cands: Candidates) -> np.ndarray:
         """(K,) detection log-likelihood ratio of each candidate (ball vs clutter)."""
         return self.s.score_weight * np.log(cands.score / (1 - cands.score))
 
-    def _out_group(self, parents: np.ndarray, cost: np.ndarray) -> dict:
-        n = len(parents)
-        return dict(parent=parents, state=np.full(n, OUT), cand=np.full(n, -1),
-                    pos=np.full((n, 2), np.nan), vel=np.zeros((n, 2)),
-                    P=np.tile(self._P_fresh, (n, 1)), held=np.full(n, -1),
-                    contact=np.zeros(n, bool), cost=cost)
-
-    def _nearest_low_foot(self, p: np.ndarray, ctx: Context) -> np.ndarray:
-        """(N,) int: index of a low foot within reach of each point p (N, 2), else -1."""
+    def _nearest_low_foot(self, p: np.ndarray, low: np.ndarray, feet: np.ndarray) -> np.ndarray:
+        """(N,) int: index of a low foot within reach of each point p (N, 2), else -1.
+        ``low``: the indices of the low feet (in the context's feet), ``feet`` (L, 2) m
+        their places."""
         out = np.full(len(p), -1)
-        if not len(ctx.feet) or not len(p):
+        if not len(feet) or not len(p):
             return out
-        d = np.linalg.norm(p[:, None, :] - ctx.feet[None, :, :], axis=2)
-        d[:, ~ctx.feet_low] = np.inf
+        off = p[:, None, :] - feet[None, :, :]
+        d = np.sqrt(np.add.reduce(off * off, axis=2))  # np.linalg.norm's, bit for bit
         j = np.argmin(d, axis=1)
-        ok = d[np.arange(len(p)), j] < self.s.contact_reach
-        out[ok] = j[ok]
+        ok = d.min(axis=1) < self.s.contact_reach
+        out[ok] = low[j[ok]]
         return out
 
     def _carry(self, p: np.ndarray, man: np.ndarray, ctx: Context):
@@ -409,28 +438,26 @@ class BallPathTracker:
         d[:, 0] = 0.0  # the man moves along his rod; the ball stays at his foot
         return p + d, d / self.dt
 
-    def _select(self, g: dict) -> np.ndarray:
-        """Indices of the hypotheses to keep.
+    def _select(self, g: tuple) -> np.ndarray:
+        """Indices of the hypotheses to keep (of ``_gather``'s arrays).
 
         Hypotheses that took the same candidate (or are out, or are unseen at about the same
         place with the same man) lead to near-identical futures: only the cheapest of each
         is kept. Every candidate keeps its best hypothesis; unseen ones fill at most half
         the beam, so a ball reappearing after a long hold always finds a hypothesis to join.
         """
-        cost = g["cost"]
+        state, _, cand, pos, _, _, held, _, cost = g
         order = np.argsort(cost, kind="stable")
         order = order[np.isfinite(cost[order])]
-        state, pos = g["state"][order], np.nan_to_num(g["pos"][order])
-        cell = np.where(state == UNSEEN,
+        st, pos = state[order], _nan_to_zero(pos[order])
+        cell = np.where(st == UNSEEN,
                         (np.floor(pos[:, 0] / 0.03) * 1000 + np.floor(pos[:, 1] / 0.03)), 0)
-        key = np.stack([state, g["cand"][order], cell.astype(np.int64), g["held"][order]],
-                       axis=1)
+        key = np.empty((len(order), 4), np.int64)
+        key[:, 0], key[:, 1], key[:, 2], key[:, 3] = st, cand[order], cell, held[order]
         distinct = order[np.sort(_first_of_rows(key))]
-        st = g["state"][distinct]
-        unseen = np.flatnonzero(st == UNSEEN)[: max(1, self.s.beam // 2)]
-        others = np.flatnonzero(st != UNSEEN)
-        chosen = np.sort(np.concatenate([unseen, others]))[: self.s.beam]
-        return distinct[chosen]
+        unseen = state[distinct] == UNSEEN
+        chosen = ~unseen | (np.cumsum(unseen) <= max(1, self.s.beam // 2))
+        return distinct[chosen][: self.s.beam]
 
     # ------------------------------------------------------------------ fixed-lag commit
     def _trace(self, idx: int) -> list[int]:
@@ -470,7 +497,6 @@ class BallPathTracker:
         self._pos = self._pos[keep]
         self._vel = self._vel[keep]
         self._state = self._state[keep]
-        self._unseen = self._unseen[keep]
         self._P = self._P[keep]
         self._held = self._held[keep]
         newest = self._hist[-1]
@@ -514,6 +540,35 @@ class BallPathTracker:
         return self.pop_committed()
 
 
+def _gather(parts: list[tuple]) -> tuple[np.ndarray, ...]:
+    """The hypotheses of every group in one set of arrays: state (N,), parent (N,), cand
+    (N,), pos (N, 2), vel (N, 2), P (N, 3), held (N,), contact (N,) and cost (N,), in group
+    order. A group is a tuple of the same, its state a scalar; any but parent and cost may
+    be a scalar (or a row) standing for all of its hypotheses."""
+    sizes = [len(part[1]) for part in parts]
+    n = sum(sizes)
+    out = (np.empty(n, int), np.empty(n, int), np.empty(n, int), np.empty((n, 2)),
+           np.empty((n, 2)), np.empty((n, 3)), np.empty(n, int), np.empty(n, bool),
+           np.empty(n))
+    i = 0
+    for part, m in zip(parts, sizes, strict=True):
+        for a, v in zip(out, part, strict=True):
+            a[i:i + m] = v
+        i += m
+    return out
+
+
+def _nan_to_zero(a: np.ndarray) -> np.ndarray:
+    """``a`` with NaN made 0 (``np.nan_to_num`` for arrays without infinities, quicker)."""
+    return np.where(np.isnan(a), 0.0, a)
+
+
+def _row_norm(a: np.ndarray) -> np.ndarray:
+    """(N,) Euclidean norm of each row of ``a`` (N, 2) (``np.linalg.norm(a, axis=1)``,
+    bit for bit, quicker)."""
+    return np.sqrt(np.add.reduce(a * a, axis=1))
+
+
 def _first_of_rows(key: np.ndarray) -> np.ndarray:
     """(M,) int: the index of the first occurrence of each distinct row of ``key`` (N, C)
     int, ordered by row (what ``np.unique(key, axis=0, return_index=True)`` gives, faster:
@@ -530,6 +585,7 @@ def _segment_point_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.n
     ab = b - a
     L2 = np.maximum((ab ** 2).sum(1), 1e-12)
     ap = p[None, :, :] - a[:, None, :]
-    w = np.clip((ap * ab[:, None, :]).sum(2) / L2[:, None], 0.0, 1.0)
+    w = np.minimum(np.maximum((ap * ab[:, None, :]).sum(2) / L2[:, None], 0.0), 1.0)
     closest = a[:, None, :] + w[..., None] * ab[:, None, :]
-    return np.linalg.norm(p[None, :, :] - closest, axis=2)
+    off = p[None, :, :] - closest
+    return np.sqrt(np.add.reduce(off * off, axis=2))  # np.linalg.norm's, bit for bit

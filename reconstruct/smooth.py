@@ -53,8 +53,13 @@ def _local_fit(t: np.ndarray, z: np.ndarray, t0: float, degree: int):
 
 
 def smooth_points(points: list[PathPoint], fps: float,
-                  settings: SmoothSettings | None = None) -> list[SmoothPoint]:
-    """Smooth a contiguous run of committed path points (frames in order)."""
+                  settings: SmoothSettings | None = None, first: int = 0) -> list[SmoothPoint]:
+    """Smooth a contiguous run of committed path points (frames in order).
+
+    ``first``: the points before it are context only (their measurements count, their own
+    fits are not made); the smoothed points from ``first`` on are returned, the same as
+    smoothing the whole run would give them.
+    """
     s = settings or SmoothSettings()
     n = len(points)
     if n == 0:
@@ -88,7 +93,7 @@ def smooth_points(points: list[PathPoint], fps: float,
         sidx = idx[seen[idx]]
         if len(sidx) == 0:
             continue
-        for i in idx:
+        for i in idx[idx >= first]:  # a fit depends on the measurements alone
             if not seen[i]:
                 # not seen: the straight line through the measurements each side of the gap
                 # (the ball rolls on), or along the last (first) ones beyond them
@@ -130,8 +135,10 @@ def smooth_points(points: list[PathPoint], fps: float,
         if left and contact[i]:  # the kick was when the ball left, not when it was seen
             hit[i], hit[left[0]] = False, True
     out_xy[state == OUT] = np.nan
+    # (a release reaches back from a sighting: from one before ``first``, only frames before
+    # it are reached, and those are not returned)
     return [SmoothPoint(p.frame, out_xy[i], out_v[i], int(state[i]), bool(hit[i]))
-            for i, p in enumerate(points)]
+            for i, p in enumerate(points) if i >= first]
 
 
 class PathSmoother:
@@ -179,8 +186,8 @@ class PathSmoother:
         # extend the context window to whole hidden spans around the released range
         while lo > 0 and buf[lo].state == UNSEEN:
             lo -= 1
-        sm = smooth_points(buf[lo:hi], self.fps, self.s)
-        out = sm[self._released - lo: upto - lo]
+        sm = smooth_points(buf[lo:hi], self.fps, self.s, first=self._released - lo)
+        out = sm[: upto - self._released]
         self._released = upto
         # forget what no later window needs
         keep_from = max(0, self._released - 4 * self.s.half_window)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -74,10 +75,12 @@ class TrackSummary:
     """What a tracking run did."""
 
     frames: int = 0
-    seconds: float = 0.0  # wall-clock, whole run
-    cpu_s: float = 0.0  # CPU time of the whole run (a rate that a busy machine distorts less)
-    decode_s: float = 0.0
-    track_s: float = 0.0
+    seconds: float = 0.0  # wall-clock, whole run from the first frame (start-up excluded)
+    cpu_s: float = 0.0  # CPU time of the same (a rate that a busy machine distorts less)
+    decode_s: float = 0.0  # s decoding the frames
+    track_s: float = 0.0  # s tracking them and writing the records (all but decoding)
+    startup_s: float = 0.0  # s before the first frame: calibration (when the caller timed
+    # it), the tracker's set-up and the background's priming; not in the rates
     goals: dict = field(default_factory=dict)
     events: dict = field(default_factory=dict)
     out_dir: Path | None = None
@@ -89,10 +92,13 @@ class TrackSummary:
 
     def text(self) -> str:
         goals = ", ".join(f"{k} {v}" for k, v in self.goals.items()) or "none"
-        cpu = f"{self.frames / self.cpu_s:.0f} fps of CPU time; " if self.cpu_s > 0 else ""
-        return (f"{self.frames} frames in {self.seconds:.1f} s ({self.fps:.0f} fps; {cpu}"
-                f"tracking alone {self.frames / max(self.track_s, 1e-9):.0f} fps); "
-                f"goals: {goals}; events: "
+        rate = self.frames / max(self.decode_s + self.track_s, 1e-9)  # the bench's figure
+        cpu = f"; {self.frames / self.cpu_s:.0f} fps of CPU time" if self.cpu_s > 0 else ""
+        startup = (f"; start-up {self.startup_s:.1f} s, not in the rates"
+                   if self.startup_s > 0 else "")
+        return (f"{self.frames} frames in {self.seconds:.1f} s ({rate:.0f} fps decoding, "
+                f"tracking and writing, {self.frames / max(self.track_s, 1e-9):.0f} fps "
+                f"without decoding{cpu}{startup}); goals: {goals}; events: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(self.events.items())))
 
 
@@ -204,6 +210,7 @@ class VideoTracker:
         self._ball_box = ((int(ys.min()) - grow, int(ys.max()) + 1 + grow,
                            int(xs.min()) - grow, int(xs.max()) + 1 + grow)
                           if len(ys) else None)
+        self._last_pixel = np.array([self.camera.width - 1, self.camera.height - 1], float)
         self._rod_frames: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._online_unwrap: np.ndarray | None = None
         self._last = None  # last online path point
@@ -231,13 +238,14 @@ class VideoTracker:
         pts[k:, :2] = preds[:, :2] + preds[:, 2:4] / self.fps
         pts[:, 2] = r
         uv = self.camera.table_to_pixel(pts)
-        h, w = self.radius_map.shape
-        iu = np.clip(np.rint(uv[:k, 0]), 0, w - 1).astype(int)
-        iv = np.clip(np.rint(uv[:k, 1]), 0, h - 1).astype(int)
-        rad = self.radius_map[iv, iu].astype(float)
-        half = (self.s.window_radii * rad + 1.5 * np.hypot(*(uv[k:] - uv[:k]).T)
-                + 3.0 * preds[:, 4] * (rad / r))
-        return np.column_stack([uv[:k], np.minimum(half, 0.25 * self.camera.width)])
+        at = np.minimum(np.maximum(np.rint(uv[:k]), 0.0), self._last_pixel).astype(int)
+        rad = self.radius_map[at[:, 1], at[:, 0]].astype(float)
+        step = uv[k:] - uv[:k]
+        out = np.empty((k, 3))
+        out[:, :2] = uv[:k]
+        out[:, 2] = np.minimum(self.s.window_radii * rad + 1.5 * np.hypot(step[:, 0], step[:, 1])
+                               + 3.0 * preds[:, 4] * (rad / r), 0.25 * self.camera.width)
+        return out
 
     def prime_background(self, frames: list[np.ndarray]) -> None:
         """Start the background from frames spread over the video (no ghost of where the
@@ -277,7 +285,8 @@ class VideoTracker:
                 self._since_full = 0
             else:
                 self._since_full += 1
-        cands = _unique(cands, 0.5 * _median(cands.radius_px) if len(cands) else 1.0)
+        if len(cands) > 1:
+            cands = _unique(cands, 0.5 * _median(cands.radius_px))
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
         shifts, angles = self.rod_paths.update(reading)
         ctx = self.men.context(shifts, angles)
@@ -302,9 +311,9 @@ class VideoTracker:
             shifts, angles = self._rod_frames.pop(p.frame)
             events += [self._retime(e) for e in self.events.push(p, shifts, angles)]
             index, t = self._source_clock(p.frame)
-            rows.append(frame_row(index, t, p.xy, p.state, shifts, angles, self.camera,
-                                  self.table))
+            rows.append(frame_row(index, t, p.xy, p.state, shifts, angles, None, self.table))
             self._clock.pop(p.frame - int(10 * self.fps), None)  # long decided
+        _add_pixels(rows, self.camera, self.table)
         return rows, events
 
     def _source_clock(self, k: int) -> tuple[int, float]:
@@ -328,6 +337,18 @@ class VideoTracker:
         points = self.smoother.push(self.path.finish()) + self.smoother.finish()
         rows, events = self._join(points)
         return rows, events + [self._retime(e) for e in self.events.finish()]
+
+
+def _add_pixels(rows: list[dict], camera, table: TableSpec) -> None:
+    """Put the ball's pixel (``ball_u``, ``ball_v``) into every row that places the ball
+    (what ``frame_row`` with the camera adds, the rows' balls projected together)."""
+    placed = [row for row in rows if "ball_x" in row]
+    if not placed:
+        return
+    r = table.ball.radius
+    uv = camera.table_to_pixel(np.array([[row["ball_x"], row["ball_y"], r] for row in placed]))
+    for row, (u, v) in zip(placed, uv.tolist(), strict=True):
+        row["ball_u"], row["ball_v"] = u, v
 
 
 def _markings(image: np.ndarray, width_px: float, contrast: float = 20.0) -> np.ndarray:
@@ -382,10 +403,16 @@ class _Progress:
         self.t0 = time.perf_counter()
         self.last = 0.0
 
-    def show(self, n: int, extra: str = "", force: bool = False) -> None:
-        now = time.perf_counter()
-        if not self.enabled or (now - self.last < 0.5 and not force):
+    def show(self, n: int, extra: str | Callable[[], str] = "", force: bool = False) -> None:
+        """Show ``n`` frames done (at most twice a second) and ``extra`` text (or the
+        function making it, called only when shown)."""
+        if not self.enabled:
             return
+        now = time.perf_counter()
+        if now - self.last < 0.5 and not force:
+            return
+        if callable(extra):
+            extra = extra()
         self.last = now
         rate = n / max(now - self.t0, 1e-9)
         if self.total:
@@ -403,10 +430,20 @@ class _Progress:
 
 def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
                 settings: TrackSettings | None = None, progress: bool = True,
-                max_frames: int | None = None) -> TrackSummary:
-    """Track a temporal source (video file or live camera) into a record at ``out_dir``."""
+                max_frames: int | None = None,
+                calibration_s: float | None = None) -> TrackSummary:
+    """Track a temporal source (video file or live camera) into a record at ``out_dir``.
+
+    The records' ``timing`` (and the summary) time each frame from the moment the source
+    hands it over to the moment its rows and events are written to both records:
+    ``decode_s`` is the source's decoding, ``track_s`` everything else (tracking and
+    writing; the end of the video's flush included). The start-up, before the first frame,
+    is timed apart (``startup_s``): the tracker's set-up, the background's priming and,
+    when the caller gives how long it took (``calibration_s``), the calibration.
+    """
     out_dir = Path(out_dir)
     summary = TrackSummary(out_dir=out_dir)
+    t_setup = time.perf_counter()
     tracker = VideoTracker(table, calibration, source.fps, settings)
     if source.frame_count:  # a file: the empty table from frames spread over it
         n = 15
@@ -415,9 +452,12 @@ def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
     meta = _meta(table, calibration, source.fps, str(getattr(source, "path", "camera")),
                  "track")
     bar = _Progress(source.frame_count, progress)
-    t_start, cpu_start = time.perf_counter(), time.process_time()
     with RecordWriter(out_dir, meta) as rec, \
             RecordWriter(out_dir / "online", {**meta, "source": "track-online"}) as online:
+        summary.startup_s = time.perf_counter() - t_setup + (calibration_s or 0.0)
+        clock = time.perf_counter
+        track_s = 0.0
+        t_start, cpu_start = clock(), time.process_time()
 
         def write(rows, events):
             for r in rows:
@@ -428,25 +468,29 @@ def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
                 if e.type == "goal":
                     summary.goals[e.team] = summary.goals.get(e.team, 0) + 1
 
+        def score_text():
+            return _score_text(summary, tracker.team_names)
+
         for frame in source:
-            t0 = time.perf_counter()
+            t0 = clock()
             online_row, rows, events = tracker.process(frame)
-            summary.track_s += time.perf_counter() - t0
-            summary.decode_s += frame.decode_s
             online.write_frame(online_row)
             write(rows, events)
             summary.frames += 1
-            bar.show(summary.frames, _score_text(summary, tracker.team_names))
+            summary.decode_s += frame.decode_s
+            bar.show(summary.frames, score_text)
+            track_s += clock() - t0
             if max_frames is not None and summary.frames >= max_frames:
                 break
-        t0 = time.perf_counter()
+        t0 = clock()
         write(*tracker.finish())
-        summary.track_s += time.perf_counter() - t0
-        summary.seconds = time.perf_counter() - t_start
+        summary.track_s = track_s + clock() - t0
+        summary.seconds = clock() - t_start
         summary.cpu_s = time.process_time() - cpu_start
         summary.dropped = getattr(source, "dropped", 0)
         timing = {"frames": summary.frames, "decode_s": summary.decode_s,
-                  "track_s": summary.track_s, "realtime_fps": source.fps,
+                  "track_s": summary.track_s, "startup_s": summary.startup_s,
+                  "cpu_s": summary.cpu_s, "realtime_fps": source.fps,
                   "lag_s": tracker.path.lag / source.fps + tracker.smoother.s.half_window
                   / source.fps}
         rec.update_meta(timing=timing)
@@ -598,9 +642,11 @@ def track_cli(args) -> int:
     table = load_table(args.table)
     source = open_source(args.input, live=args.live)
     out = Path(args.out)
+    t0 = time.perf_counter()
     cal = load_or_calibrate(source, table, args.calibration, out,
                             side_colours=tuple(args.teams) if args.teams else None,
                             ball=getattr(args, "ball", None))
+    calibration_s = time.perf_counter() - t0
     print(f"calibration: {cal.method}, reprojection error {cal.reprojection_error:.2f} px; "
           f"teams: {', '.join(cal.team_names or ('unknown', 'unknown'))}; "
           f"overlay: {out / 'calibration.png'}", file=sys.stderr)
@@ -609,7 +655,7 @@ def track_cli(args) -> int:
                       f"{out / 'calibration.png'} and consider --calibration FILE", stacklevel=1)
     if source.temporal:
         summary = track_video(source, out, table, cal, progress=not args.quiet,
-                              max_frames=args.max_frames)
+                              max_frames=args.max_frames, calibration_s=calibration_s)
     else:
         summary = track_stills(source, out, table, cal, progress=not args.quiet)
     print(summary.text())

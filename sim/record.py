@@ -65,6 +65,33 @@ def format_value(column: str, value) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0.0 else text  # no "-0.000"
 
 
+def cell_formatter(column: str):
+    """``format_value`` for one column, as a function of the value alone: the same text
+    for every value, about twice as quick (the writers call it for every cell)."""
+    if column in _INT_COLUMNS:
+        def cell(value) -> str:
+            if value is None:
+                return ""
+            if isinstance(value, str):
+                return value
+            return str(int(value))
+        return cell
+    spec = f".{_DECIMALS.get(column, _DEFAULT_DECIMALS)}f"
+
+    def cell(value) -> str:
+        if value is None:
+            return ""
+        if value.__class__ is not float:
+            if isinstance(value, str):
+                return value
+            value = float(value)
+        if value != value:  # NaN
+            return ""
+        text = format(value, spec)
+        return text[1:] if text[0] == "-" and float(text) == 0.0 else text  # no "-0.000"
+    return cell
+
+
 @dataclass(frozen=True)
 class Event:
     """One game event. ``rod``/``man`` are None when they do not apply."""
@@ -107,6 +134,10 @@ class RecordWriter:
         except OSError as exc:
             raise RecordError(f"cannot write to {self.path}: {exc.strerror or exc}") from exc
         self.columns = (*BASE_COLUMNS, *[c for c in extra_columns if c not in BASE_COLUMNS])
+        # "frame" first (it defaults to the running count), then the others
+        self._frame_cell = cell_formatter("frame")
+        self._cells = [(c, cell_formatter(c)) for c in self.columns[1:]]
+        self._event_cells = [(c, cell_formatter(c)) for c in EVENT_COLUMNS]
         self.meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, **meta,
                      "frames": 0, "columns": list(self.columns), "complete": False}
         self.n_frames = 0
@@ -131,18 +162,20 @@ class RecordWriter:
     def write_frame(self, row: dict) -> None:
         """Append one frame. Missing columns are written as unknown; ``frame`` defaults to
         the running count."""
-        row = {"frame": self.n_frames, **row}
-        state = row.get("ball_state")
+        get = row.get
+        state = get("ball_state")
         if state is not None and state not in BALL_STATES:
             raise RecordError(f"ball_state must be one of {BALL_STATES}, got {state!r}")
-        self._frames.write(",".join(format_value(c, row.get(c)) for c in self.columns) + "\n")
+        cells = [cell(get(c)) for c, cell in self._cells]
+        frame = self._frame_cell(row["frame"] if "frame" in row else self.n_frames)
+        self._frames.write(frame + "," + ",".join(cells) + "\n")
         self.n_frames += 1
         self._frames.flush()
 
     def write_event(self, event: Event) -> None:
         """Append one event."""
-        row = event.as_row()
-        self._events.write(",".join(format_value(c, row.get(c)) for c in EVENT_COLUMNS) + "\n")
+        get = event.as_row().get
+        self._events.write(",".join([cell(get(c)) for c, cell in self._event_cells]) + "\n")
         self.n_events += 1
         self._events.flush()
 

@@ -95,3 +95,23 @@ def test_negative_zero_is_written_as_zero(tmp_path, german):
     with RecordWriter(tmp_path / "z", _meta(german)) as w:
         w.write_frame({"t": 0.0, "ball_x": -1e-12, "ball_state": "out"})
     assert ",0.000000," in (tmp_path / "z" / "frames.csv").read_text().splitlines()[1]
+
+
+def test_the_writers_cell_formatter_writes_what_format_value_does():
+    """Every kind of value a row may hold: the writers' per-column formatter gives
+    ``format_value``'s text, byte for byte."""
+    from sim.record import EVENT_COLUMNS, cell_formatter, format_value
+
+    values = [None, "", "visible", 0, 7, -3, True, 0.0, -0.0, 1.5, -1e-7, -4e-4, 2.5e-7,
+              -0.0004999, 123456.789, float("nan"), float("inf"), -float("inf"),
+              np.float64(-1e-9), np.float32(0.25), np.int64(42), np.nan, 1e300]
+    for column in (*BASE_COLUMNS, *TRUTH_COLUMNS, *EVENT_COLUMNS, "source", "ball_score"):
+        cell = cell_formatter(column)
+        for v in values:
+            try:
+                want = format_value(column, v)
+            except (ValueError, OverflowError) as exc:  # NaN or infinity as an integer
+                with pytest.raises(type(exc)):
+                    cell(v)
+                continue
+            assert cell(v) == want, (column, v)
