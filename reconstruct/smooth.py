@@ -134,11 +134,68 @@ def smooth_points(points: list[PathPoint], fps: float,
             out_v[f] = v_exit
         if left and contact[i]:  # the kick was when the ball left, not when it was seen
             hit[i], hit[left[0]] = False, True
+
+    # a catch under a man: hidden frames after the last sighting roll on until the ball
+    # reaches where the man held it
+    for i in range(1, n):
+        if not (held[i] >= 0 and held[i - 1] < 0):
+            continue
+        _roll_into_catch(i, t, state, seen, held, pos, meas, contact, out_xy, out_v, hit,
+                         s.half_window)
     out_xy[state == OUT] = np.nan
     # (a release reaches back from a sighting: from one before ``first``, only frames before
     # it are reached, and those are not returned)
     return [SmoothPoint(p.frame, out_xy[i], out_v[i], int(state[i]), bool(hit[i]))
             for i, p in enumerate(points) if i >= first]
+
+
+CATCH_MIN_SPEED = 0.05  # m/s, a slower ball's catch keeps the search's timing
+
+
+def _roll_into_catch(i: int, t, state, seen, held, pos, meas, contact, out_xy, out_v, hit,
+                     half_window: int) -> None:
+    """Re-time the catch that starts the held run at index ``i`` (in place).
+
+    The path search may put a ball, unseen since it rolled under a man, at his foot some
+    frames before it got there (a catch costs the same at any frame of the hidden span).
+    Between the last sighting and the first frame of the hold, and into the hold until the
+    ball gets there, the ball rolls on at its last seen speed (a straight line through the
+    last ``half_window`` sightings: the last ones, half under the man, pull a curved fit)
+    onto where the man held it; the catch's contact moves to the frame it arrives (a held
+    run too short for the roll keeps the search's timing)."""
+    j = i - 1
+    while j >= 0 and state[j] == UNSEEN and held[j] < 0:
+        j -= 1
+    if j < 0 or not seen[j]:
+        return
+    end = i
+    while end < len(held) and held[end] == held[i] and state[end] == UNSEEN:
+        end += 1
+    k = j  # the sightings of the roll, back to its last contact
+    while k > 0 and j - k < half_window and seen[k - 1] and not contact[k] and held[k - 1] < 0:
+        k -= 1
+    near = np.arange(k, j + 1)[seen[k:j + 1]]
+    p_in, v_in = _local_fit(t[near], meas[near], t[j], 1)
+    speed = float(np.hypot(*v_in))
+    hold_xy = pos[i]
+    if speed < CATCH_MIN_SPEED:
+        return
+    along = float((hold_xy - p_in) @ v_in) / speed  # m the ball must still roll
+    if along <= 0.0:
+        return
+    t_catch = t[j] + along / speed
+    if t_catch >= t[end - 1]:
+        return  # it would not get there before the hold ends: keep the search's path
+    step = (hold_xy - p_in) / (t_catch - t[j])  # m/s: straight onto where it is held
+    arrive = i
+    for f in range(j + 1, end):
+        if t[f] >= t_catch:
+            arrive = f
+            break
+        out_xy[f] = p_in + step * (t[f] - t[j])
+        out_v[f] = step
+    if hit[i] and arrive != i:  # the catch was when the ball got to the man
+        hit[i], hit[arrive] = False, True
 
 
 class PathSmoother:

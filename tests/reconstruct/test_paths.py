@@ -164,3 +164,36 @@ def test_a_ball_seen_again_far_from_where_it_was_hidden_is_followed(german):
     states = np.array([p.state for p in tracker.pop_committed() + tracker.finish()])
     assert (states[:n_seen] == SEEN).all()
     assert (states[n_seen + n_hidden + 1:] == SEEN).all()
+
+
+@pytest.mark.parametrize("caught_at", [12, 16])
+def test_a_caught_ball_rolls_on_until_it_reaches_the_man(caught_at):
+    """Seen rolling at 0.3 m/s, then hidden under a man whom the search says held it from
+    frame ``caught_at`` (at the foot 29 mm past the last sighting): the hidden frames roll
+    on at the ball's speed, and the catch (the contact) is when the ball got there, 12
+    frames after the last sighting, whatever frame the search chose."""
+    from reconstruct.paths import UNSEEN, PathPoint
+    from reconstruct.smooth import smooth_points
+
+    v = np.array([0.3, 0.0])  # m/s: 2.5 mm a frame
+    last_seen = 9
+    start = np.array([-0.1, 0.05])
+    foot = start + v * last_seen / FPS + np.array([0.029, 0.0])  # reached in frame 21
+    pts = []
+    for f in range(60):
+        if f <= last_seen:
+            xy = start + v * f / FPS
+            pts.append(PathPoint(f, xy, v, SEEN, 0, False, xy))
+        elif f < caught_at:  # the search: rolling on, unseen
+            pts.append(PathPoint(f, start + v * f / FPS, v, UNSEEN, -1, False,
+                                 np.full(2, np.nan)))
+        else:  # the search: caught by the man at frame caught_at, held at his foot
+            pts.append(PathPoint(f, foot, np.zeros(2), UNSEEN, -1, f == caught_at,
+                                 np.full(2, np.nan), held=0))
+    out = smooth_points(pts, FPS)
+    contacts = [q.frame for q in out if q.contact]
+    assert contacts == [last_seen + 12]
+    xy = np.array([q.xy for q in out])
+    roll = np.arange(last_seen + 1, last_seen + 12)
+    assert np.abs(xy[roll] - (start + np.outer(roll, v) / FPS)).max() < 1e-6
+    assert np.abs(xy[last_seen + 12:] - foot).max() < 1e-9
