@@ -44,6 +44,7 @@ from reconstruct.lift import (
     playfield_mask,
     rod_mask,
 )
+from reconstruct.memory import keep_freed_memory
 from reconstruct.men_view import MenView
 from reconstruct.paths import OUT, SEEN, BallPathTracker, PathSettings
 from reconstruct.playfield import playfield_mask as green_playfield_mask
@@ -443,6 +444,7 @@ def track_video(source, out_dir: str | Path, table: TableSpec, calibration,
     """
     out_dir = Path(out_dir)
     summary = TrackSummary(out_dir=out_dir)
+    keep_freed_memory()  # a frame's arrays reuse the last frame's memory
     t_setup = time.perf_counter()
     tracker = VideoTracker(table, calibration, source.fps, settings)
     if source.frame_count:  # a file: the empty table from frames spread over it
