@@ -62,7 +62,7 @@ def undistort(uv: np.ndarray, f: float, c: np.ndarray, k1: float, k2: float) -> 
             g = r * (1 + k1 * r2 + k2 * r2 * r2) - rd
             dg = 1 + 3 * k1 * r2 + 5 * k2 * r2 * r2
             r = r - g / np.where(dg > 0.2, dg, 0.2)
-    scale = np.where(rd > 1e-12, r / np.maximum(rd, 1e-12), 1.0)
+        scale = np.where(rd > 1e-12, r / np.maximum(rd, 1e-12), 1.0)
     return xd * scale[:, None]
 
 
