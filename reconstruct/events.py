@@ -47,12 +47,26 @@ class EventDetector:
         settle_s: s after a marked contact whose motion tells what it was (the events of
             a contact come this late).
         merge_s: s, a kick marked this close after the contact of the last kick is that kick.
+        catch_speed: m/s, a kick leaving the ball slower than this caught it: if the same man
+            then strikes it away before it rolls ``hold_reach`` m from where he caught it, the
+            catch and the strike are one touch, timed at the larger velocity change of the
+            two (as the simulator logs one kick per contact).
+        hold_reach: m, how far a caught ball may move and still be held.
+        hold_s: s, longest hold whose catch waits for the strike.
+        min_dv: m/s, least change of the ball's (smoothed) velocity across a marked contact
+            that makes it a kick or a bounce (a man carrying the ball and letting it roll on
+            at the same velocity made no new touch).
+        wall_band: m, a ball this close to a side wall (its centre a radius and this from
+            it) whose motion across the table reverses there bounced off the wall: no kick.
+        bounce_keep: m/s, most change of the velocity along the wall in such a bounce.
     """
 
     def __init__(self, table: TableSpec, fps: float, team_names, kick_reach: float = 0.06,
                  min_out_frames: int = 3, goal_out_s: float = 0.15, kick_lookback_s: float = 0.035,
                  gap_kick_dv: float = 1.5, gap_swing: float = 0.3, rest_speed: float = 0.1,
-                 settle_s: float = 0.02, merge_s: float = 0.02):
+                 settle_s: float = 0.02, merge_s: float = 0.02, catch_speed: float = 0.15,
+                 hold_reach: float = 0.03, hold_s: float = 1.0, min_dv: float = 0.0,
+                 wall_band: float = 0.01, bounce_keep: float = 0.3):
         self.table = table
         self.fps = float(fps)
         self.teams = list(team_names)
@@ -67,6 +81,14 @@ class EventDetector:
         self.gap_dv = gap_kick_dv
         self.gap_swing = gap_swing
         self.rest_speed = rest_speed
+        self.catch_speed = catch_speed
+        self.min_dv = min_dv
+        self.wall_band = wall_band
+        self.bounce_keep = bounce_keep
+        self.hold_reach = hold_reach
+        self.hold = max(1, int(round(hold_s * self.fps)))
+        # a catch waiting for the same man's strike: (kick, velocity change m/s)
+        self._catch: tuple[Event, float] | None = None
         self._pending: Event | None = None
         self._prev: SmoothPoint | None = None
         self._out_run = 0
@@ -89,6 +111,12 @@ class EventDetector:
         self._hist.append((p.frame, xy, np.asarray(shifts, float), np.asarray(angles, float),
                            vel))
         out += self._settle(p.frame)
+        if self._catch is not None:
+            c = self._catch[0]
+            if (p.state == OUT or p.frame - c.frame > self.hold
+                    or np.hypot(xy[0] - c.x, xy[1] - c.y) > self.hold_reach):
+                out.append(c)  # it was no hold: the catch stands alone
+                self._catch = None
         if p.state == OUT:
             self._out_run += 1
             if prev is not None and prev.state != OUT and self._last_in_play is not None:
@@ -120,6 +148,9 @@ class EventDetector:
         """Events still pending at the end of the video (a contact or a goal in its last
         moments)."""
         out = self._settle(None)
+        if self._catch is not None:
+            out.append(self._catch[0])
+            self._catch = None
         if self._pending is None:
             return out
         ev, self._pending = self._pending, None
@@ -132,13 +163,27 @@ class EventDetector:
         out = []
         while self._contacts and (now is None or now - self._contacts[0].frame >= self.settle):
             c = self._contacts.pop(0)
-            ev = self._contact(c)
-            if ev is None:
+            found = self._contact(c)
+            if found is None:
                 continue
-            if ev.type == "kick":
-                if c.frame - self._last_contact <= self.merge:
-                    continue  # the same kick, marked twice
-                self._last_kick, self._last_contact = ev.frame, c.frame
+            ev, dv = found
+            if ev.type != "kick":
+                out.append(ev)
+                continue
+            if c.frame - self._last_contact <= self.merge:
+                continue  # the same kick, marked twice
+            self._last_kick, self._last_contact = ev.frame, c.frame
+            if self._catch is not None:
+                held, held_dv = self._catch
+                self._catch = None
+                if held.rod == ev.rod and held.man == ev.man:
+                    # caught, held and struck away: one touch, at its larger change
+                    out.append(ev if dv >= held_dv else held)
+                    continue
+                out.append(held)
+            if ev.speed < self.catch_speed:
+                self._catch = (ev, dv)  # wait: he may strike it from there
+                continue
             out.append(ev)
         return out
 
@@ -197,8 +242,9 @@ class EventDetector:
         return Event(frame, frame / self.fps, "kick", team=self.teams[self.table.rods[i].side],
                      rod=i, man=m, speed=speed, x=float(x), y=float(y))
 
-    def _contact(self, p: SmoothPoint) -> Event | None:
-        """The kick (or wall bounce) of a contact the path marked at ``p``."""
+    def _contact(self, p: SmoothPoint) -> tuple[Event, float] | None:
+        """The kick (or wall bounce) of a contact the path marked at ``p`` and the ball's
+        velocity change there, m/s."""
         tb = self.table
         x, y = p.xy
         before = [h[4] for h in self._hist if p.frame - self.lookback <= h[0] < p.frame]
@@ -209,15 +255,32 @@ class EventDetector:
         if not len(speeds) or speeds.max() < self.rest_speed:
             return None  # at rest before and after: nothing struck it
         speed = float(np.linalg.norm(after, axis=1).max()) if len(after) else 0.0
+        dv = (float(np.linalg.norm(after.mean(axis=0) - before.mean(axis=0)))
+              if len(after) and len(before) else speed)
+        if dv < self.min_dv:
+            return None  # it rolls on as it did: no touch changed its motion
+        r = tb.ball.radius
+        wall = Event(p.frame, p.frame / self.fps, "wall", speed=speed, x=float(x), y=float(y))
+        if len(after) and len(before) and self._bounced(x, y, before[-1], after[-1]):
+            return wall, dv  # a bounce off the wall it was at, whoever stood near
         found = self._closest_foot(self._frames(p.frame - self.lookback, p.frame),
                                    self.kick_reach)
         if found is not None:
-            return self._kick(found, speed)
-        r = tb.ball.radius
+            return self._kick(found, speed), dv
         if abs(y) > tb.half_width - r - 0.02 or abs(x) > tb.half_length - r - 0.02:
-            return Event(p.frame, p.frame / self.fps, "wall", speed=speed, x=float(x),
-                         y=float(y))
+            return wall, dv
         return None
+
+    def _bounced(self, x: float, y: float, v0: np.ndarray, v1: np.ndarray) -> bool:
+        """Whether velocity ``v0`` (2,) m/s turning into ``v1`` at ``(x, y)`` m is a bounce
+        off a side wall: the ball at the wall, its motion across the table reversed there
+        (into the wall before, away from it after) and along the wall about kept."""
+        tb = self.table
+        if abs(y) <= tb.half_width - tb.ball.radius - self.wall_band:
+            return False
+        side = np.sign(y)
+        return bool(v0[1] * side > 0.0 and v1[1] * side < 0.0
+                    and abs(v1[0] - v0[0]) < self.bounce_keep)
 
     def _gap_kick(self, before: SmoothPoint, after: SmoothPoint) -> Event | None:
         """A kick in a short gap of the path between ``before`` and ``after``: the ball's

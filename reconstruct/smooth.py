@@ -110,6 +110,11 @@ def smooth_points(points: list[PathPoint], fps: float,
             deg = s.max_degree if len(near) >= 5 else 1
             out_xy[i], out_v[i] = _local_fit(t[near], meas[near], t[i], deg)
 
+    # a ball seen leaving the man who held it: the release is a contact (its strike)
+    release = np.zeros(n, bool)
+    release[1:] = (held[1:] < 0) & (held[:-1] >= 0) & (state[1:] != OUT)
+    release[1:] &= _row_norm(out_v[1:] - vel[:-1]) >= RELEASE_DV  # not rolling on as carried
+    hit |= release & (state == SEEN)
     # a release from a man (or from under him): hidden frames before the first sighting go
     # back along the exit
     for i in range(1, n):
@@ -134,6 +139,12 @@ def smooth_points(points: list[PathPoint], fps: float,
             out_v[f] = v_exit
         if left and contact[i]:  # the kick was when the ball left, not when it was seen
             hit[i], hit[left[0]] = False, True
+        elif left and was_held.any():
+            # the man who held it struck (or let go of) it when it left him, after he last
+            # held it
+            last_held = start + int(np.flatnonzero(was_held)[-1])
+            if np.linalg.norm(v_exit - vel[last_held]) >= RELEASE_DV:
+                hit[i], hit[max(left[0], min(last_held + 1, i))] = False, True
 
     # a catch under a man: hidden frames after the last sighting roll on until the ball
     # reaches where the man held it
@@ -147,6 +158,13 @@ def smooth_points(points: list[PathPoint], fps: float,
     # it are reached, and those are not returned)
     return [SmoothPoint(p.frame, out_xy[i], out_v[i], int(state[i]), bool(hit[i]))
             for i, p in enumerate(points) if i >= first]
+
+
+RELEASE_DV = 0.15  # m/s, least change from the carry's velocity that makes a release a touch
+
+
+def _row_norm(a: np.ndarray) -> np.ndarray:
+    return np.sqrt((a * a).sum(axis=1))
 
 
 CATCH_MIN_SPEED = 0.05  # m/s, a slower ball's catch keeps the search's timing
