@@ -113,8 +113,10 @@ class EventDetector:
         out += self._settle(p.frame)
         if self._catch is not None:
             c = self._catch[0]
+            # (a ball moving off after a contact still settling may be his strike)
             if (p.state == OUT or p.frame - c.frame > self.hold
-                    or np.hypot(xy[0] - c.x, xy[1] - c.y) > self.hold_reach):
+                    or (not self._contacts
+                        and np.hypot(xy[0] - c.x, xy[1] - c.y) > self.hold_reach)):
                 out.append(c)  # it was no hold: the catch stands alone
                 self._catch = None
         if p.state == OUT:

@@ -27,6 +27,9 @@ from reconstruct.paths import OUT, SEEN, UNSEEN, PathPoint
 class SmoothSettings:
     half_window: int = 8  # frames each side used by the local fits
     max_degree: int = 2  # polynomial degree of the local fits (when enough points)
+    kink_s: float = 0.04  # s of sightings each side of a kink fitted by a line
+    kink_dv: float = 0.25  # m/s, least velocity change of a kink (a soft touch)
+    kink_sigmas: float = 6.0  # and at least this many standard errors of that change
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,66 @@ class SmoothPoint:
     vel: np.ndarray
     state: int
     contact: bool
+
+
+def _pieces(contact: np.ndarray, state: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """(n,) int: pieces of free flight, runs in play cut at contacts, at holds and at
+    'out'."""
+    cut = np.zeros(len(state), bool)
+    cut[1:] = (contact[1:] | (state[1:] == OUT) | (state[:-1] == OUT)
+               | ((held[1:] >= 0) != (held[:-1] >= 0)))
+    return np.cumsum(cut)
+
+
+def _line_slopes(t: np.ndarray, z: np.ndarray):
+    """Least-squares lines through each row of windows t (m, w) s, z (m, w, 2) m: slopes
+    (m, 2) m/s and residual sums of squares (m,) m^2, and the slope's variance factor (m,)
+    (its variance per unit of measurement variance)."""
+    tc = t - t.mean(axis=1, keepdims=True)
+    stt = (tc * tc).sum(axis=1)
+    zc = z - z.mean(axis=1, keepdims=True)
+    slope = (tc[:, :, None] * zc).sum(axis=1) / stt[:, None]
+    res = zc - tc[:, :, None] * slope[:, None, :]
+    return slope, (res * res).sum(axis=(1, 2)), 1.0 / stt
+
+
+def _kinks(t, meas, seen, piece, held, w: int, min_dv: float, sigmas: float) -> np.ndarray:
+    """(n,) bool: the first sighting after a kink of each piece of free flight: where the
+    lines through the ``w`` sightings before and the ``w`` from it on differ in velocity by
+    ``min_dv`` m/s or more, and by ``sigmas`` standard errors (from the lines' scatter),
+    the largest such change within ``w`` sightings."""
+    n = len(t)
+    out = np.zeros(n, bool)
+    ok = seen & (held < 0)
+    if ok.sum() < 2 * w:
+        return out
+    win = np.lib.stride_tricks.sliding_window_view
+    for k in np.unique(piece[ok]):
+        sidx = np.flatnonzero(ok & (piece == k))
+        m = len(sidx)
+        if m < 2 * w:
+            continue
+        ts, zs = t[sidx], meas[sidx]
+        tw = win(ts, w)  # (m - w + 1, w)
+        zw = win(zs, w, axis=0).transpose(0, 2, 1)  # (m - w + 1, w, 2)
+        slope, rss, var = _line_slopes(tw, zw)
+        # kink before sighting j (j = w .. m - w): lines over [j - w, j) and [j, j + w)
+        vb, va = slope[:m - 2 * w + 1], slope[w:]
+        dof = 2 * w - 4
+        if dof <= 0:
+            continue
+        sigma2 = (rss[:m - 2 * w + 1] + rss[w:]) / dof
+        dv = np.hypot(*(va - vb).T)
+        se = np.sqrt(sigma2 * (var[:m - 2 * w + 1] + var[w:]))
+        score = np.where((dv >= min_dv) & (dv >= sigmas * se), dv, 0.0)
+        for j in np.argsort(-score, kind="stable"):
+            if score[j] <= 0.0:
+                break
+            lo, hi = max(0, j - w), j + w + 1
+            if score[lo:hi].max() > score[j] or out[sidx[w + lo:w + hi - 1]].any():
+                continue
+            out[sidx[w + j]] = True
+    return out
 
 
 def _local_fit(t: np.ndarray, z: np.ndarray, t0: float, degree: int):
@@ -73,14 +136,14 @@ def smooth_points(points: list[PathPoint], fps: float,
     held = np.array([p.held for p in points])
     seen = (state == SEEN) & np.isfinite(meas[:, 0])
 
-    # pieces of free flight: runs in play, cut at contacts, at holds and at 'out'
-    piece = np.zeros(n, int)
-    k = 0
-    for i in range(1, n):
-        if (contact[i] or state[i] == OUT or state[i - 1] == OUT
-                or (held[i] >= 0) != (held[i - 1] >= 0)):
-            k += 1
-        piece[i] = k
+    piece = _pieces(contact, state, held)
+    # a soft touch the search took for a curve (a slow ball turned, slowed or stopped): a
+    # kink between two straight runs of sightings is a contact too
+    w = min(max(3, int(round(s.kink_s * fps))), s.half_window)
+    kinks = _kinks(t, meas, seen, piece, held, w, s.kink_dv, s.kink_sigmas)
+    if kinks.any():
+        contact = contact | kinks
+        piece = _pieces(contact, state, held)
 
     out_xy, out_v = pos.copy(), vel.copy()
     hit = contact.copy()  # the contacts reported (a hidden kick moved to when it happened)
