@@ -265,8 +265,13 @@ class EventDetector:
         wall = Event(p.frame, p.frame / self.fps, "wall", speed=speed, x=float(x), y=float(y))
         if len(after) and len(before) and self._bounced(x, y, before[-1], after[-1]):
             return wall, dv  # a bounce off the wall it was at, whoever stood near
-        found = self._closest_foot(self._frames(p.frame - self.lookback, p.frame),
-                                   self.kick_reach)
+        rows = self._frames(p.frame - self.lookback, p.frame)
+        if rows and rows[-1][0] == p.frame:
+            # at the marked frame the ball already moved on for up to a frame: it was met
+            # a frame back along its new motion
+            f, xy_c, sh, an = rows[-1]
+            rows[-1] = (f, np.asarray(xy_c) - np.asarray(p.vel) / self.fps, sh, an)
+        found = self._closest_foot(rows, self.kick_reach)
         if found is not None:
             return self._kick(found, speed), dv
         if abs(y) > tb.half_width - r - 0.02 or abs(x) > tb.half_length - r - 0.02:
