@@ -47,12 +47,11 @@ class EventDetector:
         settle_s: s after a marked contact whose motion tells what it was (the events of
             a contact come this late).
         merge_s: s, a kick marked this close after the contact of the last kick is that kick.
-        catch_speed: m/s, a kick leaving the ball slower than this caught it: if the same man
-            then strikes it away before it rolls ``hold_reach`` m from where he caught it, the
-            catch and the strike are one touch, timed at the larger velocity change of the
+        touch_reach: m, a ball this close to the foot of the man who last kicked it is still
+            at his foot: his next kick before it leaves him (a catch, then a strike; a drag,
+            then its release) is the same touch, timed at the larger velocity change of the
             two (as the simulator logs one kick per contact).
-        hold_reach: m, how far a caught ball may move and still be held.
-        hold_s: s, longest hold whose catch waits for the strike.
+        hold_s: s, longest touch whose kick waits for the ball to leave the man.
         min_dv: m/s, least change of the ball's (smoothed) velocity across a marked contact
             that makes it a kick or a bounce (a man carrying the ball and letting it roll on
             at the same velocity made no new touch).
@@ -64,8 +63,8 @@ class EventDetector:
     def __init__(self, table: TableSpec, fps: float, team_names, kick_reach: float = 0.06,
                  min_out_frames: int = 3, goal_out_s: float = 0.15, kick_lookback_s: float = 0.035,
                  gap_kick_dv: float = 1.5, gap_swing: float = 0.3, rest_speed: float = 0.1,
-                 settle_s: float = 0.02, merge_s: float = 0.02, catch_speed: float = 0.15,
-                 hold_reach: float = 0.03, hold_s: float = 1.0, min_dv: float = 0.0,
+                 settle_s: float = 0.02, merge_s: float = 0.02, touch_reach: float = 0.045,
+                 hold_s: float = 1.0, min_dv: float = 0.0,
                  wall_band: float = 0.01, bounce_keep: float = 0.3):
         self.table = table
         self.fps = float(fps)
@@ -81,14 +80,14 @@ class EventDetector:
         self.gap_dv = gap_kick_dv
         self.gap_swing = gap_swing
         self.rest_speed = rest_speed
-        self.catch_speed = catch_speed
         self.min_dv = min_dv
         self.wall_band = wall_band
         self.bounce_keep = bounce_keep
-        self.hold_reach = hold_reach
+        self.touch_reach = touch_reach
         self.hold = max(1, int(round(hold_s * self.fps)))
-        # a catch waiting for the same man's strike: (kick, velocity change m/s)
-        self._catch: tuple[Event, float] | None = None
+        # the last kick while the ball is still at its man's foot: (kick, velocity change
+        # m/s); it waits for the ball to leave him
+        self._touch: tuple[Event, float] | None = None
         self._pending: Event | None = None
         self._prev: SmoothPoint | None = None
         self._out_run = 0
@@ -111,14 +110,13 @@ class EventDetector:
         self._hist.append((p.frame, xy, np.asarray(shifts, float), np.asarray(angles, float),
                            vel))
         out += self._settle(p.frame)
-        if self._catch is not None:
-            c = self._catch[0]
-            # (a ball moving off after a contact still settling may be his strike)
+        if self._touch is not None:
+            c = self._touch[0]
+            # (a ball moving off after a contact still settling may be his next kick)
             if (p.state == OUT or p.frame - c.frame > self.hold
-                    or (not self._contacts
-                        and np.hypot(xy[0] - c.x, xy[1] - c.y) > self.hold_reach)):
-                out.append(c)  # it was no hold: the catch stands alone
-                self._catch = None
+                    or (not self._contacts and self._left_foot(c, xy, shifts, angles))):
+                out.append(c)  # the ball left him: his touch is over
+                self._touch = None
         if p.state == OUT:
             self._out_run += 1
             if prev is not None and prev.state != OUT and self._last_in_play is not None:
@@ -150,9 +148,9 @@ class EventDetector:
         """Events still pending at the end of the video (a contact or a goal in its last
         moments)."""
         out = self._settle(None)
-        if self._catch is not None:
-            out.append(self._catch[0])
-            self._catch = None
+        if self._touch is not None:
+            out.append(self._touch[0])
+            self._touch = None
         if self._pending is None:
             return out
         ev, self._pending = self._pending, None
@@ -175,19 +173,22 @@ class EventDetector:
             if c.frame - self._last_contact <= self.merge:
                 continue  # the same kick, marked twice
             self._last_kick, self._last_contact = ev.frame, c.frame
-            if self._catch is not None:
-                held, held_dv = self._catch
-                self._catch = None
+            if self._touch is not None:
+                held, held_dv = self._touch
                 if held.rod == ev.rod and held.man == ev.man:
-                    # caught, held and struck away: one touch, at its larger change
-                    out.append(ev if dv >= held_dv else held)
+                    # the ball never left him: one touch, at its larger change
+                    self._touch = (ev, dv) if dv >= held_dv else self._touch
                     continue
                 out.append(held)
-            if ev.speed < self.catch_speed:
-                self._catch = (ev, dv)  # wait: he may strike it from there
-                continue
-            out.append(ev)
+            self._touch = (ev, dv)  # waits until the ball leaves him
         return out
+
+    def _left_foot(self, kick: Event, xy: np.ndarray, shifts, angles) -> bool:
+        """Whether the ball at ``xy`` (2,) m is away from the foot of the man of ``kick``
+        (rods at ``shifts``, ``angles`` (8,))."""
+        f = foot_position(self.table, kick.rod, kick.man, float(shifts[kick.rod]),
+                          float(angles[kick.rod]))
+        return bool(np.hypot(f[0] - xy[0], f[1] - xy[1]) > self.touch_reach)
 
     def _goal(self, last: SmoothPoint) -> Event | None:
         """A goal if the ball left play through a goal mouth."""

@@ -121,10 +121,11 @@ def test_a_ball_at_rest_by_a_foot_is_not_kicked(german):
 
 
 def test_a_catch_then_a_strike_by_the_same_man_is_one_kick_at_the_strike(german):
-    """The man stops the ball at his foot, holds it and strikes it away: one touch (the
-    simulator logs one kick per contact, at its largest velocity change: the strike)."""
+    """The man stops the ball at his foot, holds it and strikes it away from there (no
+    back-swing: the foot never leaves the ball): one touch (the simulator logs one kick per
+    contact, at its largest velocity change: the strike)."""
     shifts, angles, b = _strike(german)
-    angles[:, ROD] = np.where(np.arange(len(angles)) < K0 - 2, 0.0, angles[:, ROD])
+    angles[:, ROD] = np.where(np.arange(len(angles)) <= K0, 0.0, angles[:, ROD])
     v_in, v_out = np.array([0.0, -0.4]), np.array([3.0, 0.5])
     c0 = K0 - 20  # the catch
     points = []
