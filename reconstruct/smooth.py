@@ -30,6 +30,7 @@ class SmoothSettings:
     kink_s: float = 0.04  # s of sightings each side of a kink fitted by a line
     kink_dv: float = 0.25  # m/s, least velocity change of a kink (a soft touch)
     kink_sigmas: float = 6.0  # and at least this many standard errors of that change
+    pass_tolerance: float = 0.01  # m, a ball hidden under a man found this close to its line
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,41 @@ def _line_slopes(t: np.ndarray, z: np.ndarray):
     slope = (tc[:, :, None] * zc).sum(axis=1) / stt[:, None]
     res = zc - tc[:, :, None] * slope[:, None, :]
     return slope, (res * res).sum(axis=(1, 2)), 1.0 / stt
+
+
+def _untouched_holds(t, meas, seen, state, held, contact, w: int, max_dv: float, tol: float):
+    """(held, contact) (n,) with the holds of hidden spans that the ball went through
+    untouched undone: ``w`` sightings each side of the span, their lines' velocities within
+    ``max_dv`` m/s of each other and the line in, rolled on, passing within ``tol`` m of the
+    first sighting out."""
+    starts = np.flatnonzero((held[1:] >= 0) & (held[:-1] < 0)) + 1
+    if not len(starts):
+        return held, contact
+    held, contact = held.copy(), contact.copy()
+    n = len(t)
+    for a in starts:
+        b = a
+        while b < n and held[b] >= 0 and state[b] == UNSEEN:
+            b += 1
+        if b >= n or not seen[b] or held[b] >= 0:
+            continue
+        j = a - 1  # the last sighting before
+        while j >= 0 and state[j] == UNSEEN and held[j] < 0:
+            j -= 1
+        if j < 0 or not seen[j]:
+            continue
+        before = np.flatnonzero(seen[:j + 1] & (held[:j + 1] < 0))[-w:]
+        after = np.flatnonzero(seen[b:] & (held[b:] < 0))[:w] + b
+        if (len(before) < w or len(after) < w or contact[before[1:]].any()
+                or contact[after[1:]].any() or (state[before[0]:b] == OUT).any()):
+            continue
+        p_in, v_in = _local_fit(t[before], meas[before], t[j], 1)
+        p_out, v_out = _local_fit(t[after], meas[after], t[b], 1)
+        if (np.linalg.norm(v_out - v_in) < max_dv
+                and np.linalg.norm(p_in + v_in * (t[b] - t[j]) - p_out) < tol):
+            held[a:b] = -1
+            contact[j + 1:b + 1] = False
+    return held, contact
 
 
 def _kinks(t, meas, seen, piece, held, w: int, min_dv: float, sigmas: float) -> np.ndarray:
@@ -136,10 +172,14 @@ def smooth_points(points: list[PathPoint], fps: float,
     held = np.array([p.held for p in points])
     seen = (state == SEEN) & np.isfinite(meas[:, 0])
 
+    w = min(max(3, int(round(s.kink_s * fps))), s.half_window)
+    # a ball hidden under a man that comes out where and as it went in rolled under him:
+    # the search's catch and release there were no touch
+    held, contact = _untouched_holds(t, meas, seen, state, held, contact, w, s.kink_dv,
+                                     s.pass_tolerance)
     piece = _pieces(contact, state, held)
     # a soft touch the search took for a curve (a slow ball turned, slowed or stopped): a
     # kink between two straight runs of sightings is a contact too
-    w = min(max(3, int(round(s.kink_s * fps))), s.half_window)
     kinks = _kinks(t, meas, seen, piece, held, w, s.kink_dv, s.kink_sigmas)
     if kinks.any():
         contact = contact | kinks

@@ -255,3 +255,25 @@ def test_a_release_from_a_hold_is_a_contact():
             pts.append(PathPoint(f, xy, v, SEEN, 0, False, xy))
     out = smooth_points(pts, FPS)
     assert [q.frame for q in out if q.contact] == [5, 20]
+
+
+def test_a_ball_rolling_under_a_man_untouched_has_no_contact():
+    """Seen rolling at 0.2 m/s, hidden under a raised man for 12 frames (the search says he
+    caught and held it there), seen again on its line at its speed: no catch, no release,
+    and the hidden frames lie on the roll."""
+    from reconstruct.paths import UNSEEN, PathPoint
+    from reconstruct.smooth import smooth_points
+
+    v, start = np.array([-0.2, 0.0]), np.array([0.0, 0.03])
+    pts = []
+    for f in range(50):
+        xy = start + v * f / FPS
+        if 20 <= f < 32:  # the search: caught at frame 20, held where it saw it last
+            pts.append(PathPoint(f, start + v * 19 / FPS + [0.0, 0.008], np.zeros(2), UNSEEN,
+                                 -1, f == 20, np.full(2, np.nan), held=0))
+        else:
+            pts.append(PathPoint(f, xy, v, SEEN, 0, False, xy))
+    out = smooth_points(pts, FPS)
+    assert not any(q.contact for q in out)
+    xy = np.array([q.xy for q in out])
+    assert np.abs(xy - (start + np.outer(np.arange(50), v) / FPS)).max() < 1e-6
