@@ -58,6 +58,10 @@ class EventDetector:
         wall_band: m, a ball this close to a side wall (its centre a radius and this from
             it) whose motion across the table reverses there bounced off the wall: no kick.
         bounce_keep: m/s, most change of the velocity along the wall in such a bounce.
+        strike_dv: m/s, a contact changing the ball's velocity this much with no foot read
+            within reach is a strike whose rod's swing was read late: the man of a rod that
+            swung (by ``gap_swing`` or more) through the vertical around it, his foot taken
+            at its lowest, is looked for.
     """
 
     def __init__(self, table: TableSpec, fps: float, team_names, kick_reach: float = 0.06,
@@ -65,7 +69,7 @@ class EventDetector:
                  gap_kick_dv: float = 1.5, gap_swing: float = 0.3, rest_speed: float = 0.1,
                  settle_s: float = 0.02, merge_s: float = 0.02, touch_reach: float = 0.045,
                  hold_s: float = 1.0, min_dv: float = 0.0,
-                 wall_band: float = 0.01, bounce_keep: float = 0.3):
+                 wall_band: float = 0.01, bounce_keep: float = 0.3, strike_dv: float = 1.0):
         self.table = table
         self.fps = float(fps)
         self.teams = list(team_names)
@@ -82,6 +86,7 @@ class EventDetector:
         self.rest_speed = rest_speed
         self.min_dv = min_dv
         self.wall_band = wall_band
+        self.strike_dv = strike_dv
         self.bounce_keep = bounce_keep
         self.touch_reach = touch_reach
         self.hold = max(1, int(round(hold_s * self.fps)))
@@ -240,6 +245,35 @@ class EventDetector:
                         best, best_d = (frame, i, m, (x, y)), d
         return best
 
+    def _swung_foot(self, rows, frame: int):
+        """For a strike marked at ``frame`` that no foot was read within reach of: the
+        closest approach, over history ``rows``, of a man of a rod that swung around it
+        (from the lookback before it to the settling after it), his foot taken at its lowest
+        in the swing, as it passed the ball (the read angles of a fast swing lag it
+        and may never show the foot at the ball); the latest frame within reach. None when
+        no swung rod reached the ball."""
+        span = [h[3] for h in self._hist
+                if frame - self.lookback - 2 <= h[0] <= frame + self.settle]
+        if len(span) < 2 or not rows:
+            return None
+        span = np.array(span)
+        lo, hi = span.min(axis=0), span.max(axis=0)
+        rods = np.flatnonzero(hi - lo >= self.gap_swing)
+        if not len(rods):
+            return None
+        # the lowest the foot went: the angle of the swing nearest a vertical
+        mid = 2 * np.pi * np.round(0.5 * (lo + hi) / (2 * np.pi))
+        vertical = np.clip(mid, lo, hi)
+        swept = []
+        for f, xy, shifts, angles in rows:
+            a = np.array(angles, float)
+            a[rods] = vertical[rods]
+            swept.append((f, xy, shifts, a))
+        found = None
+        for row in swept:  # the latest frame with a swung foot within reach
+            found = self._closest_foot([row], self.kick_reach, rods=set(rods.tolist())) or found
+        return found
+
     def _kick(self, found, speed: float) -> Event:
         frame, i, m, (x, y) = found
         return Event(frame, frame / self.fps, "kick", team=self.teams[self.table.rods[i].side],
@@ -273,6 +307,8 @@ class EventDetector:
             f, xy_c, sh, an = rows[-1]
             rows[-1] = (f, np.asarray(xy_c) - np.asarray(p.vel) / self.fps, sh, an)
         found = self._closest_foot(rows, self.kick_reach)
+        if found is None and dv >= self.strike_dv:
+            found = self._swung_foot(rows, p.frame)
         if found is not None:
             return self._kick(found, speed), dv
         if abs(y) > tb.half_width - r - 0.02 or abs(x) > tb.half_length - r - 0.02:
