@@ -179,13 +179,13 @@ def test_a_side_wall_bounce_next_to_a_man_is_a_bounce_not_his_kick(german):
 
 
 def test_a_strike_whose_swing_is_read_late_is_the_swung_rods_kick(german):
-    """A fast swing read late: the read angles of the striking rod come down from the
-    back-swing but only reach -0.1 rad after the strike, so the read foot is never at the
-    ball; the ball leaves at 8 m/s. The kick is that rod's man's (the only rod that swung),
-    at the strike."""
+    """A fast swing read late: the read angles of the striking rod stay in the back-swing
+    (the read foot too high to touch the ball) until after the strike, and come down
+    through the vertical only two frames after it; the ball leaves at 8 m/s. The kick is
+    that rod's man's (the only rod that swung), at the strike."""
     shifts, angles, b = _strike(german)
     f = np.arange(len(angles))
-    angles[:, ROD] = np.interp(f, [0, K0 - 6, K0 + 3, K0 + 20], [-1.2, -1.2, -0.1, -0.1])
+    angles[:, ROD] = np.interp(f, [0, K0 + 1, K0 + 3, K0 + 20], [-1.6, -1.6, 0.3, 0.3])
     v = np.array([8.0, 0.0])
     points = [_ball(k, b + v * max(0, k - K0) / FPS, v if k > K0 else [0.0, 0.0],
                     contact=(k == K0 + 1)) for k in range(len(angles))]
