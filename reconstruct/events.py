@@ -4,7 +4,9 @@
 - a **goal** is the ball leaving play through a goal mouth (the team attacking that goal
   scores; the frame is when it crossed the goal line);
 - a **kick** is a contact (a change of the ball's velocity) within reach of a man's foot: the
-  event names his team, rod and man and the ball's speed after it;
+  event names his team, rod and man and the ball's speed after it; one kick per touch (a
+  catch and the strike from his foot, a drag and its release, are one kick, at the larger
+  change), as the simulator logs them;
 - a **wall** bounce is a contact against a side or end wall.
 """
 

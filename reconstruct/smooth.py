@@ -2,8 +2,11 @@
 
 Between two contacts (a kick, a block, a wall bounce) a foosball rolls in a nearly straight
 line at a nearly constant speed, so each frame's position is re-estimated by a local
-low-order polynomial fit of the measurements of its own piece of flight. Frames where the
-ball was not seen are filled
+low-order polynomial fit of the measurements of its own piece of flight. Besides the
+contacts the path search marked, a piece is cut (a contact reported) at a kink between two
+straight runs of sightings (a soft touch the search followed as a curve) and where the ball
+leaves a man who held it; a hold of a hidden ball that comes out where and as it went in is
+undone (it rolled under the man untouched). Frames where the ball was not seen are filled
 
 - inside a piece of flight: by the same fit (the ball went on as physics says);
 - while a man holds it: with the man (the path search carried it with his foot);
