@@ -54,9 +54,6 @@ class EventDetector:
             then its release) is the same touch, timed at the larger velocity change of the
             two (as the simulator logs one kick per contact).
         hold_s: s, longest touch whose kick waits for the ball to leave the man.
-        min_dv: m/s, least change of the ball's (smoothed) velocity across a marked contact
-            that makes it a kick or a bounce (a man carrying the ball and letting it roll on
-            at the same velocity made no new touch).
         wall_band: m, a ball this close to a side wall (its centre a radius and this from
             it) whose motion across the table reverses there bounced off the wall: no kick.
         bounce_keep: m/s, most change of the velocity along the wall in such a bounce.
@@ -70,8 +67,8 @@ class EventDetector:
                  min_out_frames: int = 3, goal_out_s: float = 0.15, kick_lookback_s: float = 0.035,
                  gap_kick_dv: float = 1.5, gap_swing: float = 0.3, rest_speed: float = 0.1,
                  settle_s: float = 0.02, merge_s: float = 0.02, touch_reach: float = 0.045,
-                 hold_s: float = 1.0, min_dv: float = 0.0,
-                 wall_band: float = 0.01, bounce_keep: float = 0.3, strike_dv: float = 1.0):
+                 hold_s: float = 1.0, wall_band: float = 0.01, bounce_keep: float = 0.3,
+                 strike_dv: float = 1.0):
         self.table = table
         self.fps = float(fps)
         self.teams = list(team_names)
@@ -86,7 +83,6 @@ class EventDetector:
         self.gap_dv = gap_kick_dv
         self.gap_swing = gap_swing
         self.rest_speed = rest_speed
-        self.min_dv = min_dv
         self.wall_band = wall_band
         self.strike_dv = strike_dv
         self.bounce_keep = bounce_keep
@@ -296,8 +292,6 @@ class EventDetector:
         speed = float(np.linalg.norm(after, axis=1).max()) if len(after) else 0.0
         dv = (float(np.linalg.norm(after.mean(axis=0) - before.mean(axis=0)))
               if len(after) and len(before) else speed)
-        if dv < self.min_dv:
-            return None  # it rolls on as it did: no touch changed its motion
         r = tb.ball.radius
         wall = Event(p.frame, p.frame / self.fps, "wall", speed=speed, x=float(x), y=float(y))
         if len(after) and len(before) and self._bounced(x, y, before[-1], after[-1]):
