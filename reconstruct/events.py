@@ -4,7 +4,9 @@
 - a **goal** is the ball leaving play through a goal mouth (the team attacking that goal
   scores; the frame is when it crossed the goal line);
 - a **kick** is a contact (a change of the ball's velocity) within reach of a man's foot: the
-  event names his team, rod and man and the ball's speed after it;
+  event names his team, rod and man and the ball's speed after it; one kick per touch (a
+  catch and the strike from his foot, a drag and its release, are one kick, at the larger
+  change), as the simulator logs them;
 - a **wall** bounce is a contact against a side or end wall.
 """
 
@@ -47,12 +49,26 @@ class EventDetector:
         settle_s: s after a marked contact whose motion tells what it was (the events of
             a contact come this late).
         merge_s: s, a kick marked this close after the contact of the last kick is that kick.
+        touch_reach: m, a ball this close to the foot of the man who last kicked it is still
+            at his foot: his next kick before it leaves him (a catch, then a strike; a drag,
+            then its release) is the same touch, timed at the larger velocity change of the
+            two (as the simulator logs one kick per contact).
+        hold_s: s, longest touch whose kick waits for the ball to leave the man.
+        wall_band: m, a ball this close to a side wall (its centre a radius and this from
+            it) whose motion across the table reverses there bounced off the wall: no kick.
+        bounce_keep: m/s, most change of the velocity along the wall in such a bounce.
+        strike_dv: m/s, a contact changing the ball's velocity this much with no foot read
+            within reach is a strike whose rod's swing was read late: the man of a rod that
+            swung (by ``gap_swing`` or more) through the vertical around it, his foot taken
+            at its lowest, is looked for.
     """
 
     def __init__(self, table: TableSpec, fps: float, team_names, kick_reach: float = 0.06,
                  min_out_frames: int = 3, goal_out_s: float = 0.15, kick_lookback_s: float = 0.035,
                  gap_kick_dv: float = 1.5, gap_swing: float = 0.3, rest_speed: float = 0.1,
-                 settle_s: float = 0.02, merge_s: float = 0.02):
+                 settle_s: float = 0.02, merge_s: float = 0.02, touch_reach: float = 0.045,
+                 hold_s: float = 1.0, wall_band: float = 0.01, bounce_keep: float = 0.3,
+                 strike_dv: float = 1.0):
         self.table = table
         self.fps = float(fps)
         self.teams = list(team_names)
@@ -67,6 +83,14 @@ class EventDetector:
         self.gap_dv = gap_kick_dv
         self.gap_swing = gap_swing
         self.rest_speed = rest_speed
+        self.wall_band = wall_band
+        self.strike_dv = strike_dv
+        self.bounce_keep = bounce_keep
+        self.touch_reach = touch_reach
+        self.hold = max(1, int(round(hold_s * self.fps)))
+        # the last kick while the ball is still at its man's foot: (kick, velocity change
+        # m/s); it waits for the ball to leave him
+        self._touch: tuple[Event, float] | None = None
         self._pending: Event | None = None
         self._prev: SmoothPoint | None = None
         self._out_run = 0
@@ -89,6 +113,13 @@ class EventDetector:
         self._hist.append((p.frame, xy, np.asarray(shifts, float), np.asarray(angles, float),
                            vel))
         out += self._settle(p.frame)
+        if self._touch is not None:
+            c = self._touch[0]
+            # (a ball moving off after a contact still settling may be his next kick)
+            if (p.state == OUT or p.frame - c.frame > self.hold
+                    or (not self._contacts and self._left_foot(c, xy, shifts, angles))):
+                out.append(c)  # the ball left him: his touch is over
+                self._touch = None
         if p.state == OUT:
             self._out_run += 1
             if prev is not None and prev.state != OUT and self._last_in_play is not None:
@@ -120,6 +151,9 @@ class EventDetector:
         """Events still pending at the end of the video (a contact or a goal in its last
         moments)."""
         out = self._settle(None)
+        if self._touch is not None:
+            out.append(self._touch[0])
+            self._touch = None
         if self._pending is None:
             return out
         ev, self._pending = self._pending, None
@@ -132,15 +166,32 @@ class EventDetector:
         out = []
         while self._contacts and (now is None or now - self._contacts[0].frame >= self.settle):
             c = self._contacts.pop(0)
-            ev = self._contact(c)
-            if ev is None:
+            found = self._contact(c)
+            if found is None:
                 continue
-            if ev.type == "kick":
-                if c.frame - self._last_contact <= self.merge:
-                    continue  # the same kick, marked twice
-                self._last_kick, self._last_contact = ev.frame, c.frame
-            out.append(ev)
+            ev, dv = found
+            if ev.type != "kick":
+                out.append(ev)
+                continue
+            if c.frame - self._last_contact <= self.merge:
+                continue  # the same kick, marked twice
+            self._last_kick, self._last_contact = ev.frame, c.frame
+            if self._touch is not None:
+                held, held_dv = self._touch
+                if held.rod == ev.rod and held.man == ev.man:
+                    # the ball never left him: one touch, at its larger change
+                    self._touch = (ev, dv) if dv >= held_dv else self._touch
+                    continue
+                out.append(held)
+            self._touch = (ev, dv)  # waits until the ball leaves him
         return out
+
+    def _left_foot(self, kick: Event, xy: np.ndarray, shifts, angles) -> bool:
+        """Whether the ball at ``xy`` (2,) m is away from the foot of the man of ``kick``
+        (rods at ``shifts``, ``angles`` (8,))."""
+        f = foot_position(self.table, kick.rod, kick.man, float(shifts[kick.rod]),
+                          float(angles[kick.rod]))
+        return bool(np.hypot(f[0] - xy[0], f[1] - xy[1]) > self.touch_reach)
 
     def _goal(self, last: SmoothPoint) -> Event | None:
         """A goal if the ball left play through a goal mouth."""
@@ -192,13 +243,43 @@ class EventDetector:
                         best, best_d = (frame, i, m, (x, y)), d
         return best
 
+    def _swung_foot(self, rows, frame: int):
+        """For a strike marked at ``frame`` that no foot was read within reach of: the
+        closest approach, over history ``rows``, of a man of a rod that swung around it
+        (from the lookback before it to the settling after it), his foot taken at its lowest
+        in the swing, as it passed the ball (the read angles of a fast swing lag it
+        and may never show the foot at the ball); the latest frame within reach. None when
+        no swung rod reached the ball."""
+        span = [h[3] for h in self._hist
+                if frame - self.lookback - 2 <= h[0] <= frame + self.settle]
+        if len(span) < 2 or not rows:
+            return None
+        span = np.array(span)
+        lo, hi = span.min(axis=0), span.max(axis=0)
+        rods = np.flatnonzero(hi - lo >= self.gap_swing)
+        if not len(rods):
+            return None
+        # the lowest the foot went: the angle of the swing nearest a vertical
+        mid = 2 * np.pi * np.round(0.5 * (lo + hi) / (2 * np.pi))
+        vertical = np.clip(mid, lo, hi)
+        swept = []
+        for f, xy, shifts, angles in rows:
+            a = np.array(angles, float)
+            a[rods] = vertical[rods]
+            swept.append((f, xy, shifts, a))
+        found = None
+        for row in swept:  # the latest frame with a swung foot within reach
+            found = self._closest_foot([row], self.kick_reach, rods=set(rods.tolist())) or found
+        return found
+
     def _kick(self, found, speed: float) -> Event:
         frame, i, m, (x, y) = found
         return Event(frame, frame / self.fps, "kick", team=self.teams[self.table.rods[i].side],
                      rod=i, man=m, speed=speed, x=float(x), y=float(y))
 
-    def _contact(self, p: SmoothPoint) -> Event | None:
-        """The kick (or wall bounce) of a contact the path marked at ``p``."""
+    def _contact(self, p: SmoothPoint) -> tuple[Event, float] | None:
+        """The kick (or wall bounce) of a contact the path marked at ``p`` and the ball's
+        velocity change there, m/s."""
         tb = self.table
         x, y = p.xy
         before = [h[4] for h in self._hist if p.frame - self.lookback <= h[0] < p.frame]
@@ -209,15 +290,37 @@ class EventDetector:
         if not len(speeds) or speeds.max() < self.rest_speed:
             return None  # at rest before and after: nothing struck it
         speed = float(np.linalg.norm(after, axis=1).max()) if len(after) else 0.0
-        found = self._closest_foot(self._frames(p.frame - self.lookback, p.frame),
-                                   self.kick_reach)
-        if found is not None:
-            return self._kick(found, speed)
+        dv = (float(np.linalg.norm(after.mean(axis=0) - before.mean(axis=0)))
+              if len(after) and len(before) else speed)
         r = tb.ball.radius
+        wall = Event(p.frame, p.frame / self.fps, "wall", speed=speed, x=float(x), y=float(y))
+        if len(after) and len(before) and self._bounced(x, y, before[-1], after[-1]):
+            return wall, dv  # a bounce off the wall it was at, whoever stood near
+        rows = self._frames(p.frame - self.lookback, p.frame)
+        if rows and rows[-1][0] == p.frame:
+            # at the marked frame the ball already moved on for up to a frame: it was met
+            # a frame back along its new motion
+            f, xy_c, sh, an = rows[-1]
+            rows[-1] = (f, np.asarray(xy_c) - np.asarray(p.vel) / self.fps, sh, an)
+        found = self._closest_foot(rows, self.kick_reach)
+        if found is None and dv >= self.strike_dv:
+            found = self._swung_foot(rows, p.frame)
+        if found is not None:
+            return self._kick(found, speed), dv
         if abs(y) > tb.half_width - r - 0.02 or abs(x) > tb.half_length - r - 0.02:
-            return Event(p.frame, p.frame / self.fps, "wall", speed=speed, x=float(x),
-                         y=float(y))
+            return wall, dv
         return None
+
+    def _bounced(self, x: float, y: float, v0: np.ndarray, v1: np.ndarray) -> bool:
+        """Whether velocity ``v0`` (2,) m/s turning into ``v1`` at ``(x, y)`` m is a bounce
+        off a side wall: the ball at the wall, its motion across the table reversed there
+        (into the wall before, away from it after) and along the wall about kept."""
+        tb = self.table
+        if abs(y) <= tb.half_width - tb.ball.radius - self.wall_band:
+            return False
+        side = np.sign(y)
+        return bool(v0[1] * side > 0.0 and v1[1] * side < 0.0
+                    and abs(v1[0] - v0[0]) < self.bounce_keep)
 
     def _gap_kick(self, before: SmoothPoint, after: SmoothPoint) -> Event | None:
         """A kick in a short gap of the path between ``before`` and ``after``: the ball's

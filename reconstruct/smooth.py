@@ -2,8 +2,11 @@
 
 Between two contacts (a kick, a block, a wall bounce) a foosball rolls in a nearly straight
 line at a nearly constant speed, so each frame's position is re-estimated by a local
-low-order polynomial fit of the measurements of its own piece of flight. Frames where the
-ball was not seen are filled
+low-order polynomial fit of the measurements of its own piece of flight. Besides the
+contacts the path search marked, a piece is cut (a contact reported) at a kink between two
+straight runs of sightings (a soft touch the search followed as a curve) and where the ball
+leaves a man who held it; a hold of a hidden ball that comes out where and as it went in is
+undone (it rolled under the man untouched). Frames where the ball was not seen are filled
 
 - inside a piece of flight: by the same fit (the ball went on as physics says);
 - while a man holds it: with the man (the path search carried it with his foot);
@@ -27,6 +30,10 @@ from reconstruct.paths import OUT, SEEN, UNSEEN, PathPoint
 class SmoothSettings:
     half_window: int = 8  # frames each side used by the local fits
     max_degree: int = 2  # polynomial degree of the local fits (when enough points)
+    kink_s: float = 0.04  # s of sightings each side of a kink fitted by a line
+    kink_dv: float = 0.25  # m/s, least velocity change of a kink (a soft touch)
+    kink_sigmas: float = 6.0  # and at least this many standard errors of that change
+    pass_tolerance: float = 0.01  # m, a ball hidden under a man found this close to its line
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,101 @@ class SmoothPoint:
     vel: np.ndarray
     state: int
     contact: bool
+
+
+def _pieces(contact: np.ndarray, state: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """(n,) int: pieces of free flight, runs in play cut at contacts, at holds and at
+    'out'."""
+    cut = np.zeros(len(state), bool)
+    cut[1:] = (contact[1:] | (state[1:] == OUT) | (state[:-1] == OUT)
+               | ((held[1:] >= 0) != (held[:-1] >= 0)))
+    return np.cumsum(cut)
+
+
+def _line_slopes(t: np.ndarray, z: np.ndarray):
+    """Least-squares lines through each row of windows t (m, w) s, z (m, w, 2) m: slopes
+    (m, 2) m/s and residual sums of squares (m,) m^2, and the slope's variance factor (m,)
+    (its variance per unit of measurement variance)."""
+    tc = t - t.mean(axis=1, keepdims=True)
+    stt = (tc * tc).sum(axis=1)
+    zc = z - z.mean(axis=1, keepdims=True)
+    slope = (tc[:, :, None] * zc).sum(axis=1) / stt[:, None]
+    res = zc - tc[:, :, None] * slope[:, None, :]
+    return slope, (res * res).sum(axis=(1, 2)), 1.0 / stt
+
+
+def _untouched_holds(t, meas, seen, state, held, contact, w: int, max_dv: float, tol: float):
+    """(held, contact) (n,) with the holds of hidden spans that the ball went through
+    untouched undone: ``w`` sightings each side of the span, their lines' velocities within
+    ``max_dv`` m/s of each other and the line in, rolled on, passing within ``tol`` m of the
+    first sighting out."""
+    starts = np.flatnonzero((held[1:] >= 0) & (held[:-1] < 0)) + 1
+    if not len(starts):
+        return held, contact
+    held, contact = held.copy(), contact.copy()
+    n = len(t)
+    for a in starts:
+        b = a
+        while b < n and held[b] >= 0 and state[b] == UNSEEN:
+            b += 1
+        if b >= n or not seen[b] or held[b] >= 0:
+            continue
+        j = a - 1  # the last sighting before
+        while j >= 0 and state[j] == UNSEEN and held[j] < 0:
+            j -= 1
+        if j < 0 or not seen[j]:
+            continue
+        before = np.flatnonzero(seen[:j + 1] & (held[:j + 1] < 0))[-w:]
+        after = np.flatnonzero(seen[b:] & (held[b:] < 0))[:w] + b
+        if (len(before) < w or len(after) < w or contact[before[1:]].any()
+                or contact[after[1:]].any() or (state[before[0]:b] == OUT).any()):
+            continue
+        p_in, v_in = _local_fit(t[before], meas[before], t[j], 1)
+        p_out, v_out = _local_fit(t[after], meas[after], t[b], 1)
+        if (np.linalg.norm(v_out - v_in) < max_dv
+                and np.linalg.norm(p_in + v_in * (t[b] - t[j]) - p_out) < tol):
+            held[a:b] = -1
+            contact[j + 1:b + 1] = False
+    return held, contact
+
+
+def _kinks(t, meas, seen, piece, held, w: int, min_dv: float, sigmas: float) -> np.ndarray:
+    """(n,) bool: the first sighting after a kink of each piece of free flight: where the
+    lines through the ``w`` sightings before and the ``w`` from it on differ in velocity by
+    ``min_dv`` m/s or more, and by ``sigmas`` standard errors (from the lines' scatter),
+    the largest such change within ``w`` sightings."""
+    n = len(t)
+    out = np.zeros(n, bool)
+    ok = seen & (held < 0)
+    if ok.sum() < 2 * w:
+        return out
+    win = np.lib.stride_tricks.sliding_window_view
+    for k in np.unique(piece[ok]):
+        sidx = np.flatnonzero(ok & (piece == k))
+        m = len(sidx)
+        if m < 2 * w:
+            continue
+        ts, zs = t[sidx], meas[sidx]
+        tw = win(ts, w)  # (m - w + 1, w)
+        zw = win(zs, w, axis=0).transpose(0, 2, 1)  # (m - w + 1, w, 2)
+        slope, rss, var = _line_slopes(tw, zw)
+        # kink before sighting j (j = w .. m - w): lines over [j - w, j) and [j, j + w)
+        vb, va = slope[:m - 2 * w + 1], slope[w:]
+        dof = 2 * w - 4
+        if dof <= 0:
+            continue
+        sigma2 = (rss[:m - 2 * w + 1] + rss[w:]) / dof
+        dv = np.hypot(*(va - vb).T)
+        se = np.sqrt(sigma2 * (var[:m - 2 * w + 1] + var[w:]))
+        score = np.where((dv >= min_dv) & (dv >= sigmas * se), dv, 0.0)
+        for j in np.argsort(-score, kind="stable"):
+            if score[j] <= 0.0:
+                break
+            lo, hi = max(0, j - w), j + w + 1
+            if score[lo:hi].max() > score[j] or out[sidx[w + lo:w + hi - 1]].any():
+                continue
+            out[sidx[w + j]] = True
+    return out
 
 
 def _local_fit(t: np.ndarray, z: np.ndarray, t0: float, degree: int):
@@ -73,14 +175,18 @@ def smooth_points(points: list[PathPoint], fps: float,
     held = np.array([p.held for p in points])
     seen = (state == SEEN) & np.isfinite(meas[:, 0])
 
-    # pieces of free flight: runs in play, cut at contacts, at holds and at 'out'
-    piece = np.zeros(n, int)
-    k = 0
-    for i in range(1, n):
-        if (contact[i] or state[i] == OUT or state[i - 1] == OUT
-                or (held[i] >= 0) != (held[i - 1] >= 0)):
-            k += 1
-        piece[i] = k
+    w = min(max(3, int(round(s.kink_s * fps))), s.half_window)
+    # a ball hidden under a man that comes out where and as it went in rolled under him:
+    # the search's catch and release there were no touch
+    held, contact = _untouched_holds(t, meas, seen, state, held, contact, w, s.kink_dv,
+                                     s.pass_tolerance)
+    piece = _pieces(contact, state, held)
+    # a soft touch the search took for a curve (a slow ball turned, slowed or stopped): a
+    # kink between two straight runs of sightings is a contact too
+    kinks = _kinks(t, meas, seen, piece, held, w, s.kink_dv, s.kink_sigmas)
+    if kinks.any():
+        contact = contact | kinks
+        piece = _pieces(contact, state, held)
 
     out_xy, out_v = pos.copy(), vel.copy()
     hit = contact.copy()  # the contacts reported (a hidden kick moved to when it happened)
@@ -110,6 +216,11 @@ def smooth_points(points: list[PathPoint], fps: float,
             deg = s.max_degree if len(near) >= 5 else 1
             out_xy[i], out_v[i] = _local_fit(t[near], meas[near], t[i], deg)
 
+    # a ball seen leaving the man who held it: the release is a contact (its strike)
+    release = np.zeros(n, bool)
+    release[1:] = (held[1:] < 0) & (held[:-1] >= 0) & (state[1:] != OUT)
+    release[1:] &= _row_norm(out_v[1:] - vel[:-1]) >= RELEASE_DV  # not rolling on as carried
+    hit |= release & (state == SEEN)
     # a release from a man (or from under him): hidden frames before the first sighting go
     # back along the exit
     for i in range(1, n):
@@ -134,6 +245,12 @@ def smooth_points(points: list[PathPoint], fps: float,
             out_v[f] = v_exit
         if left and contact[i]:  # the kick was when the ball left, not when it was seen
             hit[i], hit[left[0]] = False, True
+        elif left and was_held.any():
+            # the man who held it struck (or let go of) it when it left him, after he last
+            # held it
+            last_held = start + int(np.flatnonzero(was_held)[-1])
+            if np.linalg.norm(v_exit - vel[last_held]) >= RELEASE_DV:
+                hit[i], hit[max(left[0], min(last_held + 1, i))] = False, True
 
     # a catch under a man: hidden frames after the last sighting roll on until the ball
     # reaches where the man held it
@@ -147,6 +264,13 @@ def smooth_points(points: list[PathPoint], fps: float,
     # it are reached, and those are not returned)
     return [SmoothPoint(p.frame, out_xy[i], out_v[i], int(state[i]), bool(hit[i]))
             for i, p in enumerate(points) if i >= first]
+
+
+RELEASE_DV = 0.15  # m/s, least change from the carry's velocity that makes a release a touch
+
+
+def _row_norm(a: np.ndarray) -> np.ndarray:
+    return np.sqrt((a * a).sum(axis=1))
 
 
 CATCH_MIN_SPEED = 0.05  # m/s, a slower ball's catch keeps the search's timing

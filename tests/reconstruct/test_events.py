@@ -118,3 +118,78 @@ def test_a_ball_at_rest_by_a_foot_is_not_kicked(german):
     angles[:] = 0.0
     points = [_ball(f, b, [0.0, 0.0], contact=(f % 10 == 5)) for f in range(len(angles))]
     assert [e for e in _push_all(german, points, shifts, angles) if e.type == "kick"] == []
+
+
+def test_a_catch_then_a_strike_by_the_same_man_is_one_kick_at_the_strike(german):
+    """The man stops the ball at his foot, holds it and strikes it away from there (no
+    back-swing: the foot never leaves the ball): one touch (the simulator logs one kick per
+    contact, at its largest velocity change: the strike)."""
+    shifts, angles, b = _strike(german)
+    angles[:, ROD] = np.where(np.arange(len(angles)) <= K0, 0.0, angles[:, ROD])
+    v_in, v_out = np.array([0.0, -0.4]), np.array([3.0, 0.5])
+    c0 = K0 - 20  # the catch
+    points = []
+    for f in range(len(angles)):
+        if f < c0:
+            points.append(_ball(f, b + v_in * (f - c0) / FPS, v_in))
+        elif f <= K0:
+            points.append(_ball(f, b, [0.0, 0.0], contact=(f == c0)))
+        else:
+            points.append(_ball(f, b + v_out * (f - K0) / FPS, v_out, contact=(f == K0 + 1)))
+    kicks = [e for e in _push_all(german, points, shifts, angles) if e.type == "kick"]
+    assert len(kicks) == 1
+    assert (kicks[0].rod, kicks[0].man) == (ROD, MAN)
+    assert abs(kicks[0].frame - K0) <= 2
+
+
+def test_a_catch_the_ball_rolls_away_from_is_its_own_kick(german):
+    shifts, angles, b = _strike(german)
+    angles[:] = 0.0
+    v_in, v_out = np.array([0.0, -0.4]), np.array([0.0, 0.3])
+    c0 = 20
+    points = []
+    for f in range(len(angles)):
+        if f < c0:
+            points.append(_ball(f, b + v_in * (f - c0) / FPS, v_in))
+        elif f < c0 + 10:
+            points.append(_ball(f, b, [0.0, 0.0], contact=(f == c0)))
+        else:  # rolls off (a nudge nobody made: no second kick)
+            points.append(_ball(f, b + v_out * (f - c0 - 10) / FPS, v_out))
+    kicks = [e for e in _push_all(german, points, shifts, angles) if e.type == "kick"]
+    assert [(k.frame, k.rod, k.man) for k in kicks] == [(c0, ROD, MAN)]
+
+
+def test_a_side_wall_bounce_next_to_a_man_is_a_bounce_not_his_kick(german):
+    """A ball bouncing off the side wall beside a man's foot: its motion across the table
+    reverses, along the wall it rolls on; the man did not touch it."""
+    rod = german.rods[ROD]
+    wall_y = german.half_width - german.ball.radius
+    m = int(np.argmax([foot_position(german, ROD, k, 0.0, 0.0)[1] for k in range(rod.men)]))
+    foot = foot_position(german, ROD, m, 0.0, 0.0)
+    shift = wall_y - 0.04 - foot[1]  # his foot 4 cm from where the ball meets the wall
+    shifts = np.zeros((60, 8))
+    shifts[:, ROD] = shift
+    angles = np.zeros((60, 8))
+    hit = np.array([foot[0] + 0.03, wall_y])
+    v0, v1 = np.array([0.2, 0.8]), np.array([0.2, -0.7])
+    points = [_ball(f, hit + (v0 if f < 30 else v1) * (f - 30) / FPS, v0 if f < 30 else v1,
+                    contact=(f == 30)) for f in range(60)]
+    events = _push_all(german, points, shifts, angles)
+    assert [e.type for e in events if e.type in ("kick", "wall")] == ["wall"]
+
+
+def test_a_strike_whose_swing_is_read_late_is_the_swung_rods_kick(german):
+    """A fast swing read late: the read angles of the striking rod stay in the back-swing
+    (the read foot too high to touch the ball) until after the strike, and come down
+    through the vertical only two frames after it; the ball leaves at 8 m/s. The kick is
+    that rod's man's (the only rod that swung), at the strike."""
+    shifts, angles, b = _strike(german)
+    f = np.arange(len(angles))
+    angles[:, ROD] = np.interp(f, [0, K0 + 1, K0 + 3, K0 + 20], [-1.6, -1.6, 0.3, 0.3])
+    v = np.array([8.0, 0.0])
+    points = [_ball(k, b + v * max(0, k - K0) / FPS, v if k > K0 else [0.0, 0.0],
+                    contact=(k == K0 + 1)) for k in range(len(angles))]
+    kicks = [e for e in _push_all(german, points, shifts, angles) if e.type == "kick"]
+    assert len(kicks) == 1
+    assert (kicks[0].rod, kicks[0].man) == (ROD, MAN)
+    assert abs(kicks[0].frame - K0) <= 2

@@ -197,3 +197,83 @@ def test_a_caught_ball_rolls_on_until_it_reaches_the_man(caught_at):
     roll = np.arange(last_seen + 1, last_seen + 12)
     assert np.abs(xy[roll] - (start + np.outer(roll, v) / FPS)).max() < 1e-6
     assert np.abs(xy[last_seen + 12:] - foot).max() < 1e-9
+
+
+def _noisy_roll(turn_at: int | None, v0, v1, noise: float, seed: int, n: int = 80):
+    """Sightings (1 mm noise, seeded) of a ball rolling at v0 m/s, turned to v1 at frame
+    ``turn_at`` (no contact marked by the search)."""
+    from reconstruct.paths import PathPoint
+
+    rng = np.random.default_rng(seed)
+    xy = np.array([-0.2, 0.0])
+    pts = []
+    for f in range(n):
+        v = np.asarray(v1 if turn_at is not None and f >= turn_at else v0, float)
+        if f:
+            xy = xy + v / FPS
+        meas = xy + rng.normal(0.0, noise, 2)
+        pts.append(PathPoint(f, meas, v, SEEN, 0, False, meas))
+    return pts
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_soft_touch_on_a_slow_ball_is_a_contact_of_the_smoothed_path(seed):
+    """A ball rolling at 0.5 m/s turned to (−0.3, 0.2) m/s by a soft touch the search took
+    for a curve: the smoothed path marks the contact within a frame of the turn, and
+    none elsewhere."""
+    from reconstruct.smooth import smooth_points
+
+    out = smooth_points(_noisy_roll(40, [0.0, -0.5], [-0.3, 0.2], 0.001, seed), FPS)
+    contacts = [q.frame for q in out if q.contact]
+    assert len(contacts) == 1 and abs(contacts[0] - 40) <= 1
+    v = np.array([q.vel for q in out])
+    assert np.abs(v[44:76] - [-0.3, 0.2]).max() < 0.05  # the new motion, not a curve
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_straight_roll_has_no_contact(seed):
+    from reconstruct.smooth import smooth_points
+
+    out = smooth_points(_noisy_roll(None, [0.4, 0.1], None, 0.002, seed), FPS)
+    assert not any(q.contact for q in out)
+
+
+def test_a_release_from_a_hold_is_a_contact():
+    """The search holds the ball at a man's foot (one contact, the catch) and then sees it
+    leave at 2 m/s: the release (his strike) is a contact too, at the first frame it left."""
+    from reconstruct.paths import UNSEEN, PathPoint
+    from reconstruct.smooth import smooth_points
+
+    foot, v = np.array([0.1, 0.05]), np.array([2.0, 0.3])
+    pts = []
+    for f in range(50):
+        if f < 20:
+            pts.append(PathPoint(f, foot, np.zeros(2), UNSEEN, -1, f == 5,
+                                 np.full(2, np.nan), held=0))
+        else:
+            xy = foot + v * (f - 19) / FPS
+            pts.append(PathPoint(f, xy, v, SEEN, 0, False, xy))
+    out = smooth_points(pts, FPS)
+    assert [q.frame for q in out if q.contact] == [5, 20]
+
+
+def test_a_ball_rolling_under_a_man_untouched_has_no_contact():
+    """Seen rolling at 0.2 m/s, hidden under a raised man for 12 frames (the search says he
+    caught and held it there), seen again on its line at its speed: no catch, no release,
+    and the hidden frames lie on the roll."""
+    from reconstruct.paths import UNSEEN, PathPoint
+    from reconstruct.smooth import smooth_points
+
+    v, start = np.array([-0.2, 0.0]), np.array([0.0, 0.03])
+    pts = []
+    for f in range(50):
+        xy = start + v * f / FPS
+        if 20 <= f < 32:  # the search: caught at frame 20, held where it saw it last
+            pts.append(PathPoint(f, start + v * 19 / FPS + [0.0, 0.008], np.zeros(2), UNSEEN,
+                                 -1, f == 20, np.full(2, np.nan), held=0))
+        else:
+            pts.append(PathPoint(f, xy, v, SEEN, 0, False, xy))
+    out = smooth_points(pts, FPS)
+    assert not any(q.contact for q in out)
+    xy = np.array([q.xy for q in out])
+    assert np.abs(xy - (start + np.outer(np.arange(50), v) / FPS)).max() < 1e-6
