@@ -1,0 +1,85 @@
+"""The lamp's brightness from frame to frame: mains flicker undone before the ball is sought.
+
+Under a lamp on AC mains a short shutter catches the light at another phase of its pulse in
+every frame: the whole table is brighter or darker by up to a third (the light itself, linear
+in the sensor, scaled by one gain). Against a background taken at another brightness the
+ball's matte (``reconstruct.ball_colour``) is then non-zero all over the table: every bright
+edge seeds a fit, and those fits stretch along the edge (the flicker scenario fitted 2.8
+streaks a frame where a steady lamp needs 1.1).
+
+``LampGain`` measures the gain of each frame against the background (the median ratio of
+their linear light on a sparse grid of the playfield: the ball and the men moving over it
+are a minority) and, when it is off by more than ``MIN_GAIN_CHANGE``, brings the frame back
+to the background's brightness through the sRGB curve (one lookup table). A steady lamp
+leaves every frame as it is, byte for byte.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+MIN_GAIN_CHANGE = 0.02  # relative: a frame within this of the background's light is left be
+GRID_PX = 16  # px between the pixels the gain is measured on
+DARK, BRIGHT = 40, 220  # 8-bit: background values outside carry no gain (noise, clipping)
+
+
+def srgb_to_linear(v: np.ndarray) -> np.ndarray:
+    """Linear light (0..1) of sRGB-encoded values ``v`` (0..1), any shape, float64."""
+    v = np.asarray(v, float)
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(x: np.ndarray) -> np.ndarray:
+    """sRGB-encoded values (0..1) of linear light ``x`` (clipped to 0..1), float64."""
+    x = np.clip(np.asarray(x, float), 0.0, 1.0)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1 / 2.4) - 0.055)
+
+
+_LINEAR = srgb_to_linear(np.arange(256) / 255.0)  # (256,) linear light of each 8-bit value
+
+
+class LampGain:
+    """Per-frame brightness against the background, measured and undone.
+
+    Args:
+        box: (y0, y1, x0, x1) px, where to measure (the playfield's box); None: everywhere.
+    """
+
+    def __init__(self, box: tuple[int, int, int, int] | None = None):
+        self.box = box
+        self._bg_key = None  # the background the grid's reference values are of
+        self._ref: np.ndarray | None = None  # (N,) float64 linear light of the background
+        self._sel: np.ndarray | None = None  # (n, m, 3) bool: grid values that count
+        self.gain = 1.0  # of the last frame
+
+    def _grid(self, image: np.ndarray) -> np.ndarray:
+        """(n, m, 3) uint8: ``image`` on the measuring grid (a view)."""
+        h, w = image.shape[:2]
+        y0, y1, x0, x1 = (0, h, 0, w) if self.box is None else self.box
+        y0, x0 = max(y0, 0), max(x0, 0)
+        g = GRID_PX // 2
+        return image[y0 + g:max(y1, y0 + g + 1):GRID_PX, x0 + g:max(x1, x0 + g + 1):GRID_PX]
+
+    def measure(self, frame: np.ndarray, background: np.ndarray) -> float:
+        """The frame's light relative to the background's (1: the same), from (H, W, 3)
+        uint8 images."""
+        if self._bg_key is not background:  # a new background: its reference values
+            b = self._grid(background)
+            self._sel = (b > DARK) & (b < BRIGHT)
+            self._ref = _LINEAR[b[self._sel]]
+            self._bg_key = background
+        if self._ref is None or len(self._ref) < 16:
+            return 1.0
+        ratio = _LINEAR[self._grid(frame)[self._sel]] / self._ref
+        return float(np.median(ratio))
+
+    def normalise(self, frame: np.ndarray, background: np.ndarray | None) -> np.ndarray:
+        """``frame`` (H, W, 3) uint8 at the background's brightness: the frame itself when
+        its light is within ``MIN_GAIN_CHANGE`` of the background's (or there is none yet),
+        else a new image with every value's linear light divided by the gain."""
+        self.gain = 1.0 if background is None else self.measure(frame, background)
+        if abs(self.gain - 1.0) <= MIN_GAIN_CHANGE:
+            return frame
+        lut = np.round(255.0 * linear_to_srgb(_LINEAR / self.gain)).astype(np.uint8)
+        return cv2.LUT(frame, lut)
