@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 MIN_GAIN_CHANGE = 0.02  # relative: a frame within this of the background's light is left be
-GRID_PX = 16  # px between the pixels the gain is measured on
+GRID_PX = 24  # px between the pixels the gain is measured on
 DARK, BRIGHT = 40, 220  # 8-bit: background values outside carry no gain (noise, clipping)
 
 
