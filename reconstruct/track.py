@@ -1,6 +1,8 @@
 """The tracker: frames in, a game record of the ball, the rods and the events out.
 
-Per frame: ball candidates (``reconstruct.ball``) against the empty table
+Per frame: the frame brought to the background's brightness when a flickering lamp made it
+brighter or darker (``reconstruct.brightness``; the rods are read from the frame as it is),
+ball candidates (``reconstruct.ball``) against the empty table
 (``reconstruct.background``: primed from frames spread over a video file; the rods and the
 field's markings, where a ball shows no contrast and a man moving off them looks like one,
 are left out of the search) lifted onto the table, and every rod's shift and angle read
