@@ -1,11 +1,11 @@
 """The lamp's brightness from frame to frame: mains flicker undone before the ball is sought.
 
 Under a lamp on AC mains a short shutter catches the light at another phase of its pulse in
-every frame: the whole table is brighter or darker by up to a third (the light itself, linear
-in the sensor, scaled by one gain). Against a background taken at another brightness the
-ball's matte (``reconstruct.ball_colour``) is then non-zero all over the table: every bright
-edge seeds a fit, and those fits stretch along the edge (the flicker scenario fitted 2.8
-streaks a frame where a steady lamp needs 1.1).
+every frame: the whole table is brighter or darker (the light itself, linear in the sensor,
+scaled by one gain: 0.8 to 1.6 times the background's in the flicker scenario). Against a
+background taken at another brightness the ball's matte (``reconstruct.ball_colour``) is
+then non-zero all over the table: every bright edge seeds a fit, and those fits stretch along
+the edge (the flicker scenario fitted 2.8 streaks a frame where a steady lamp needs 1.1).
 
 ``LampGain`` measures the gain of each frame against the background (the median ratio of
 their linear light on a few rows of the playfield: the ball and the men moving over it
@@ -21,8 +21,8 @@ import numpy as np
 
 MIN_GAIN_CHANGE = 0.02  # relative: a frame within this of the background's light is left be
 ROWS, RUNS, RUN_PX = 16, 4, 16  # the gain is measured on RUNS runs of RUN_PX pixels in each
-# of ROWS rows spread over the playfield (green values: a few cache lines, quick to read in
-# a frame just decoded, where pixels sampled far apart cost a memory access each)
+# of ROWS rows spread over the playfield (their green values: about a thousand, enough for a
+# median that the moving ball and men do not sway)
 DARK, BRIGHT = 40, 220  # 8-bit: background values outside carry no gain (noise, clipping)
 
 
