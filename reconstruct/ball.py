@@ -232,7 +232,7 @@ class BallDetector:
             if any(abs(u0 - a) < tol and abs(v0 - b) < tol for a, b in done):
                 continue
             done.append((u0, v0))
-            mf = self._matte.refine(frame_bgr, background, u0, v0, r0, patch)
+            mf = self._matte.refine(frame_bgr, background, u0, v0, r0, patch, roi)
             row = None if mf is None else self._score(frame_bgr, background, mf, roi)
             if row is not None:
                 rows.append(row)

@@ -271,9 +271,14 @@ class MatteSearch:
 
     # ------------------------------------------------------------------------- fit
     def refine(self, frame, background, u0: float, v0: float, r: float,
-               patch: MattePatch | None = None) -> MatteFit | None:
+               patch: MattePatch | None = None, roi: np.ndarray | None = None
+               ) -> MatteFit | None:
         """Fit the blurred-ball model near (u0, v0), growing the window while the streak
-        reaches its edge. Large balls are fitted on b x b bins (b = radius / 6)."""
+        reaches its edge. Large balls are fitted on b x b bins (b = radius / 6). With a
+        ``roi`` (H, W) bool (where a ball centre may be), a fit centred off it (or off the
+        frame) ends the search with None: it is something beyond the playfield (a hand, a
+        wall's edge), and a larger window only finds more of it (on the quick suite's ten
+        scenarios no such fit came back onto the roi in a larger window)."""
         matte = self.matte(background)
         h, w = frame.shape[:2]
         max_half = self.max_streak_diameters * r + 1.6 * r + 2
@@ -302,6 +307,8 @@ class MatteSearch:
             fit = fit_streak(x, y, alpha, weight, init, radius_bounds=(0.35 * r, 2.5 * r),
                              robust=self.robust_scale, footprint=float(b),
                              max_iter=FIT_ITERATIONS, tol=FIT_TOL, radius_prior=(r, 0.15 * r))
+            if roi is not None and not _on(roi, fit.u, fit.v):
+                return None
             out = MatteFit(fit, x, y, float(b), usable)
             u0, v0 = fit.u, fit.v
             init = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
@@ -331,6 +338,12 @@ class MatteSearch:
         bg = background[yi, xi].astype(np.float32)
         unmixed = bg + (img - bg) / f[sel, None].astype(np.float32)
         return np.minimum(np.maximum(_median_rows(unmixed), 0), 255)  # np.clip, quicker
+
+
+def _on(mask: np.ndarray, u: float, v: float) -> bool:
+    """Whether (u, v) px falls inside the frame on a true pixel of ``mask`` (H, W) bool."""
+    h, w = mask.shape
+    return 0 <= u <= w - 1 and 0 <= v <= h - 1 and bool(mask[int(round(v)), int(round(u))])
 
 
 def _median_rows(values: np.ndarray) -> np.ndarray:

@@ -1,6 +1,8 @@
 """The tracker: frames in, a game record of the ball, the rods and the events out.
 
-Per frame: ball candidates (``reconstruct.ball``) against the empty table
+Per frame: the frame brought to the background's brightness when a flickering lamp made it
+brighter or darker (``reconstruct.brightness``; the rods are read from the frame as it is),
+ball candidates (``reconstruct.ball``) against the empty table
 (``reconstruct.background``: primed from frames spread over a video file; the rods and the
 field's markings, where a ball shows no contrast and a man moving off them looks like one,
 are left out of the search) lifted onto the table, and every rod's shift and angle read
@@ -35,6 +37,7 @@ from reconstruct.ball_folder import (
     FolderBackground,
     FolderBallDetector,
 )
+from reconstruct.brightness import LampGain
 from reconstruct.events import EventDetector
 from reconstruct.lift import (
     ball_radius_map,
@@ -211,6 +214,8 @@ class VideoTracker:
         self._ball_box = ((int(ys.min()) - grow, int(ys.max()) + 1 + grow,
                            int(xs.min()) - grow, int(xs.max()) + 1 + grow)
                           if len(ys) else None)
+        # mains flicker: each frame brought to the background's brightness for the ball
+        self.lamp = LampGain(self._ball_box)
         self._last_pixel = np.array([self.camera.width - 1, self.camera.height - 1], float)
         self._rod_frames: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._online_unwrap: np.ndarray | None = None
@@ -271,6 +276,7 @@ class VideoTracker:
         self._clock[self._taken] = (frame.index, frame.t)
         self._taken += 1
         reading = self.rods.read(image)  # first: the whole frame is freshest in the cache
+        image = self.lamp.normalise(image, self.background.image)
         self._update_background(image)
         bg = self.background.image
         windows = self._windows()
