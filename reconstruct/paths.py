@@ -322,7 +322,11 @@ class BallPathTracker:
             # from a ball not seen last frame the jump is no measured displacement: its
             # speed is unknown (the covariance says so), not that of a one-frame leap
             jump_v[state0[bi] != SEEN] = 0.0
-            contact = self._near_contact(last, z, low_feet) | held_b
+            # a ball whose velocity is still unknown (seen once since it was struck, left a
+            # man or came back into view) has its speed measured now, not changed: a shot
+            # leaving a man at 10 m/s is no jump in open field
+            fresh_vel = P2 >= 0.5 * s.contact_vel_sigma ** 2
+            contact = self._near_contact(last, z, low_feet) | held_b | fresh_vel
             c_jump = np.where(contact, s.jump_cost_contact, s.jump_cost_open) + self._jump_area
             c_jump[speed > s.max_speed] = np.inf
             use_jump = c_jump < c_smooth

@@ -277,3 +277,26 @@ def test_a_ball_rolling_under_a_man_untouched_has_no_contact():
     assert not any(q.contact for q in out)
     xy = np.array([q.xy for q in out])
     assert np.abs(xy - (start + np.outer(np.arange(50), v) / FPS)).max() < 1e-6
+
+
+def test_a_shot_leaving_a_man_fast_is_followed(german):
+    """A ball rolls under a man, is held 10 frames, and is shot out at 12 m/s (10 cm a
+    frame): seen 6 cm past his foot, then on along its line. Its speed is measured by its
+    second sighting, not changed there: every sighting of the shot is taken (a first
+    sighting followed by a Gaussian guess of the velocity after a contact lost it to a ball
+    still held, and the goal it scored with it)."""
+    tracker = BallPathTracker(german, FPS)
+    hide = np.array([[-0.10, 0.02, -0.05, 0.05]])
+    ctx = Context(feet=np.array([[-0.04, 0.0]]), feet_low=np.array([True]), hides=hide)
+    n_seen, n_hidden, n_shot = 30, 10, 5
+    for f in range(90):
+        if f < n_seen:  # rolling in at 0.6 m/s
+            c = Candidates([[-0.25 + 0.6 * f / FPS, 0.0]], [0.8])
+        elif f < n_seen + n_hidden or f >= n_seen + n_hidden + n_shot:
+            c = Candidates.empty()
+        else:  # the shot: 12 m/s along +x
+            g = f - n_seen - n_hidden
+            c = Candidates([[0.02 + 12.0 * g / FPS, 0.0]], [0.9])
+        tracker.update(c, ctx)
+    states = np.array([p.state for p in tracker.pop_committed() + tracker.finish()])
+    assert (states[n_seen + n_hidden:n_seen + n_hidden + n_shot] == SEEN).all()
