@@ -205,8 +205,10 @@ class EventDetector:
             return None
         side_defending = 1 if x > 0 else 0
         scorer = 1 - side_defending
-        dist = tb.half_length - abs(x)
-        dt = dist / abs(vx) if abs(vx) > 0.2 else 0.0
+        # a goal is scored when the whole ball is past the goal line (as the simulator and
+        # the rules count it), a radius after its centre reaches the line
+        dist = tb.half_length + tb.ball.radius - abs(x)
+        dt = max(dist, 0.0) / abs(vx) if abs(vx) > 0.2 else 0.0
         frame = last.frame + int(round(min(dt, 0.1) * self.fps))
         return Event(frame, frame / self.fps, "goal", team=self.teams[scorer],
                      x=float(np.sign(x) * tb.half_length), y=float(y))

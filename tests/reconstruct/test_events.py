@@ -42,6 +42,16 @@ def test_a_ball_that_stays_in_the_goal_is_a_goal(german):
     assert len(goals) == 1 and goals[0].team == "red"  # red (side 0) attacks +x
 
 
+def test_a_goal_is_timed_when_the_whole_ball_is_past_the_line(german):
+    """The ball at 2 m/s is last seen short of the line; the goal is the frame the whole
+    ball is past it (its centre a radius beyond), as the simulator counts it, within one
+    frame."""
+    goals = _run(german, out_frames=120, back=False)
+    x0 = german.half_length - 0.12
+    crossed = (german.half_length + german.ball.radius - x0) / 2.0 * FPS  # frame, fractional
+    assert abs(goals[0].frame - crossed) <= 1.0
+
+
 def test_a_ball_lost_at_the_line_and_found_again_is_no_goal(german):
     assert _run(german, out_frames=6, back=True) == []
 
