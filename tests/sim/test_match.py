@@ -24,8 +24,9 @@ def _run(match, seconds):
     return events
 
 
-@pytest.mark.parametrize("rod, team", [(5, "red"), (2, "blue")])
-def test_a_shot_into_an_empty_goal_is_one_goal_for_the_shooter(scripted, german, rod, team):
+def _strike(scripted, german, rod: int, seconds: float) -> list:
+    """Man 1 of ``rod``, wound up behind the ball, strikes it towards the opponents' goal
+    (a fast spin for 0.08 s, then the rod held forward); the events of ``seconds`` after."""
     spec = german.rods[rod]
     d = spec.attack_direction
     ph = scripted.ph
@@ -39,7 +40,12 @@ def test_a_shot_into_an_empty_goal_is_one_goal_for_the_shooter(scripted, german,
     events = _run(scripted, 0.08)
     targets[rod] = RodTarget(0.0, d * 1.5)
     ph.set_rod_targets(targets)
-    events += _run(scripted, 1.5)
+    return events + _run(scripted, seconds)
+
+
+@pytest.mark.parametrize("rod, team", [(5, "red"), (2, "blue")])
+def test_a_shot_into_an_empty_goal_is_one_goal_for_the_shooter(scripted, german, rod, team):
+    events = _strike(scripted, german, rod, 1.5)
     goals = [e for e in events if e.type == "goal"]
     assert len(goals) == 1 and goals[0].team == team
     assert scripted.score.goals == ([1, 0] if team == "red" else [0, 1])
@@ -127,20 +133,7 @@ def _trap_pose(match, rod, shift_to=0.0, max_speed=None):
 
 @pytest.mark.parametrize("rod, team", [(5, "red"), (2, "blue")])
 def test_a_plain_strike_is_one_kick(scripted, german, rod, team):
-    spec = german.rods[rod]
-    d = spec.attack_direction
-    ph = scripted.ph
-    angles = np.full(8, 1.5)
-    angles[rod] = d * 1.6
-    ph.reset_rods(np.zeros(8), angles)
-    scripted.put_ball((spec.x + d * 0.03, spec.man_offsets[1], german.ball.radius))
-    targets = [RodTarget(0.0, 1.5)] * 8
-    targets[rod] = RodTarget(0.0, None, spin=-d * 100.0)
-    ph.set_rod_targets(targets)
-    events = _run(scripted, 0.08)
-    targets[rod] = RodTarget(0.0, d * 1.5)
-    ph.set_rod_targets(targets)
-    events += _run(scripted, 0.3)
+    events = _strike(scripted, german, rod, 0.3)
     kicks = [(e.team, e.rod, e.man) for e in events if e.type == "kick"]
     assert kicks == [(team, rod, 1)]
 
