@@ -41,9 +41,16 @@ class MenView:
         self._boxes = self._hide_boxes(bins)  # (men, N_BINS, 4): x0, x1, dy0, dy1
         self._boxes_flat = self._boxes.reshape(-1, 4)
         self._box_row = np.arange(len(self._rod_of)) * N_BINS
-        # whether a foot at each angle bin is low enough to strike a ball
-        self._low = (self._foot_z - 0.5 * table.man.foot_height
-                     < table.ball.diameter + 0.005)
+        # whether a foot at each angle bin is low enough to strike or hold a ball: the man's
+        # lowest point (the toe of a tilted man, which pins a ball under it) near a ball's top
+        self._low = self._lowest_z(bins) < table.ball.diameter + 0.005
+
+    def _lowest_z(self, bins: np.ndarray) -> np.ndarray:
+        """(N_BINS,) m: the height of the man's lowest point at each angle bin."""
+        t = self.table
+        verts = np.concatenate([part_vertices(p, 8) for p in man_parts(t)])
+        z = np.stack([(verts @ rod_rotation(a).T)[:, 2].min() for a in bins])
+        return t.rod_height + z
 
     def _hide_boxes(self, bins: np.ndarray) -> np.ndarray:
         """Per man and angle bin, the box of the ball-centre plane hidden by the man."""

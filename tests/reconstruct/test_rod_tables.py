@@ -85,3 +85,17 @@ def test_hiding_boxes_match_one_angle_at_a_time(german, view):
             p = cam.position + ((r - cam.position[2]) / d[:, 2])[:, None] * d
             want = [p[:, 0].min(), p[:, 0].max(), p[:, 1].min() - y0, p[:, 1].max() - y0]
             np.testing.assert_array_equal(mv._boxes[k, b], want)
+
+
+def test_a_tilted_man_whose_toe_touches_a_ball_can_hold_it(german):
+    """A foot counts as low (it can strike or hold the ball) at every angle at which the 3D
+    man's lowest point is within 5 mm of a ball's top: also a man tilted by 60 degrees,
+    whose toe pins a ball under it."""
+    mv = MenView(german, CAMERAS["overhead"])
+    verts = np.concatenate([part_vertices(p, 8) for p in man_parts(german)])
+    for b in range(0, N_BINS, 3):
+        R, tr = man_to_table(german, 2, 0, 0.0, b * 2 * np.pi / N_BINS)
+        want = (verts @ R.T + tr)[:, 2].min() < german.ball.diameter + 0.005
+        assert mv._low[b] == want, b
+    assert mv._low[N_BINS // 6] and mv._low[-N_BINS // 6]  # +-60 degrees
+    assert not mv._low[N_BINS // 4]  # lying flat: the feet are up at the rod's height
