@@ -87,6 +87,22 @@ def _ball(f, xy, vel, state=SEEN, contact=False):
     return SmoothPoint(f, np.asarray(xy, float), np.asarray(vel, float), state, contact)
 
 
+def _caught(n, b, v_in, c0, release, v_out, marked):
+    """Smoothed points of a ball rolling in at ``v_in`` onto ``b`` (m), caught there at
+    frame ``c0`` (a contact), held until ``release`` and rolling off at ``v_out`` (a contact
+    at the release when ``marked``)."""
+    points = []
+    for f in range(n):
+        if f < c0:
+            points.append(_ball(f, b + v_in * (f - c0) / FPS, v_in))
+        elif f < release:
+            points.append(_ball(f, b, [0.0, 0.0], contact=(f == c0)))
+        else:
+            points.append(_ball(f, b + v_out * (f - release + 1) / FPS, v_out,
+                                contact=marked and f == release))
+    return points
+
+
 def test_a_kick_in_a_short_gap_of_the_path_is_found(german):
     """The tracker loses the ball for two frames at the strike (blur, or the man over it):
     the velocity change across the gap, next to the rod that swung, is his kick."""
@@ -138,14 +154,7 @@ def test_a_catch_then_a_strike_by_the_same_man_is_one_kick_at_the_strike(german)
     angles[:, ROD] = np.where(np.arange(len(angles)) <= K0, 0.0, angles[:, ROD])
     v_in, v_out = np.array([0.0, -0.4]), np.array([3.0, 0.5])
     c0 = K0 - 20  # the catch
-    points = []
-    for f in range(len(angles)):
-        if f < c0:
-            points.append(_ball(f, b + v_in * (f - c0) / FPS, v_in))
-        elif f <= K0:
-            points.append(_ball(f, b, [0.0, 0.0], contact=(f == c0)))
-        else:
-            points.append(_ball(f, b + v_out * (f - K0) / FPS, v_out, contact=(f == K0 + 1)))
+    points = _caught(len(angles), b, v_in, c0, K0 + 1, v_out, marked=True)
     kicks = [e for e in _push_all(german, points, shifts, angles) if e.type == "kick"]
     assert len(kicks) == 1
     assert (kicks[0].rod, kicks[0].man) == (ROD, MAN)
@@ -157,14 +166,8 @@ def test_a_catch_the_ball_rolls_away_from_is_its_own_kick(german):
     angles[:] = 0.0
     v_in, v_out = np.array([0.0, -0.4]), np.array([0.0, 0.3])
     c0 = 20
-    points = []
-    for f in range(len(angles)):
-        if f < c0:
-            points.append(_ball(f, b + v_in * (f - c0) / FPS, v_in))
-        elif f < c0 + 10:
-            points.append(_ball(f, b, [0.0, 0.0], contact=(f == c0)))
-        else:  # rolls off (a nudge nobody made: no second kick)
-            points.append(_ball(f, b + v_out * (f - c0 - 10) / FPS, v_out))
+    # rolls off (a nudge nobody made: no second kick)
+    points = _caught(len(angles), b, v_in, c0, c0 + 10, v_out, marked=False)
     kicks = [e for e in _push_all(german, points, shifts, angles) if e.type == "kick"]
     assert [(k.frame, k.rod, k.man) for k in kicks] == [(c0, ROD, MAN)]
 
