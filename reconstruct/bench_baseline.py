@@ -73,7 +73,9 @@ def regressions(results: dict, baseline: dict,
 
     Both arguments are ``bench.json`` documents (``write_results``). Cases are matched by
     their key (scenario@version-seed-duration); a baseline case missing from the results is
-    reported, since a suite must not shrink silently. An empty list means no regression.
+    reported, since a suite must not shrink silently, and so is a case of the results the
+    baseline does not hold (a new case, unchecked until the baseline is renewed). An empty
+    list means no regression.
     """
     if results.get("calibration") != baseline.get("calibration"):
         return [f"calibration mode differs: {results.get('calibration')} against the "
@@ -102,6 +104,9 @@ def regressions(results: dict, baseline: dict,
             elif tol.worse(b, n):
                 found.append(f"{key}: {tol.field} {n:.4g}, baseline {b:.4g} "
                              f"(limit {tol.limit(b):.4g})")
+    held = {c["case"] for c in baseline["cases"]}
+    found += [f"{key}: not in the baseline (renew it: foosball bench --write-baseline)"
+              for key in new if key not in held]
     return found
 
 

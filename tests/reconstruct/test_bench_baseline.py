@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from reconstruct.bench import BASELINE, bench, write_results
+from reconstruct.bench import BASELINE, QUICK_MATCH, bench, suite, write_results
 from reconstruct.bench_baseline import read_json, regressions
 
 
@@ -55,6 +55,20 @@ def test_failed_or_missing_case_is_a_regression_unless_it_failed_in_the_baseline
     assert regressions(failed, failed) == []
     empty = dict(_doc(), cases=[])
     assert any("not run" in f for f in regressions(empty, _doc()))
+
+
+def test_a_case_the_baseline_does_not_hold_is_reported():
+    new = copy.deepcopy(_doc())
+    new["cases"].append(dict(new["cases"][0], case="clean@1-s492-3s"))
+    found = regressions(new, _doc())
+    assert len(found) == 1 and "clean@1-s492-3s: not in the baseline" in found[0]
+
+
+def test_the_baseline_holds_every_case_of_the_quick_suite():
+    keys = [c.key() for c in suite("quick")]
+    assert len(set(keys)) == len(keys) == 11  # ten scenarios of seed 11 and QUICK_MATCH
+    assert suite("quick")[-1] == QUICK_MATCH
+    assert [c["case"] for c in read_json(BASELINE)["cases"]] == keys
 
 
 def test_different_calibration_modes_are_not_compared():
