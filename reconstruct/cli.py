@@ -335,7 +335,8 @@ def _add_bench(sub) -> None:
     p = sub.add_parser("bench", help="benchmark the tracker: film simulated matches per "
                        "scenario, track them, score them against the truth")
     p.add_argument("--suite", default="quick", choices=("quick", "full"),
-                   help="quick: a few seconds per scenario; full: a minute (default quick)")
+                   help="quick: a few seconds per scenario, plus a short match with a pinned "
+                        "ball and a goal; full: a minute per scenario (default quick)")
     p.add_argument("--scenario", action="append", default=None,
                    help="run only this scenario (repeatable)")
     p.add_argument("--calibration", default="auto", choices=("auto", "truth"),
