@@ -440,7 +440,13 @@ class BallPathTracker:
             return p.copy(), np.zeros_like(p)
         d = ctx.feet[man] - prev[man]
         d[:, 0] = 0.0  # the man moves along his rod; the ball stays at his foot
-        return p + d, d / self.dt
+        q = p + d
+        # ... and a low foot swinging on over the ball (a man tilting forward onto a ball he
+        # stopped, to pin it) pushes it: it stays within ``hold_offset`` of the foot
+        low = ctx.feet_low[man] if len(ctx.feet_low) == len(ctx.feet) else np.ones(len(man), bool)
+        fx, off = ctx.feet[man, 0], self.s.hold_offset
+        q[low, 0] = np.clip(q[low, 0], fx[low] - off, fx[low] + off)
+        return q, (q - p) / self.dt
 
     def _select(self, g: tuple) -> np.ndarray:
         """Indices of the hypotheses to keep (of ``_gather``'s arrays).

@@ -300,3 +300,26 @@ def test_a_shot_leaving_a_man_fast_is_followed(german):
         tracker.update(c, ctx)
     states = np.array([p.state for p in tracker.pop_committed() + tracker.finish()])
     assert (states[n_seen + n_hidden:n_seen + n_hidden + n_shot] == SEEN).all()
+
+
+def test_a_ball_pinned_by_a_man_swinging_onto_it_is_pushed_with_his_foot(german):
+    """A ball rolls at 2.4 m/s into a man who swings forward onto it (0 -> 0.85 rad in 8
+    frames, his foot 54 mm past his rod) and pins it 31 mm past the rod, hidden. The held
+    ball stays within reach of the low foot that pushes it: it is not left where the man
+    first touched it (30 mm short, as a held ball that only moved along the rod was)."""
+    tracker = BallPathTracker(german, FPS)
+    smoother = PathSmoother(FPS)
+    reach, tilt, pinned = german.man_reach, 0.85, 0.031
+    out = []
+    for f in range(120):
+        swing = min(1.0, max(0.0, (f - 24) / 8.0))
+        foot = reach * np.sin(swing * tilt)
+        ctx = Context(feet=np.array([[foot, 0.0]]), feet_low=np.array([True]),
+                      hides=np.array([[-0.05, 0.08, -0.03, 0.03]]))
+        x = -0.55 + 0.02 * f
+        c = Candidates([[x, 0.0]], [0.8]) if x < -0.025 else Candidates.empty()
+        tracker.update(c, ctx)
+        out += smoother.push(tracker.pop_committed())
+    out += smoother.push(tracker.finish()) + smoother.finish()
+    held = np.array([p.xy[0] for p in out[50:]])
+    assert np.abs(held - pinned).max() < 0.008
