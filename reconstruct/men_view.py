@@ -16,6 +16,8 @@ from sim.men import man_parts, man_to_table, part_vertices, rod_rotation
 from sim.table import TableSpec
 
 N_BINS = 360
+TWIN_SPIN = 10.0  # rad/s: a rod turning faster may be striking (see ``context``)
+STRIKE_SWEEP = 0.5  # rad: a strike meets the ball within this of the bottom of the swing
 
 
 class MenView:
@@ -73,8 +75,18 @@ class MenView:
                                p[..., 1].min(axis=1) - y0, p[..., 1].max(axis=1) - y0], axis=1)
         return out
 
-    def context(self, shifts: np.ndarray, angles: np.ndarray) -> Context:
-        """The path search's context for rods at ``shifts`` (8,) m and ``angles`` (8,) rad."""
+    def context(self, shifts: np.ndarray, angles: np.ndarray,
+                spin: np.ndarray | None = None) -> Context:
+        """The path search's context for rods at ``shifts`` (8,) m and ``angles`` (8,) rad.
+
+        ``spin`` (8,) rad/s: how fast each rod turns (None: unknown, taken as slow). The
+        men of a rod turning faster than ``TWIN_SPIN`` get strike points: where their feet
+        pass in the low part of a swing (``STRIKE_SWEEP`` either side of the bottom). A
+        strike is read poorly: its back-swing and forward swing look from above like one
+        turn going on over the top (the twin angle pi - a), and the reading lags a foot
+        that moves a radian a frame, so the foot's place at the instant of the strike is not
+        known; a ball leaving such a man is a contact, not a jump in open field.
+        """
         a = np.asarray(angles)[self._rod_of]
         b = np.round(np.mod(a, 2 * np.pi) / (2 * np.pi) * N_BINS).astype(int) % N_BINS
         y = self._offset + np.asarray(shifts)[self._rod_of]
@@ -83,7 +95,15 @@ class MenView:
         feet[:, 1] = y
         hides = self._boxes_flat[self._box_row + b]  # (M, 4), a new array
         hides[:, 2:] += y[:, None]
-        return Context(feet=feet, feet_low=self._low[b], hides=hides)
+        strikes = None
+        if spin is not None:
+            fast = np.abs(np.asarray(spin))[self._rod_of] > TWIN_SPIN
+            if fast.any():
+                sweep = self.table.man_reach * np.sin(STRIKE_SWEEP)
+                xs = self._x[fast][:, None] + np.array([-sweep, 0.0, sweep])
+                strikes = np.column_stack([xs.reshape(-1), np.repeat(y[fast], 3)])
+        return Context(feet=feet, feet_low=self._low[b], hides=hides,
+                       strikes=strikes if strikes is not None else np.zeros((0, 2)))
 
     @property
     def rod_of_man(self) -> np.ndarray:

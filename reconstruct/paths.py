@@ -107,11 +107,15 @@ class Context:
         feet_low: (M,) bool, whether that foot is low enough to strike a ball.
         hides: (M, 4) float64, m, per man the box (x0, x1, y0, y1) of the field where the
             camera cannot see a ball because of him; ``None``: derive from ``feet``.
+        strikes: (S, 2) float64, m, places a striking man's foot may have passed low this
+            frame though the reading does not put it there (a fast swing): a ball leaving
+            one of them changes its motion at a contact's cost.
     """
 
     feet: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     feet_low: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     hides: np.ndarray | None = None
+    strikes: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
 
 @dataclass(frozen=True)
@@ -326,7 +330,9 @@ class BallPathTracker:
             # man or came back into view) has its speed measured now, not changed: a shot
             # leaving a man at 10 m/s is no jump in open field
             fresh_vel = P2 >= 0.5 * s.contact_vel_sigma ** 2
-            contact = self._near_contact(last, z, low_feet) | held_b | fresh_vel
+            strike_feet = (np.concatenate([low_feet, ctx.strikes]) if len(ctx.strikes)
+                           else low_feet)
+            contact = self._near_contact(last, z, strike_feet) | held_b | fresh_vel
             c_jump = np.where(contact, s.jump_cost_contact, s.jump_cost_open) + self._jump_area
             c_jump[speed > s.max_speed] = np.inf
             use_jump = c_jump < c_smooth

@@ -296,15 +296,17 @@ class VideoTracker:
             cands = _unique(cands, 0.5 * _median(cands.radius_px))
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
         shifts, angles = self.rod_paths.update(reading)
-        ctx = self.men.context(shifts, angles)
-        online = self.path.update(lifted, ctx)
-        self._last = online
         # online row: rods unwrapped against the previous online angles
         if self._online_unwrap is None:
             self._online_unwrap = angles.copy()
+            spin = None
         else:
             d = (angles - self._online_unwrap + np.pi) % (2 * np.pi) - np.pi
             self._online_unwrap = self._online_unwrap + d
+            spin = d * self.fps
+        ctx = self.men.context(shifts, angles, spin)
+        online = self.path.update(lifted, ctx)
+        self._last = online
         online_row = frame_row(frame.index, frame.t, online.xy, online.state, shifts,
                                self._online_unwrap, self.camera, self.table)
         for rf in self.rod_paths.pop_committed():

@@ -323,3 +323,32 @@ def test_a_ball_pinned_by_a_man_swinging_onto_it_is_pushed_with_his_foot(german)
     out += smoother.push(tracker.finish()) + smoother.finish()
     held = np.array([p.xy[0] for p in out[50:]])
     assert np.abs(held - pinned).max() < 0.008
+
+
+def test_a_ball_struck_from_rest_by_a_misread_strike_is_followed(german):
+    """A ball rests beside a man's rod, seen; his rod is read upside down (a strike's
+    back-swing and forward swing read as one turn over the top), its foot far from the
+    ball and high, and the ball leaves at 11 m/s. With the striking rod's strike points
+    the shot is a contact and every sighting of it is taken; without them it would be a
+    jump in open field, and the ball stayed at rest under the man."""
+    def run(strikes):
+        tracker = BallPathTracker(german, FPS)
+        hide = np.array([[-0.02, 0.06, -0.03, 0.03]])
+        for f in range(60):
+            up = f >= 30  # the rod read turning over the top from frame 30 on
+            ctx = Context(feet=np.array([[-0.007 if up else 0.054, 0.0]]),
+                          feet_low=np.array([not up]), hides=hide,
+                          strikes=strikes if up else np.zeros((0, 2)))
+            if f < 40:  # at rest 44 mm past the rod, a little of it seen
+                c = Candidates([[0.044, 0.0]], [0.5])
+            elif f < 44:  # the shot
+                c = Candidates([[0.044 + 11.0 * (f - 39) / FPS, 0.0]], [0.8])
+            else:
+                c = Candidates.empty()
+            tracker.update(c, ctx)
+        return np.array([p.state for p in tracker.pop_committed() + tracker.finish()])
+
+    sweep = german.man_reach * np.sin(0.5)
+    strikes = np.array([[-sweep, 0.0], [0.0, 0.0], [sweep, 0.0]])
+    assert (run(strikes)[40:44] == SEEN).all()
+    assert not (run(np.zeros((0, 2)))[40:44] == SEEN).all()

@@ -99,3 +99,22 @@ def test_a_tilted_man_whose_toe_touches_a_ball_can_hold_it(german):
         assert mv._low[b] == want, b
     assert mv._low[N_BINS // 6] and mv._low[-N_BINS // 6]  # +-60 degrees
     assert not mv._low[N_BINS // 4]  # lying flat: the feet are up at the rod's height
+
+
+def test_a_fast_turning_rod_gives_strike_points_at_the_bottom_of_its_swing(german):
+    """A rod turning fast (a strike, read lagging or as its twin over the top) gets strike
+    points for each of its men around the bottom of the swing, whatever angle is read; a
+    slow or unknown turn gives none."""
+    mv = MenView(german, CAMERAS["overhead"])
+    shifts, angles = np.zeros(8), np.full(8, 3.0)  # every man read upside down
+    assert len(mv.context(shifts, angles).strikes) == 0
+    spin = np.zeros(8)
+    spin[5] = 60.0  # rad/s
+    assert len(mv.context(shifts, angles, spin * 0.1).strikes) == 0
+    ctx = mv.context(shifts, angles, spin)
+    rod = german.rods[5]
+    assert len(ctx.strikes) == 3 * rod.men
+    assert not ctx.feet_low.any()
+    np.testing.assert_allclose(np.sort(np.unique(ctx.strikes[:, 1])), np.sort(rod.man_offsets))
+    assert np.abs(ctx.strikes[:, 0] - rod.x).max() < german.man_reach
+    assert np.isclose(np.median(ctx.strikes[:, 0]), rod.x)
