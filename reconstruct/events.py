@@ -2,7 +2,10 @@
 
 - a **serve** is the ball coming into play after being out;
 - a **goal** is the ball leaving play through a goal mouth (the team attacking that goal
-  scores; the frame is when it crossed the goal line);
+  scores; the frame is when the whole ball was past the goal line): last seen near the mouth
+  heading in, or a shot too fast to be seen again aimed into it; it stands when no ball is in
+  play for ``goal_out_s`` or the next ball in play is a new one (a serve, or a false ball
+  the path took: not where the lost ball could have come back to);
 - a **kick** is a contact (a change of the ball's velocity) within reach of a man's foot: the
   event names his team, rod and man and the ball's speed after it; one kick per touch (a
   catch and the strike from his foot, a drag and its release, are one kick, at the larger
@@ -40,7 +43,17 @@ class EventDetector:
         team_names: names of side 0 and side 1.
         kick_reach: m, how close to a man's foot a contact must be to be his kick.
         min_out_frames: frames the ball must stay out for its return to be a serve.
-        goal_out_s: s the ball must stay out of play for a goal to stand.
+        goal_out_s: s the ball must stay out of play for a goal to stand (unless the ball
+            found next is a new one, see ``_new_ball``).
+        goal_reach_s: s, a shot lost short of the goal mouth is a goal when, at its speed
+            and heading, it would have crossed the line within this (one or two frames of
+            an unseen streak).
+        goal_shot_speed: m/s, least speed towards the goal of such a shot.
+        back_reach: m, a ball found this close to where it was lost at the goal, or within
+            this of where it could have rolled back at its own speed, is the lost ball.
+        goal_in_speed: m/s, a ball lost at the goal must have been seen going in this fast
+            for the next ball in play to be a new one (a false sighting near the goal for a
+            frame, its speed unknown, is no ball going in).
         kick_lookback_s: s before a marked contact searched for the foot that made it.
         gap_kick_dv: m/s, least velocity change across a short gap that makes a kick.
         gap_swing: rad, least angle swing of the striking rod across a short gap.
@@ -64,7 +77,10 @@ class EventDetector:
     """
 
     def __init__(self, table: TableSpec, fps: float, team_names, kick_reach: float = 0.06,
-                 min_out_frames: int = 3, goal_out_s: float = 0.15, kick_lookback_s: float = 0.035,
+                 min_out_frames: int = 3, goal_out_s: float = 0.15, goal_reach_s: float = 0.03,
+                 goal_shot_speed: float = 2.0, back_reach: float = 0.05,
+                 goal_in_speed: float = 0.1,
+                 kick_lookback_s: float = 0.035,
                  gap_kick_dv: float = 1.5, gap_swing: float = 0.3, rest_speed: float = 0.1,
                  settle_s: float = 0.02, merge_s: float = 0.02, touch_reach: float = 0.045,
                  hold_s: float = 1.0, wall_band: float = 0.01, bounce_keep: float = 0.3,
@@ -77,6 +93,10 @@ class EventDetector:
         # a goal stands once the ball has stayed out this long (a ball lost for a moment at
         # the goal line and found again is no goal)
         self.goal_out = max(1, int(round(goal_out_s * self.fps)))
+        self.goal_reach_s = goal_reach_s
+        self.goal_shot_speed = goal_shot_speed
+        self.back_reach = back_reach
+        self.goal_in_speed = goal_in_speed
         self.lookback = max(1, int(round(kick_lookback_s * self.fps)))
         self.settle = max(1, int(round(settle_s * self.fps)))
         self.merge = int(round(merge_s * self.fps))
@@ -91,7 +111,9 @@ class EventDetector:
         # the last kick while the ball is still at its man's foot: (kick, velocity change
         # m/s); it waits for the ball to leave him
         self._touch: tuple[Event, float] | None = None
-        self._pending: Event | None = None
+        self._pending: Event | None = None  # a goal waiting to stand
+        self._exit: tuple[int, np.ndarray, np.ndarray] | None = None  # of that goal: the
+        # last frame in play, the ball there (2,) m and its velocity (2,) m/s
         self._prev: SmoothPoint | None = None
         self._out_run = 0
         self._last_in_play: SmoothPoint | None = None
@@ -125,14 +147,16 @@ class EventDetector:
             if prev is not None and prev.state != OUT and self._last_in_play is not None:
                 self._pending = self._goal(self._last_in_play)
             if self._pending is not None and self._out_run >= self.goal_out:
-                out.append(self._pending)
-                self.score[self.teams.index(self._pending.team)] += 1
-                self._pending = None
+                out.append(self._stand())
         else:
+            # the lost ball went in, and a new one is in play (served)
+            served = self._pending is not None and self._new_ball(p)
+            if served:
+                out.append(self._stand())
             self._pending = None
             short_gap = (prev is not None and prev.state == OUT and self._out_run < self.min_out
-                         and self._last_in_play is not None)
-            if prev is None or (prev.state == OUT and self._out_run >= self.min_out):
+                         and self._last_in_play is not None and not served)
+            if prev is None or served or (prev.state == OUT and self._out_run >= self.min_out):
                 out.append(Event(p.frame, t, "serve", x=float(p.xy[0]), y=float(p.xy[1])))
             self._out_run = 0
             ev = None
@@ -156,9 +180,13 @@ class EventDetector:
             self._touch = None
         if self._pending is None:
             return out
+        return out + [self._stand()]
+
+    def _stand(self) -> Event:
+        """The pending goal, counted."""
         ev, self._pending = self._pending, None
         self.score[self.teams.index(ev.team)] += 1
-        return out + [ev]
+        return ev
 
     def _settle(self, now: int | None) -> list[Event]:
         """Decide the contacts whose following frames are known by frame ``now`` (all of
@@ -194,15 +222,19 @@ class EventDetector:
         return bool(np.hypot(f[0] - xy[0], f[1] - xy[1]) > self.touch_reach)
 
     def _goal(self, last: SmoothPoint) -> Event | None:
-        """A goal if the ball left play through a goal mouth."""
+        """A goal if the ball, last in play at ``last``, left play through a goal mouth:
+        seen last near the mouth heading in, or shot at it too fast to be seen again
+        (``_shot_in``). Keeps where it left for ``_new_ball``."""
         tb = self.table
         x, y = last.xy
-        vx = last.vel[0]
+        vel = self._exit_velocity(last)
+        vx = vel[0]
         near_end = abs(x) > tb.half_length - 0.1
         in_mouth = abs(y) < 0.5 * tb.goal.width + tb.ball.radius
         heading = vx * np.sign(x) > -0.05
-        if not (near_end and in_mouth and heading):
+        if not (near_end and in_mouth and heading) and not self._shot_in(last.xy, vel):
             return None
+        self._exit = (last.frame, np.asarray(last.xy, float).copy(), vel)
         side_defending = 1 if x > 0 else 0
         scorer = 1 - side_defending
         # a goal is scored when the whole ball is past the goal line (as the simulator and
@@ -210,8 +242,73 @@ class EventDetector:
         dist = tb.half_length + tb.ball.radius - abs(x)
         dt = max(dist, 0.0) / abs(vx) if abs(vx) > 0.2 else 0.0
         frame = last.frame + int(round(min(dt, 0.1) * self.fps))
+        y_line = float(y + vel[1] * dt) if abs(vx) > 0.2 else float(y)
         return Event(frame, frame / self.fps, "goal", team=self.teams[scorer],
-                     x=float(np.sign(x) * tb.half_length), y=float(y))
+                     x=float(np.sign(x) * tb.half_length),
+                     y=float(np.clip(y_line, -0.5 * tb.goal.width, 0.5 * tb.goal.width)))
+
+    def _shot_in(self, xy: np.ndarray, vel: np.ndarray) -> bool:
+        """Whether a ball at ``xy`` (2,) m moving at ``vel`` (2,) m/s, lost from there on,
+        is a shot into a goal: at ``goal_shot_speed`` or more towards an end, its straight
+        line crossing that goal line inside the mouth within ``goal_reach_s`` (a shot at
+        10 m/s covers 170 mm between two frames at 60 fps, and a blurred streak is often
+        not found: its last sighting may be mid-table)."""
+        tb = self.table
+        vx = float(vel[0])
+        if abs(vx) < self.goal_shot_speed:
+            return False
+        dt = (tb.half_length - float(xy[0]) * np.sign(vx)) / abs(vx)
+        if not 0.0 <= dt <= self.goal_reach_s:
+            return False
+        return bool(abs(xy[1] + vel[1] * dt) < 0.5 * tb.goal.width + tb.ball.radius)
+
+    def _exit_velocity(self, last: SmoothPoint) -> np.ndarray:
+        """(2,) m/s: the ball's velocity as it was lost at ``last``: the smoothed one, or
+        the step from the frame before when that is much faster and the step before it
+        went the same way (a shot seen twice in flight after a strike makes pieces of
+        flight too short for the smoother to measure; one sighting far from a ball at rest
+        is no shot)."""
+        vel = np.asarray(last.vel, float)
+        step, before = self._step(last), self._step(last, 1)
+        if step is None or before is None:
+            return vel
+        s, s0 = float(np.hypot(*step)), float(np.hypot(*before))
+        if s <= np.hypot(*vel) + self.goal_shot_speed:
+            return vel
+        # the step before may be shorter: the ball left the foot during that frame
+        same_way = s0 >= s / 3 and float(np.dot(step, before)) >= 0.9 * s * s0
+        return step if same_way else vel
+
+    def _step(self, last: SmoothPoint, back: int = 0) -> np.ndarray | None:
+        """(2,) m/s: the ball's displacement into frame ``last.frame - back`` from the
+        frame before, times the frame rate; None when either frame has no ball."""
+        f = last.frame - back
+        known = {h[0]: h[1] for h in self._hist
+                 if f - 1 <= h[0] <= f and np.isfinite(h[1]).all()}
+        if back == 0:
+            known[f] = np.asarray(last.xy, float)
+        if f - 1 not in known or f not in known:
+            return None
+        return (known[f] - known[f - 1]) * self.fps
+
+    def _new_ball(self, p: SmoothPoint) -> bool:
+        """Whether the ball in play at ``p``, after the path lost one at a goal mouth (the
+        pending goal), is another ball: not near where that one was lost (``back_reach``),
+        nor where it could have rolled back to at its own speed, nor moving away from there
+        fast enough to have come from it. A ball that goes in stays out until a serve, but
+        the path may take a false ball (clutter on a man) a few frames after the goal."""
+        if self._exit is None:
+            return False
+        f0, xy0, v0 = self._exit
+        if v0[0] * np.sign(xy0[0]) < self.goal_in_speed:
+            return False  # not seen going in: lost near the goal, no more
+        gap = (p.frame - f0) / self.fps
+        off = np.asarray(p.xy, float) - xy0
+        d = float(np.hypot(*off))
+        if d <= self.back_reach + float(np.hypot(*v0)) * gap:
+            return False
+        away = float(np.dot(np.asarray(p.vel, float), off)) / d  # m/s, away from the mouth
+        return bool(away < 0.5 * d / gap)
 
     def _frames(self, first: int, last: int) -> list[tuple]:
         """History entries of frames ``first``..``last`` after the last kick, with the ball

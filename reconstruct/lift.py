@@ -35,8 +35,12 @@ def lift_candidates(uv: np.ndarray, score: np.ndarray, camera: Camera, table: Ta
     xy = xyz[:, :2]
     ok = np.isfinite(xy).all(axis=1)
     ok &= np.abs(xy[:, 1]) < table.half_width + margin
-    # a ball past the goal line is in the goal: out of play, not a candidate
-    past = ok & (np.abs(xy[:, 0]) >= table.half_length)
+    # a ball past the goal line is in the goal: out of play, not a candidate; but a ball in
+    # a goal mouth with its centre within a radius past the line is on the line, in play
+    # (a goal needs the whole ball past it): a slow ball rolling in is followed to its goal
+    mouth = np.abs(xy[:, 1]) < 0.5 * table.goal.width
+    line = table.half_length + np.where(mouth, table.ball.radius, 0.0)
+    past = ok & (np.abs(xy[:, 0]) >= line)
     # wholly past the line (a ball pinned on the line may be fitted a little beyond it)
     in_goal = (ok & (np.abs(xy[:, 0]) > table.half_length + table.ball.radius)
                & (np.abs(xy[:, 0]) < table.half_length + table.goal.depth)

@@ -104,6 +104,48 @@ def _untouched_holds(t, meas, seen, state, held, contact, w: int, max_dv: float,
     return held, contact
 
 
+LATE_SIGMAS = 6
+LATE_DV = 0.5
+
+
+def _late_jumps(t, meas, seen, state, held, contact, w: int) -> np.ndarray:
+    """(n,) bool: the contacts with those the path search marked late moved back to where
+    the ball's motion changed.
+
+    The search follows a soft change of motion as a curve until a jump is cheaper, which
+    takes more frames the higher the frame rate (each frame's deviation from the old line
+    is smaller than the measurement noise): a contact marked at sighting c, with ``w``
+    plain sightings before it (no other contact, no hold, all seen), moves to the sighting
+    k (c - w < k <= c) where a line through the ``w`` sightings before k and one through
+    the ``w`` from k on fit the measurements best (the two-line change point)."""
+    n = len(t)
+    out = contact.copy()
+    plain = seen & (held < 0) & (state == SEEN)
+    for c in np.flatnonzero(contact & plain):
+        lo, hi = c - 2 * w + 1, c + w
+        if lo < 0 or hi > n or not plain[lo:hi].all() or contact[lo:c].any() \
+                or contact[c + 1:hi].any():
+            continue
+        rss, dv = np.zeros(w), np.zeros(w)
+        for j, k in enumerate(range(c - w + 1, c + 1)):
+            slopes = []
+            for a, b in ((k - w, k), (k, k + w)):
+                tt = t[a:b] - t[a:b].mean()
+                z = meas[a:b] - meas[a:b].mean(axis=0)
+                slope = (tt[:, None] * z).sum(axis=0) / (tt * tt).sum()
+                r = z - tt[:, None] * slope
+                rss[j] += float((r * r).sum())
+                slopes.append(slope)
+            dv[j] = float(np.hypot(*(slopes[1] - slopes[0])))
+        j = int(np.argmin(rss))
+        # moved only when the marked sighting fits clearly worse (by LATE_SIGMAS^2 times
+        # the scatter of the best fit, per measurement) and the motion changed clearly there
+        noise = rss[j] / (4 * w - 8)
+        if j < w - 1 and rss[-1] - rss[j] > LATE_SIGMAS ** 2 * noise and dv[j] >= LATE_DV:
+            out[c], out[c - w + 1 + j] = False, True
+    return out
+
+
 def _kinks(t, meas, seen, piece, held, w: int, min_dv: float, sigmas: float) -> np.ndarray:
     """(n,) bool: the first sighting after a kink of each piece of free flight: where the
     lines through the ``w`` sightings before and the ``w`` from it on differ in velocity by
@@ -180,6 +222,9 @@ def smooth_points(points: list[PathPoint], fps: float,
     # the search's catch and release there were no touch
     held, contact = _untouched_holds(t, meas, seen, state, held, contact, w, s.kink_dv,
                                      s.pass_tolerance)
+    # a change of motion the search followed as a curve before it jumped: the contact
+    # where the motion changed
+    contact = _late_jumps(t, meas, seen, state, held, contact, w)
     piece = _pieces(contact, state, held)
     # a soft touch the search took for a curve (a slow ball turned, slowed or stopped): a
     # kink between two straight runs of sightings is a contact too

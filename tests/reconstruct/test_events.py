@@ -14,7 +14,9 @@ from sim.men import foot_position
 FPS = 120.0
 
 
-def _run(german, out_frames: int, back: bool):
+def _run(german, out_frames: int, back: bool, back_xy=(0.55, 0.0), back_vel=(0.0, 0.0)):
+    """Goals of a ball rolling into the +x goal at 2 m/s, out for ``out_frames``, then (if
+    ``back``) a ball in play at ``back_xy`` m moving at ``back_vel`` m/s for 30 frames."""
     ev = EventDetector(german, FPS, ("red", "blue"))
     events = []
     f = 0
@@ -30,8 +32,9 @@ def _run(german, out_frames: int, back: bool):
                           np.zeros(8), np.zeros(8))
         f += 1
     if back:
-        for _ in range(30):
-            events += ev.push(SmoothPoint(f, np.array([0.55, 0.0]), np.zeros(2), SEEN, False),
+        for i in range(30):
+            xy = np.asarray(back_xy, float) + np.asarray(back_vel, float) * i / FPS
+            events += ev.push(SmoothPoint(f, xy, np.asarray(back_vel, float), SEEN, False),
                               np.zeros(8), np.zeros(8))
             f += 1
     return [e for e in events + ev.finish() if e.type == "goal"]
@@ -58,6 +61,73 @@ def test_a_ball_lost_at_the_line_and_found_again_is_no_goal(german):
 
 def test_a_goal_in_the_last_frames_of_a_video_counts(german):
     assert len(_run(german, out_frames=4, back=False)) == 1
+
+
+def test_a_goal_stands_when_the_path_takes_a_false_ball_soon_after(german):
+    """The ball rolls into the goal; six frames later the path takes a false ball (clutter
+    on a man) half a table away, at rest: no ball could come back from the goal there that
+    soon, so it is a new ball and the goal stands."""
+    goals = _run(german, out_frames=6, back=True, back_xy=(0.1, 0.07))
+    assert len(goals) == 1 and goals[0].team == "red"
+
+
+def test_a_false_sighting_by_the_goal_for_a_frame_is_no_goal(german):
+    """The path jumps for one frame from a ball at rest to a false sighting by the goal
+    (its speed unknown), loses it and takes the resting ball again: no ball was seen going
+    in, so the ball found again is no new one (the tilted view's false balls)."""
+    ev = EventDetector(german, FPS, ("red", "blue"))
+    rest, false = np.array([0.367, -0.034]), np.array([0.542, 0.033])
+    states = [rest] * 30 + [false, None] + [rest + [0.0, 0.25]] * 60
+    events = []
+    for f, xy in enumerate(states):
+        p = (_ball(f, [np.nan, np.nan], [0.0, 0.0], OUT) if xy is None
+             else _ball(f, xy, [0.0, 0.0], contact=xy is false))
+        events += ev.push(p, np.zeros(8), np.zeros(8))
+    assert [e for e in events + ev.finish() if e.type == "goal"] == []
+
+
+def test_a_ball_struck_back_off_the_line_is_no_goal(german):
+    """The ball is lost on the line and found three frames later 0.25 m out, moving away
+    at 10 m/s (the goalie struck it back): the same ball, no goal."""
+    x = german.half_length - 0.012  # about where the rolling ball was last seen
+    assert _run(german, out_frames=3, back=True, back_xy=(x - 0.25, 0.0),
+                back_vel=(-10.0, 0.0)) == []
+
+
+def _shot(german, fps: float, y_end: float, speed: float = 10.35):
+    """Goals of a ball at rest under a man at x = 0.19 m struck at ``speed`` m/s towards
+    the +x end (reaching y = ``y_end`` m there), seen in two frames of flight as pieces of
+    one sighting each (their speed unknown to the smoother: 0), then out for a second."""
+    ev = EventDetector(german, fps, ("red", "blue"))
+    x0, y0 = 0.19, 0.087
+    v = np.array([speed, (y_end - y0) * speed / (german.half_length - x0)])
+    events, f = [], 0
+    for _ in range(20):
+        events += ev.push(_ball(f, [x0, y0], [0.0, 0.0]), np.zeros(8), np.zeros(8))
+        f += 1
+    for k in (1, 2):
+        events += ev.push(_ball(f, np.array([x0, y0]) + v * (k - 0.25) / fps, [0.0, 0.0],
+                                contact=True), np.zeros(8), np.zeros(8))
+        f += 1
+    for _ in range(int(fps)):
+        events += ev.push(_ball(f, [np.nan, np.nan], [0.0, 0.0], OUT), np.zeros(8),
+                          np.zeros(8))
+        f += 1
+    return [e for e in events + ev.finish() if e.type == "goal"], f - int(fps) - 1
+
+
+def test_a_shot_too_fast_to_be_seen_again_is_a_goal(german):
+    """At 60 fps a 10 m/s shot covers 170 mm a frame: last seen at x = 0.49 m, mid-table,
+    it is in the goal by the next frame (the full match's second goal in hd720). Its line
+    crosses the goal line inside the mouth: a goal, at the frame after the last sighting."""
+    goals, last = _shot(german, 60.0, y_end=0.07)
+    assert len(goals) == 1 and goals[0].team == "red"
+    assert goals[0].frame == last + 1
+
+
+def test_a_fast_shot_wide_of_the_goal_or_a_slow_ball_lost_mid_table_is_no_goal(german):
+    assert _shot(german, 60.0, y_end=0.2)[0] == []  # aimed at the end wall beside the goal
+    assert _shot(german, 60.0, y_end=0.0, speed=1.0)[0] == []  # rolling, lost mid-table
 
 
 # ---------------------------------------------------------------- kicks

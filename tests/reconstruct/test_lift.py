@@ -35,3 +35,22 @@ def test_rod_mask_follows_rods_bent_by_the_lens():
                                                          np.full(30, table.ball.radius)])))
     gap = gap.astype(int)
     assert not mask[gap[:, 1], gap[:, 0]].any()
+
+
+def test_a_ball_on_the_goal_line_is_a_candidate_and_one_past_it_is_in_the_goal():
+    """A ball in a goal mouth whose centre is less than a radius past the line is on the
+    line, still in play (a goal needs the whole ball past it): a candidate, where a slow
+    ball rolling in is followed to its goal; wholly past the line it is evidence for out;
+    beyond the end wall outside the mouth there is no ball."""
+    from reconstruct.lift import lift_candidates
+
+    table = load_table("german")
+    cam = Camera.looking_at(640, 480, [0.0, 0.0, 1.35], [0.0, 0.0, 0.0], 62)
+    r = table.ball.radius
+    on_line = [table.half_length + 0.4 * r, 0.02, r]
+    in_goal = [-table.half_length - 1.5 * r, -0.02, r]
+    beside = [table.half_length + 0.4 * r, 0.5 * table.goal.width + 0.03, r]
+    c = lift_candidates(cam.table_to_pixel(np.array([on_line, in_goal, beside])),
+                        np.array([0.8, 0.7, 0.9]), cam, table)
+    assert len(c.xy) == 1 and np.allclose(c.xy[0], on_line[:2], atol=1e-3)
+    assert abs(c.in_goal - 0.7) < 1e-9
