@@ -64,6 +64,7 @@ class PathSettings:
     catch_cost: float = 1.0  # a man stopping the ball and holding it
     catch_speed_cost: float = 0.15  # more per (m/s)^2 of the ball's speed: fast balls fly on
     hold_offset: float = 0.025  # m, how far from the foot's centre a held ball can sit
+    push_speed: float = 2.0  # m/s, a low foot this fast or slower pushes the ball it holds
     score_weight: float = 1.0  # weight of the candidates' detection scores
     goal_weight: float = 2.0  # weight of a ball seen inside a goal (for 'out')
     track_bonus: float = 4.0  # most a candidate gains by lying where the motion predicts
@@ -448,9 +449,11 @@ class BallPathTracker:
         d[:, 0] = 0.0  # the man moves along his rod; the ball stays at his foot
         q = p + d
         # ... and a low foot swinging on over the ball (a man tilting forward onto a ball he
-        # stopped, to pin it) pushes it: it stays within ``hold_offset`` of the foot
+        # stopped, to pin it) pushes it: it stays within ``hold_offset`` of the foot. A foot
+        # faster than ``push_speed`` strikes: the ball leaves it, it is not carried along
         low = ctx.feet_low[man] if len(ctx.feet_low) == len(ctx.feet) else np.ones(len(man), bool)
         fx, off = ctx.feet[man, 0], self.s.hold_offset
+        low &= np.abs(fx - prev[man, 0]) <= self.s.push_speed * self.dt
         q[low, 0] = np.clip(q[low, 0], fx[low] - off, fx[low] + off)
         return q, (q - p) / self.dt
 

@@ -352,3 +352,27 @@ def test_a_ball_struck_from_rest_by_a_misread_strike_is_followed(german):
     strikes = np.array([[-sweep, 0.0], [0.0, 0.0], [sweep, 0.0]])
     assert (run(strikes)[40:44] == SEEN).all()
     assert not (run(np.zeros((0, 2)))[40:44] == SEEN).all()
+
+
+def test_a_striking_foot_does_not_carry_the_ball_it_held(german):
+    """60 fps: a ball rests under a man and goes unseen; he swings back and strikes, his
+    foot sweeping forward 66 mm in a frame (4 m/s). A foot that fast strikes, it does not
+    push: the ball held by him stays where it was (a slow pin pushes it, see above),
+    instead of being dragged along to the foot's new place, where it would still be hidden
+    when it has in fact flown."""
+    fps = 60.0
+    tracker = BallPathTracker(german, fps)
+    rod_x, y = 0.2237, 0.087
+    hide = np.array([[rod_x - 0.06, rod_x + 0.06, y - 0.03, y + 0.03]])
+    x0 = rod_x - 0.031
+    feet = {40: rod_x - 0.05, 41: rod_x - 0.065, 42: rod_x + 0.002, 43: rod_x + 0.068}
+    for f in range(44):
+        ctx = Context(feet=np.array([[feet.get(f, rod_x - 0.012), y]]),
+                      feet_low=np.array([True]), hides=hide)
+        tracker.update(Candidates([[x0, y]], [0.6]) if f < 38 else Candidates.empty(), ctx)
+        held = tracker._held >= 0
+        if f == 42:
+            before = tracker._pos[held, 0].copy()
+    assert held.any()
+    np.testing.assert_allclose(tracker._pos[held, 0], before)
+    assert (tracker._pos[held, 0] < rod_x + 0.068 - german.ball.radius).all()
