@@ -10,6 +10,11 @@ learned. The background is the median of
 the last ``count`` snapshots (5: a median of 5 by min/max, exact and cheap), so anything
 that moves within a few snapshots (the ball, a swinging man, a hand) leaves it.
 
+Where the men stood in each snapshot can be given too (their silhouettes, drawn from the rod
+readings): ``men`` is then where the background shows a man (a vote of the snapshots, as the
+median takes them), so a man who held a pose for seconds and has moved on leaves a known
+ghost rather than a ball-like blob.
+
 A video file can be primed with frames spread over it (``prime``): the ball is then absent
 from the very first background instead of leaving a ghost where it stood at the start.
 """
@@ -60,6 +65,8 @@ class SnapshotBackground:
         self._n = 0
         self._held: np.ndarray | None = None  # (H, W) uint8, snapshots held back in a row
         self.version = 0  # bumped whenever ``image`` changes
+        self._men_snaps: deque[np.ndarray | None] = deque(maxlen=count)
+        self.men: np.ndarray | None = None  # (H, W) uint8, 1 where ``image`` shows a man
 
     def prime(self, frames: list[np.ndarray]) -> None:
         """Start from frames spread over the video (their median fills every snapshot)."""
@@ -77,20 +84,25 @@ class SnapshotBackground:
 
     def _fill(self, image: np.ndarray) -> None:
         self._snaps.clear()
+        self._men_snaps.clear()
         for _ in range(self.count):
             self._snaps.append(image)
+            self._men_snaps.append(None)  # unknown: no man counted
+        self.men = None
         self.image = image
         self.version += 1
 
     def update(self, frame: np.ndarray, keep=(), colour: np.ndarray | None = None,
-               box: tuple[int, int, int, int] | None = None) -> bool:
+               box: tuple[int, int, int, int] | None = None, men=None) -> bool:
         """Take a frame (H, W, 3) uint8. With the ball's ``colour`` (BGR), every pixel that
         looks like the ball (its matte against the current background) keeps the
         background's value; without it, only those inside ``keep``: boxes ``(u, v, half)``
         px around where the ball may be. Everything else (a man moving, the light) is
         learned. ``box`` (y0, y1, x0, x1) px: where the ball's pixels can be at all (the
         playfield and a ball radius around it); the colour is only judged there, saving
-        the work outside. Returns whether the background changed."""
+        the work outside. ``men``: a function giving the men's silhouettes (H, W) uint8 0/1
+        in this frame, called only when a snapshot is taken. Returns whether the background
+        changed."""
         self._n += 1
         if self.image is None:
             self._fill(frame.copy())
@@ -136,8 +148,20 @@ class SnapshotBackground:
         self._snaps.append(snap)
         s = list(self._snaps)
         self.image = median5(*s) if self.count == 5 else median3(*s)
+        if men is not None or any(m is not None for m in self._men_snaps):
+            self._men_snaps.append(None if men is None else men())
+            self.men = _vote([m for m in self._men_snaps if m is not None], self.count)
         self.version += 1
         return True
+
+
+def _vote(masks: list[np.ndarray], count: int) -> np.ndarray:
+    """(H, W) uint8: 1 where more than half of ``count`` snapshots had a 1 (the median of
+    the snapshots shows what most of them show); ``masks`` those known (H, W) uint8 0/1."""
+    total = masks[0].copy()
+    for m in masks[1:]:
+        cv2.add(total, m, dst=total)
+    return (total > count // 2).astype(np.uint8)
 
 
 def _clip_box(box, h: int, w: int) -> tuple[int, int, int, int]:

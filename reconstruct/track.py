@@ -264,11 +264,15 @@ class VideoTracker:
             self.detector.set_valid(self._valid_base * (1.0 - _markings(
                 self.background.image, 1.2 * r)))
 
-    def _update_background(self, image: np.ndarray) -> None:
-        """Snapshot the table, leaving out every pixel that looks like the ball (a resting or
-        held ball never enters the background, wherever it is; a stale patch of background
-        would make clutter where a man moved away, so nothing else is held back)."""
-        self.background.update(image, colour=self.detector.colour, box=self._ball_box)
+    def _men_mask(self, men, shape, box) -> np.ndarray:
+        """(h, w) uint8 of ``box`` (y0, y1, x0, x1) px: 1 where a man shows now (``men``,
+        ``MenOutlines``) or where the background still shows one: a change of the image
+        there is the man's."""
+        m = men.draw(shape, box)
+        if self.background.men is not None:
+            y0, y1, x0, x1 = box
+            m |= self.background.men[y0:y1, x0:x1]
+        return m
 
     def process(self, frame: Frame):
         """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
@@ -276,9 +280,14 @@ class VideoTracker:
         self._clock[self._taken] = (frame.index, frame.t)
         self._taken += 1
         reading = self.rods.read(image)  # first: the whole frame is freshest in the cache
+        shifts, angles = self.rod_paths.update(reading)
         image = self.lamp.normalise(image, self.background.image)
-        self._update_background(image)
+        shape = image.shape[:2]
+        men = self.men.outlines(shifts, angles)
+        self.background.update(image, colour=self.detector.colour, box=self._ball_box,
+                               men=lambda: men.draw(shape))
         bg = self.background.image
+        self.detector.men_mask = lambda box: self._men_mask(men, shape, box)
         windows = self._windows()
         if windows is None:
             cands = self.detector.detect(image, roi=self.roi, background=bg)
@@ -295,7 +304,6 @@ class VideoTracker:
         if len(cands) > 1:
             cands = _unique(cands, 0.5 * _median(cands.radius_px))
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
-        shifts, angles = self.rod_paths.update(reading)
         ctx = self.men.context(shifts, angles)
         online = self.path.update(lifted, ctx)
         self._last = online

@@ -84,3 +84,29 @@ def test_markings_are_thin_bright_lines_not_ball_sized_spots():
     m = _markings(img, width_px=1.2 * 8)
     assert m[:, 41].all()
     assert m[60, 110] == 0 and m[60, 20] == 0
+
+
+def test_where_the_background_shows_a_man_follows_the_snapshots():
+    """Given the men's silhouettes at each snapshot, ``men`` is where the background shows
+    one: a man who held a pose for most snapshots is in it (and in the image), and leaves
+    it as the image forgets him."""
+    bg = SnapshotBackground(every=1, count=5)
+    bg.prime([_table()] * 5)
+    assert bg.men is None  # the primed snapshots' men are unknown
+
+    def silhouette(man):
+        m = np.zeros((120, 160), np.uint8)
+        m[40:60, man:man + 12] = 1
+        return m
+
+    for _ in range(3):  # a man held at x = 20
+        bg.update(_table(man=20), men=lambda: silhouette(20))
+    assert bg.men[50, 25] == 1 and bg.men[50, 100] == 0
+    assert np.abs(bg.image[50, 25].astype(int) - (40, 40, 200)).max() <= 2
+    bg.update(_table(man=100), men=lambda: silhouette(100))
+    bg.update(_table(man=100), men=lambda: silhouette(100))
+    assert bg.men[50, 25] == 1  # 3 of 5 snapshots still show him at 20: so does the image
+    assert np.abs(bg.image[50, 25].astype(int) - (40, 40, 200)).max() <= 2
+    bg.update(_table(man=100), men=lambda: silhouette(100))
+    assert bg.men[50, 25] == 0 and bg.men[50, 105] == 1
+    assert np.abs(bg.image[50, 25].astype(int) - GREEN).max() <= 2
