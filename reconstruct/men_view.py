@@ -172,12 +172,19 @@ class MenOutlines:
         self._origin_px = origin_px  # (M, 2) px
         self._uv: dict[int, np.ndarray] = {}  # man: (P, 2) px
 
-    def draw(self, shape: tuple[int, int], box: tuple[int, int, int, int] | None = None
-             ) -> np.ndarray:
+    def draw(self, shape: tuple[int, int], box: tuple[int, int, int, int] | None = None,
+             shrink: int = 0) -> np.ndarray:
         """(h, w) uint8, 1 where a man shows in an image of ``shape`` (H, W): in ``box``
-        (y0, y1, x0, x1) px, or the whole image (the rods themselves are not drawn)."""
+        (y0, y1, x0, x1) px, or the whole image (the rods themselves are not drawn); with
+        ``shrink``, every outline shrunk by that many px."""
         h, w = shape
         y0, y1, x0, x1 = (0, h, 0, w) if box is None else box
+        if shrink > 0:
+            gy0, gx0 = max(y0 - shrink, 0), max(x0 - shrink, 0)
+            grown = self.draw(shape, (gy0, min(y1 + shrink, h), gx0, min(x1 + shrink, w)))
+            if grown.size:
+                grown = cv2.erode(grown, np.ones((2 * shrink + 1,) * 2, np.uint8))
+            return grown[y0 - gy0:y1 - gy0, x0 - gx0:x1 - gx0].copy()
         out = np.zeros((max(y1 - y0, 0), max(x1 - x0, 0)), np.uint8)
         if not out.size:
             return out

@@ -141,3 +141,9 @@ def test_men_outlines_cover_every_point_of_every_man(german, view):
                 part = out.draw(shape, box)
                 want = full[box[0]:box[1], box[2]:box[3]]
                 assert (part[1:-1, 1:-1] != want[1:-1, 1:-1]).sum() <= 10
+        # shrunk: the whole drawing eroded
+        shrunk = cv2.erode(full, np.ones((5, 5), np.uint8))
+        box = (100, 300, 200, 500)
+        part = out.draw(shape, box, shrink=2)
+        assert (part != shrunk[100:300, 200:500]).sum() <= 10 and part.sum() < full[
+            100:300, 200:500].sum()
