@@ -32,6 +32,8 @@ BALLISH_ALPHA = 0.2  # matte above which a pixel near the ball is taken for the 
 BALLISH_WEIGHT = 0.2  # ... when the matte is trustworthy there
 _GROW = np.ones((5, 5), np.uint8)  # and 2 px around it (its blurred rim, its shadow)
 HOLD_SNAPSHOTS = 6  # snapshots in a row a ball-like pixel is held back at most
+MAN_EDGE_PX = 2  # px around a man's drawn outline that may still show him (his blur, the
+# rod reading's error)
 
 
 def median3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -67,6 +69,38 @@ class SnapshotBackground:
         self.version = 0  # bumped whenever ``image`` changes
         self._men_snaps: deque[np.ndarray | None] = deque(maxlen=count)
         self.men: np.ndarray | None = None  # (H, W) uint8, 1 where ``image`` shows a man
+        self._field: np.ndarray | None = None  # (H, W, 3) uint8, the field as last seen
+        # free of men
+
+    def _unghost(self, snap: np.ndarray, latest: np.ndarray) -> None:
+        """With the men's silhouettes ``latest`` (H, W) uint8 of the newest snapshot
+        ``snap``: keep the field as last seen free of men (``_field``), and show it where
+        the median still holds a man who has left (a ghost of his old pose: against it the
+        field he uncovered, a white marking above all, looks like a ball); ``men`` then is
+        where the image shows a man who is still there."""
+        grown = _grown(latest)
+        if self._field is None or self._field.shape != snap.shape:
+            self._field = self.image.copy()
+        np.copyto(self._field, snap, where=~grown[..., None])
+        ghost = (self.men > 0) & ~grown
+        np.copyto(self.image, self._field, where=ghost[..., None])
+        self.men &= latest
+
+    def unghost(self, men_now: np.ndarray) -> bool:
+        """Between snapshots: where the image shows a man who has left since (``men_now``
+        (H, W) uint8 0/1, the men's silhouettes now), show the field as last seen free of
+        men instead. Returns whether the image changed (then it is a new array)."""
+        if self.men is None or self._field is None:
+            return False
+        ghost = (self.men > 0) & ~_grown(men_now)
+        if not ghost.any():
+            return False
+        self.image = self.image.copy()
+        np.copyto(self.image, self._field, where=ghost[..., None])
+        self.men = self.men.copy()
+        self.men[ghost] = 0
+        self.version += 1
+        return True
 
     def prime(self, frames: list[np.ndarray]) -> None:
         """Start from frames spread over the video (their median fills every snapshot)."""
@@ -149,10 +183,19 @@ class SnapshotBackground:
         s = list(self._snaps)
         self.image = median5(*s) if self.count == 5 else median3(*s)
         if men is not None or any(m is not None for m in self._men_snaps):
-            self._men_snaps.append(None if men is None else men())
+            latest = None if men is None else men()
+            self._men_snaps.append(latest)
             self.men = _vote([m for m in self._men_snaps if m is not None], self.count)
+            if latest is not None:
+                self._unghost(snap, latest)
         self.version += 1
         return True
+
+
+def _grown(mask: np.ndarray) -> np.ndarray:
+    """(H, W) bool: ``mask`` (H, W) uint8 0/1 grown by ``MAN_EDGE_PX``."""
+    k = 2 * MAN_EDGE_PX + 1
+    return cv2.dilate(mask, np.ones((k, k), np.uint8)).view(bool)
 
 
 def _vote(masks: list[np.ndarray], count: int) -> np.ndarray:

@@ -122,6 +122,8 @@ MEN_EDGE_RADII = 0.15  # ball radii (1 px at least) a man's outline is shrunk by
 # change of the image is told from the ball's (a ball half hidden by him: 30-60 % of its
 # matte lay on his unshrunk outline on the full clean match, 5-20 % on the shrunk one)
 
+UNGHOST_EVERY = 12  # frames between looks for men who left the background's snapshot
+
 MIN_TEAM_CHROMA = 12.0  # Lab (a, b) distance from grey (8-bit scale) of a coloured team
 NEUTRAL_L_STD = 20.0  # the smaller lightness spread of a neutral team's mask
 # a dark neutral team (black): Lab L (8-bit scale) below which it counts as dark, and how
@@ -295,8 +297,10 @@ class VideoTracker:
         image = self.lamp.normalise(image, self.background.image)
         shape = image.shape[:2]
         men = self.men.outlines(shifts, angles)
-        self.background.update(image, colour=self.detector.colour, box=self._ball_box,
-                               men=lambda: men.draw(shape))
+        if not self.background.update(image, colour=self.detector.colour, box=self._ball_box,
+                                      men=lambda: men.draw(shape)) \
+                and self._taken % UNGHOST_EVERY == 0:
+            self.background.unghost(men.draw(shape))  # a man who left since the snapshot
         bg = self.background.image
         self.detector.men_mask = lambda box: self._men_mask(men, shape, box)
         windows = self._windows()
