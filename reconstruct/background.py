@@ -11,9 +11,10 @@ the last ``count`` snapshots (5: a median of 5 by min/max, exact and cheap), so 
 that moves within a few snapshots (the ball, a swinging man, a hand) leaves it.
 
 Where the men stood in each snapshot can be given too (their silhouettes, drawn from the rod
-readings): ``men`` is then where the background shows a man (a vote of the snapshots, as the
-median takes them), so a man who held a pose for seconds and has moved on leaves a known
-ghost rather than a ball-like blob.
+readings). Then a man who held a pose for most snapshots and has moved on leaves no ghost:
+where the median still holds him, the image shows the field as last seen free of men (the
+field he uncovered, a white marking above all, looks like a ball against his ghost), and
+``men`` is where the image shows a man who is still there.
 
 A video file can be primed with frames spread over it (``prime``): the ball is then absent
 from the very first background instead of leaving a ghost where it stood at the start.

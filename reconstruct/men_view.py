@@ -5,9 +5,10 @@ the ball and the patches of field where a man hides it. Both follow from each ro
 and angle through the 3D men of ``sim.men``; they are tabulated per angle bin once per
 camera, so a frame costs a few array look-ups.
 
-The ball detector needs the men's silhouettes in the image (``MenView.draw``): a change of
-the image there (a man now where the background shows the field, or the field where the
-background still holds a man in another pose) is the man's, not the ball's.
+The ball detector and the background need the men's silhouettes in the image
+(``MenView.outlines``): a change of the image there (a man now where the background shows
+the field, or the field where the background still holds a man in another pose) is the
+man's, not the ball's.
 """
 
 from __future__ import annotations

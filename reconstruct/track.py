@@ -120,7 +120,8 @@ MASK_EDGE_LOSS_PX = 0.5
 
 MEN_EDGE_RADII = 0.15  # ball radii (1 px at least) a man's outline is shrunk by when his
 # change of the image is told from the ball's (a ball half hidden by him: 30-60 % of its
-# matte lay on his unshrunk outline on the full clean match, 5-20 % on the shrunk one)
+# matte lay on his unshrunk outline on the full clean match, mostly under 5 % on the
+# shrunk one)
 
 UNGHOST_EVERY = 12  # frames between looks for men who left the background's snapshot
 
@@ -296,7 +297,11 @@ class VideoTracker:
         shifts, angles = self.rod_paths.update(reading)
         image = self.lamp.normalise(image, self.background.image)
         shape = image.shape[:2]
+        # the men's silhouettes now (from the online rod estimate): the background leaves
+        # no ghost of a man who has left, and a candidate's matte on a man is weighed out
         men = self.men.outlines(shifts, angles)
+        # a snapshot of the table leaves out every pixel that looks like the ball (a resting
+        # or held ball never enters the background, wherever it is)
         if not self.background.update(image, colour=self.detector.colour, box=self._ball_box,
                                       men=lambda: men.draw(shape)) \
                 and self._taken % UNGHOST_EVERY == 0:
