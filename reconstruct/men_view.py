@@ -22,6 +22,7 @@ from sim.men import man_parts, man_to_table, part_vertices, rod_rotation
 from sim.table import TableSpec
 
 N_BINS = 360
+REACH_BIN_STEP = 6  # angle bins between those that bound a man's outline in the image
 
 
 class MenView:
@@ -120,9 +121,10 @@ class MenView:
         """(M,) px: how far from the image of his rod point any of a man's points can show,
         over every angle bin and the rod's travel, with a margin."""
         out = np.zeros(len(self._rod_of))
+        turned = self._turned[::REACH_BIN_STEP]  # (a point moves ~1 px between these bins)
         for y in (-0.15, 0.0, 0.15):
             o = self._man_origin + (0.0, y, 0.0)
-            uv = self._pixels(self._turned[None] + o[:, None, None, :])  # (M, N_BINS, P, 2)
+            uv = self._pixels(turned[None] + o[:, None, None, :])  # (M, bins, P, 2)
             d = np.hypot(*(uv - self._pixels(o)[:, None, None, :]).transpose(3, 0, 1, 2))
             out = np.maximum(out, d.reshape(len(o), -1).max(axis=1))
         return 1.25 * out + 2.0
@@ -171,7 +173,7 @@ class MenOutlines:
         self._bins = bins  # (M,) angle bin of each man
         self._origin = origin  # (M, 3) m, each man's point on his rod
         self._origin_px = origin_px  # (M, 2) px
-        self._uv: dict[int, np.ndarray] = {}  # man: (P, 2) px
+        self._uv: dict[int, tuple] = {}  # man: his points (P, 2) px, their min and max
 
     def draw(self, shape: tuple[int, int], box: tuple[int, int, int, int] | None = None,
              shrink: int = 0) -> np.ndarray:
@@ -196,10 +198,13 @@ class MenOutlines:
         todo = [int(k) for k in near if int(k) not in self._uv]
         if todo:
             uv = v._pixels(v._turned[self._bins[todo]] + self._origin[todo, None, :])
-            self._uv.update(zip(todo, uv))
+            self._uv.update((k, (p, p.min(axis=0), p.max(axis=0))) for k, p in zip(todo, uv))
         st = v._part_start
         for k in near.tolist():
-            man = np.rint((self._uv[k] - (x0, y0)) * 16).astype(np.int32)  # 4 fraction bits
+            p, lo, hi = self._uv[k]
+            if hi[0] < x0 - 1 or lo[0] > x1 or hi[1] < y0 - 1 or lo[1] > y1:
+                continue  # (his outline misses the box)
+            man = np.rint((p - (x0, y0)) * 16).astype(np.int32)  # 4 fraction bits
             for q in range(len(st) - 1):
                 cv2.fillConvexPoly(out, cv2.convexHull(man[st[q]:st[q + 1]]), 1,
                                    lineType=cv2.LINE_8, shift=4)
