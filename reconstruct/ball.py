@@ -149,6 +149,10 @@ class BallDetector:
                                   max_streak_diameters)
         self._typical_r = 1.0
         self._typical_key = None
+        # with a background: where a man explains a change of the image (a man now, or a
+        # man the background still holds), a function of a box (y0, y1, x0, x1) px giving
+        # its (h, w) uint8 0/1 mask; None: nowhere known (``men_mask``)
+        self.men_mask = None
 
     # ----------------------------------------------------------------------------- helpers
     def set_valid(self, valid: np.ndarray | None) -> None:
@@ -258,6 +262,10 @@ class BallDetector:
                      rms=fit.rms, seen=fit.support_weight,
                      streak_ratio=fit.streak_length / (2 * r))
         score = self.score_model.score(colour_distance=0.0, **feats)
+        if self.men_mask is not None and score > 0.0:
+            # the matte a man makes (his body on the field, or the field where the
+            # background still shows him) is no ball: only the share off the men counts
+            score *= 1.0 - self._matte.share_on(mf, self.men_mask)
         colour_d, own = np.inf, None
         if score > 0.3:  # the colour term can only lower a score: judge it where it matters
             own = self._matte.own_colour(frame, background, mf)

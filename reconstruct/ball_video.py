@@ -89,6 +89,7 @@ class MatteFit:
     y: np.ndarray
     footprint: float  # px, bin size
     usable: np.ndarray | None = None  # (N,) float64 0..1, the matte's weight at those pixels
+    alpha: np.ndarray | None = None  # (N,) float64, the matte at those pixels
 
 
 class MatteSearch:
@@ -309,7 +310,7 @@ class MatteSearch:
                              max_iter=FIT_ITERATIONS, tol=FIT_TOL, radius_prior=(r, 0.15 * r))
             if roi is not None and not _on(roi, fit.u, fit.v):
                 return None
-            out = MatteFit(fit, x, y, float(b), usable)
+            out = MatteFit(fit, x, y, float(b), usable, alpha)
             u0, v0 = fit.u, fit.v
             init = np.array([fit.u, fit.v, fit.radius, *fit.half_streak])
             reach = 0.5 * fit.streak_length + fit.radius + 2
@@ -320,11 +321,28 @@ class MatteSearch:
         return out
 
     @staticmethod
+    def share_on(mf: MatteFit, mask) -> float:
+        """0..1: the share of the candidate's evidence (its matte, where usable, over the
+        fitted ball) that lies on pixels where ``mask(box)`` is 1 (``box`` (y0, y1, x0, x1)
+        px; the mask (h, w) uint8 of it)."""
+        if mf.alpha is None or not len(mf.x):
+            return 0.0
+        f = _coverage(mf)
+        e = np.minimum(np.maximum(mf.alpha, 0.0), 1.0) * f
+        if mf.usable is not None:
+            e = e * mf.usable
+        total = float(e.sum())
+        if total <= 1e-6:
+            return 0.0
+        xi, yi = np.rint(mf.x).astype(int), np.rint(mf.y).astype(int)
+        y0, x0 = int(yi.min()), int(xi.min())
+        m = mask((y0, int(yi.max()) + 1, x0, int(xi.max()) + 1))
+        return float(e @ m[yi - y0, xi - x0]) / total
+
+    @staticmethod
     def own_colour(frame, background, mf: MatteFit) -> np.ndarray | None:
         """(3,) float32 BGR: the colour the candidate's pixels unmix to, or None."""
-        fit = mf.fit
-        f = fit.coverage if fit.coverage is not None else streak_coverage(
-            mf.x, mf.y, np.array([fit.u, fit.v, fit.radius, *fit.half_streak]), mf.footprint)
+        f = _coverage(mf)
         top = float(f.max()) if len(f) else 0.0
         sel = f > 0.6 * top
         if top < 0.05 or not sel.any():
@@ -338,6 +356,13 @@ class MatteSearch:
         bg = background[yi, xi].astype(np.float32)
         unmixed = bg + (img - bg) / f[sel, None].astype(np.float32)
         return np.minimum(np.maximum(_median_rows(unmixed), 0), 255)  # np.clip, quicker
+
+
+def _coverage(mf: MatteFit) -> np.ndarray:
+    """(N,) float64 0..1: how much of each of the fit's pixels the fitted ball covers."""
+    fit = mf.fit
+    return fit.coverage if fit.coverage is not None else streak_coverage(
+        mf.x, mf.y, np.array([fit.u, fit.v, fit.radius, *fit.half_streak]), mf.footprint)
 
 
 def _on(mask: np.ndarray, u: float, v: float) -> bool:

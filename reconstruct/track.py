@@ -118,6 +118,13 @@ MIN_CHROMA_SEPARATION = 4.0  # teams closer in (a, b) are told apart by lightnes
 MASK_EDGE_LOSS_PX = 0.5
 
 
+MEN_EDGE_RADII = 0.15  # ball radii (1 px at least) a man's outline is shrunk by when his
+# change of the image is told from the ball's (a ball half hidden by him: 30-60 % of its
+# matte lay on his unshrunk outline on the full clean match, mostly under 5 % on the
+# shrunk one)
+
+UNGHOST_EVERY = 12  # frames between looks for men who left the background's snapshot
+
 MIN_TEAM_CHROMA = 12.0  # Lab (a, b) distance from grey (8-bit scale) of a coloured team
 NEUTRAL_L_STD = 20.0  # the smaller lightness spread of a neutral team's mask
 # a dark neutral team (black): Lab L (8-bit scale) below which it counts as dark, and how
@@ -191,6 +198,8 @@ class VideoTracker:
                               edge_loss_px=MASK_EDGE_LOSS_PX)
         self.men = MenView(table, self.camera)
         self.radius_map = ball_radius_map(self.camera, table)
+        self._men_edge = max(1, round(MEN_EDGE_RADII * float(np.median(self.radius_map))))
+        self._bg_men: tuple[int, np.ndarray | None] = (-1, None)  # background version, mask
         # a ball centre stays a radius away from the walls (the goal mouths excepted)
         self.roi = playfield_mask(self.camera, table, margin=0.004 - table.ball.radius)
         from reconstruct.calibration.ball import detector_colour
@@ -264,11 +273,20 @@ class VideoTracker:
             self.detector.set_valid(self._valid_base * (1.0 - _markings(
                 self.background.image, 1.2 * r)))
 
-    def _update_background(self, image: np.ndarray) -> None:
-        """Snapshot the table, leaving out every pixel that looks like the ball (a resting or
-        held ball never enters the background, wherever it is; a stale patch of background
-        would make clutter where a man moved away, so nothing else is held back)."""
-        self.background.update(image, colour=self.detector.colour, box=self._ball_box)
+    def _men_mask(self, men, shape, box) -> np.ndarray:
+        """(h, w) uint8 of ``box`` (y0, y1, x0, x1) px: 1 where a man shows now (``men``,
+        ``MenOutlines``) or where the background still shows one: a change of the image
+        there is the man's. Both outlines are shrunk by ``_men_edge`` px: the pixels
+        blending a man with a ball beside him are the ball's too."""
+        m = men.draw(shape, box, shrink=self._men_edge)
+        bg = self.background
+        if bg.men is not None:
+            if self._bg_men[0] != bg.version:
+                k = np.ones((2 * self._men_edge + 1,) * 2, np.uint8)
+                self._bg_men = (bg.version, cv2.erode(bg.men, k))
+            y0, y1, x0, x1 = box
+            m |= self._bg_men[1][y0:y1, x0:x1]
+        return m
 
     def process(self, frame: Frame):
         """Take one frame. Returns (online row, smoothed rows, events) ready to write."""
@@ -276,9 +294,20 @@ class VideoTracker:
         self._clock[self._taken] = (frame.index, frame.t)
         self._taken += 1
         reading = self.rods.read(image)  # first: the whole frame is freshest in the cache
+        shifts, angles = self.rod_paths.update(reading)
         image = self.lamp.normalise(image, self.background.image)
-        self._update_background(image)
+        shape = image.shape[:2]
+        # the men's silhouettes now (from the online rod estimate): the background leaves
+        # no ghost of a man who has left, and a candidate's matte on a man is weighed out
+        men = self.men.outlines(shifts, angles)
+        # a snapshot of the table leaves out every pixel that looks like the ball (a resting
+        # or held ball never enters the background, wherever it is)
+        if not self.background.update(image, colour=self.detector.colour, box=self._ball_box,
+                                      men=lambda: men.draw(shape)) \
+                and self._taken % UNGHOST_EVERY == 0:
+            self.background.unghost(men.draw(shape))  # a man who left since the snapshot
         bg = self.background.image
+        self.detector.men_mask = lambda box: self._men_mask(men, shape, box)
         windows = self._windows()
         if windows is None:
             cands = self.detector.detect(image, roi=self.roi, background=bg)
@@ -295,7 +324,6 @@ class VideoTracker:
         if len(cands) > 1:
             cands = _unique(cands, 0.5 * _median(cands.radius_px))
         lifted = lift_candidates(cands.uv, cands.score, self.camera, self.table)
-        shifts, angles = self.rod_paths.update(reading)
         # online row: rods unwrapped against the previous online angles
         if self._online_unwrap is None:
             self._online_unwrap = angles.copy()

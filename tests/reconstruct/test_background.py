@@ -84,3 +84,59 @@ def test_markings_are_thin_bright_lines_not_ball_sized_spots():
     m = _markings(img, width_px=1.2 * 8)
     assert m[:, 41].all()
     assert m[60, 110] == 0 and m[60, 20] == 0
+
+
+def test_a_man_who_left_leaves_no_ghost_where_the_men_are_known():
+    """Given the men's silhouettes at each snapshot, a man who held a pose for most
+    snapshots is in the background (and in ``men``) while he stays; once he has left, the
+    background shows the field he uncovered (as last seen free of men), not the median's
+    ghost of him, though most snapshots still hold him there."""
+    bg = SnapshotBackground(every=1, count=5)
+    bg.prime([_table()] * 5)
+    assert bg.men is None  # the primed snapshots' men are unknown
+
+    def silhouette(man):
+        m = np.zeros((120, 160), np.uint8)
+        m[40:60, man:man + 12] = 1
+        return m
+
+    for _ in range(3):  # a man held at x = 20
+        bg.update(_table(man=20), men=lambda: silhouette(20))
+    assert bg.men[50, 25] == 1 and bg.men[50, 100] == 0
+    assert np.abs(bg.image[50, 25].astype(int) - (40, 40, 200)).max() <= 2
+    bg.update(_table(man=100), men=lambda: silhouette(100))
+    # 3 of 5 snapshots still show him at x = 20: the median would too
+    assert np.abs(median5(*bg._snaps)[50, 25].astype(int) - (40, 40, 200)).max() <= 2
+    assert bg.men[50, 25] == 0 and bg.men[50, 105] == 0
+    assert np.abs(bg.image[50, 25].astype(int) - GREEN).max() <= 2
+    for _ in range(3):  # he stays at x = 100: learned there
+        bg.update(_table(man=100), men=lambda: silhouette(100))
+    assert bg.men[50, 105] == 1
+    assert np.abs(bg.image[50, 105].astype(int) - (40, 40, 200)).max() <= 2
+    assert np.abs(bg.image[50, 25].astype(int) - GREEN).max() <= 2
+
+
+def test_a_man_who_left_between_snapshots_is_taken_out_of_the_background():
+    """``unghost``: a man in the background who has left since the last snapshot (by the
+    men's silhouettes now) is replaced by the field as last seen free of men, at once; a
+    man still standing where the background shows him stays."""
+    bg = SnapshotBackground(every=100, count=5)
+    bg.prime([_table()] * 5)
+
+    def silhouette(*men):
+        m = np.zeros((120, 160), np.uint8)
+        for x in men:
+            m[40:60, x:x + 12] = 1
+        return m
+
+    bg.update(_table(man=20), men=lambda: silhouette(20))  # the first frame: a snapshot
+    for _ in range(4):  # held for 4 more snapshots (every 100 frames)
+        for _ in range(100):
+            bg.update(_table(man=20), men=lambda: silhouette(20))
+    assert bg.men[50, 25] == 1
+    image = bg.image
+    assert not bg.unghost(silhouette(20))  # he is still there: nothing changes
+    assert bg.image is image
+    assert bg.unghost(silhouette(100))  # he has left for x = 100
+    assert bg.image is not image and bg.men[50, 25] == 0
+    assert np.abs(bg.image[50, 25].astype(int) - GREEN).max() <= 2

@@ -1,5 +1,6 @@
 """Ball candidates against synthetic truth: sub-pixel accuracy, blur, rejection, windows."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -159,3 +160,45 @@ def test_ball_half_under_a_rod_is_found_in_its_window(table):
         c = det.detect(img, background=bg, search_windows=[(u + 3, v - 2, 30)])
         assert len(c) >= 1
         assert np.hypot(c.u - u, c.v - v).min() < 0.5
+
+
+def _mask_of(region):
+    """A ``BallDetector.men_mask`` function: 1 inside ``region`` (y0, y1, x0, x1) px."""
+    def mask(box):
+        y0, y1, x0, x1 = box
+        m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        ry0, ry1, rx0, rx1 = region
+        m[max(ry0 - y0, 0):max(ry1 - y0, 0), max(rx0 - x0, 0):max(rx1 - x0, 0)] = 1
+        return m
+    return mask
+
+
+def test_a_marking_a_man_uncovered_is_no_ball_where_the_men_are_known():
+    """The background still holds a man lying on a white line; he has swung away, and the
+    stretch of line he uncovered is ball-coloured against him: a ball-like blob. Where the
+    men's silhouettes (now and in the background) are known, it is no candidate; a real ball
+    half hidden by a man now keeps its score."""
+    field = np.zeros((480, 640, 3), np.uint8)
+    field[:] = (115, 135, 103)
+    frame = field.copy()
+    cv2.line(frame, (320, 100), (320, 380), (240, 236, 238), 3)
+    bg = frame.copy()
+    man = (200, 213, 300, 346)  # y0, y1, x0, x1 px: the man the background holds
+    bg[man[0]:man[1], man[2]:man[3]] = (20, 20, 170)
+    det = BallDetector(ball_colour=(235, 238, 238), expected_radius_px=R)
+    ghost = det.detect(frame, background=bg)
+    assert len(ghost) and ghost.score.max() > 0.3  # without the men: a fair ball
+    det.men_mask = _mask_of(man)
+    ghost = det.detect(frame, background=bg)
+    assert len(ghost) == 0 or ghost.score.max() < 0.02, ghost.score
+    # a ball rolling under a man standing now at x 130-150: its visible half counts
+    ball = composite_ball(field, 125.0, 300.0, R)
+    now = (280, 320, 128, 150)
+    ball[now[0]:now[1], now[2]:now[3]] = (170, 80, 50)
+    det = BallDetector(ball_colour=BALL_BGR, expected_radius_px=R)
+    plain = det.detect(ball, background=field)
+    det.men_mask = _mask_of(now)
+    known = det.detect(ball, background=field)
+    assert plain.score[0] > 0.3
+    assert known.score[0] > 0.9 * plain.score[0]
+    assert np.hypot(known.u[0] - 125.0, known.v[0] - 300.0) < 1.5

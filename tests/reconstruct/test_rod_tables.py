@@ -118,3 +118,49 @@ def test_a_fast_turning_rod_gives_strike_points_at_the_bottom_of_its_swing(germa
     np.testing.assert_allclose(np.sort(np.unique(ctx.strikes[:, 1])), np.sort(rod.man_offsets))
     assert np.abs(ctx.strikes[:, 0] - rod.x).max() < german.man_reach
     assert np.isclose(np.median(ctx.strikes[:, 0]), rod.x)
+@pytest.mark.parametrize("view", CAMERAS)
+def test_men_outlines_cover_every_point_of_every_man(german, view):
+    """``MenView.outlines`` draws each man where the camera sees his points (its own
+    projection is OpenCV's, lens distortion included), in any box as in the whole image,
+    and nothing far from the men."""
+    from dataclasses import replace
+
+    cam = replace(CAMERAS[view], dist=(-0.2, 0.05, 0.001, -0.001, 0.0))
+    mv = MenView(german, cam)
+    rng = np.random.default_rng(4)
+    verts = np.concatenate([part_vertices(p, 8) for p in man_parts(german)])
+    shape = (cam.height, cam.width)
+    for _ in range(3):
+        shifts, angles = rng.uniform(-0.08, 0.08, 8), rng.uniform(-np.pi, np.pi, 8)
+        out = mv.outlines(shifts, angles)
+        full = out.draw(shape)
+        uv = []
+        for k, rod in enumerate(mv.rod_of_man):
+            b = round(np.mod(angles[rod], 2 * np.pi) / (2 * np.pi) * N_BINS) % N_BINS
+            R, tr = man_to_table(german, int(rod), int(mv.man_index[k]), shifts[rod],
+                                 b * 2 * np.pi / N_BINS)
+            uv.append(cam.table_to_pixel(verts @ R.T + tr))
+        uv = np.concatenate(uv)
+        iu, iv = np.rint(uv).astype(int).T
+        seen = (iu >= 1) & (iu < shape[1] - 1) & (iv >= 1) & (iv < shape[0] - 1)
+        grown = cv2.dilate(full, np.ones((3, 3), np.uint8))
+        assert grown[iv[seen], iu[seen]].all()
+        # the men cover a small part of the image, none of it far from their points
+        far = np.ones(shape, np.uint8)
+        for u, v in zip(iu[seen], iv[seen]):
+            far[max(v - 40, 0):v + 40, max(u - 40, 0):u + 40] = 0
+        assert not (full & far).any() and 0.005 < full.mean() < 0.3
+        # a box drawn alone matches the whole image's drawing (OpenCV rasterises an outline
+        # cut by the box a little differently: a pixel here and there on its edges)
+        for y in range(0, shape[0], 97):
+            for x in range(0, shape[1], 131):
+                box = (y, min(y + 60, shape[0]), x, min(x + 60, shape[1]))
+                part = out.draw(shape, box)
+                want = full[box[0]:box[1], box[2]:box[3]]
+                assert (part[1:-1, 1:-1] != want[1:-1, 1:-1]).sum() <= 10
+        # shrunk: the whole drawing eroded
+        shrunk = cv2.erode(full, np.ones((5, 5), np.uint8))
+        box = (100, 300, 200, 500)
+        part = out.draw(shape, box, shrink=2)
+        assert (part != shrunk[100:300, 200:500]).sum() <= 10 and part.sum() < full[
+            100:300, 200:500].sum()
