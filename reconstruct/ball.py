@@ -28,7 +28,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from reconstruct.ball_colour import ball_colour_bgr
-from reconstruct.ball_ghost import is_ghost
+from reconstruct.ball_ghost import GhostTest
 from reconstruct.ball_score import ScoreModel
 from reconstruct.ball_still import RimFitter, still_seeds, whiteness
 from reconstruct.ball_video import MatteSearch
@@ -150,6 +150,7 @@ class BallDetector:
                                   max_streak_diameters)
         self._typical_r = 1.0
         self._typical_key = None
+        self._ghost = GhostTest()  # field a man uncovered is no ball (``ball_ghost``)
 
     # ----------------------------------------------------------------------------- helpers
     def set_valid(self, valid: np.ndarray | None) -> None:
@@ -254,7 +255,7 @@ class BallDetector:
             return None
         if roi is not None and not roi[int(round(fit.v)), int(round(fit.u))]:
             return None
-        if is_ghost(frame, background, fit.u, fit.v, fit.radius, fit.half_streak):
+        if self._ghost(frame, background, roi, fit.u, fit.v, fit.radius, fit.half_streak):
             return None  # the change is in the background (a man moved off), not a ball
         r = self.radius_at(fit.u, fit.v, (h, w))
         feats = dict(radius_ratio=fit.radius / r, amplitude=fit.amplitude, offset=fit.offset,

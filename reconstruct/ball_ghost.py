@@ -9,11 +9,12 @@ from an oblique or close camera the men are large and their ghosts common (tilte
 match: a ghost of a man of blue's 2-bar held the path for 300 frames while the ball was
 plainly visible elsewhere).
 
-What tells a ghost from a ball is where the change is: a ball is an object in the frame, its
-pixels unlike the frame around them; a ghost's pixels in the frame look like the frame
-around them (the field on both sides) while the background there does not. This compares
-the changed pixels of a candidate with the frame around it (a ring beyond the ball and its
-streak) and with the background under them.
+What tells a ghost from a ball is where the change is: a ball is an object in the frame; a
+ghost's pixels in the frame look like the field (what the man uncovered) while the
+background there does not. A ball, even one blurred thin across the field, differs from the
+field by about as much as from the background under it (the field). The frame around a ball
+may look like the ball (by a wall, on a marking), so the candidate's changed pixels are
+compared with the field's own colour (the background's, over the playfield).
 """
 
 from __future__ import annotations
@@ -21,19 +22,20 @@ from __future__ import annotations
 import numpy as np
 
 INNER_RADII = 0.8  # the candidate's pixels: this many radii of its streak segment
-RING_RADII = (1.6, 2.6)  # the frame around it: a ring this many radii from the segment
 CHANGED = 0.5  # the changed pixels: a frame-background difference this share of the largest
 MIN_CHANGE = 30.0  # grey levels (BGR distance): a smaller change is too faint to judge
-GHOST_RATIO = 0.35  # a ghost's pixels differ from the frame around them less than this
-# share of how much they differ from the background (seen: ghosts 0.01-0.25, balls ~1)
-MIN_PIXELS = 3  # pixels each median is taken over, at least
+GHOST_RATIO = 0.35  # a ghost's pixels differ from the field less than this share of how
+# much they differ from the background (seen: ghosts 0.05-0.25, balls over 1)
+MIN_PIXELS = 3  # pixels a median is taken over, at least
+FIELD_STEP = 4  # the field's colour: from every this many pixels of the roi, each way
 
 
-def local_contrast(frame: np.ndarray, background: np.ndarray, u: float, v: float,
+def changed_pixels(frame: np.ndarray, background: np.ndarray, u: float, v: float,
                    radius: float, half_streak: tuple[float, float] = (0.0, 0.0)
-                   ) -> tuple[float, float] | None:
-    """How a candidate's changed pixels differ from the frame around them and from the
-    background under them.
+                   ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The median colours, in the frame and in the background, of a candidate's changed
+    pixels (those within ``INNER_RADII`` radii of its streak segment whose frame-background
+    difference is at least ``CHANGED`` of the largest there).
 
     Args:
         frame, background: (H, W, 3) uint8 BGR.
@@ -42,45 +44,70 @@ def local_contrast(frame: np.ndarray, background: np.ndarray, u: float, v: float
         half_streak: px, half its blur streak (u, v).
 
     Returns:
-        (to the frame around, to the background), grey levels (BGR distances of medians),
-        or None when the candidate lies too near the image's edge to judge.
+        ((3,), (3,)) float32 BGR, or None when too few of its pixels lie in the image.
     """
     h, w = frame.shape[:2]
     su, sv = float(half_streak[0]), float(half_streak[1])
-    reach = RING_RADII[1] * radius + 1.0
-    x0, x1 = int(np.floor(u - abs(su) - reach)), int(np.ceil(u + abs(su) + reach)) + 1
-    y0, y1 = int(np.floor(v - abs(sv) - reach)), int(np.ceil(v + abs(sv) + reach)) + 1
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 3 or y1 - y0 < 3:
+    reach = INNER_RADII * radius + 1.0
+    du, dv = abs(su) + reach, abs(sv) + reach
+    x0, x1 = max(int(np.floor(u - du)), 0), min(int(np.ceil(u + du)) + 1, w)
+    y0, y1 = max(int(np.floor(v - dv)), 0), min(int(np.ceil(v + dv)) + 1, h)
+    if x1 <= x0 or y1 <= y0:
         return None
     ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     ex, ey = xs - u, ys - v
     l2 = su * su + sv * sv
     t = np.clip((ex * su + ey * sv) / l2, -1.0, 1.0) if l2 > 1e-9 else 0.0
-    d = np.hypot(ex - t * su, ey - t * sv) / max(radius, 1e-6)
-    f = frame[y0:y1, x0:x1].astype(np.float32)
-    b = background[y0:y1, x0:x1].astype(np.float32)
-    inner = d <= INNER_RADII
-    ring = (d >= RING_RADII[0]) & (d <= RING_RADII[1])
-    if np.count_nonzero(inner) < MIN_PIXELS or np.count_nonzero(ring) < MIN_PIXELS:
+    inner = np.hypot(ex - t * su, ey - t * sv) <= INNER_RADII * max(radius, 1e-6)
+    if np.count_nonzero(inner) < MIN_PIXELS:
         return None
-    change = np.linalg.norm(f[inner] - b[inner], axis=1)
+    f = frame[y0:y1, x0:x1][inner].astype(np.float32)
+    b = background[y0:y1, x0:x1][inner].astype(np.float32)
+    change = np.linalg.norm(f - b, axis=1)
     changed = change >= CHANGED * float(change.max())
     if np.count_nonzero(changed) < MIN_PIXELS:
-        changed = np.ones_like(changed)
-    f_in = np.median(f[inner][changed], axis=0)
-    b_in = np.median(b[inner][changed], axis=0)
-    f_ring = np.median(f[ring], axis=0)
-    return float(np.linalg.norm(f_in - f_ring)), float(np.linalg.norm(f_in - b_in))
+        changed[:] = True
+    return np.median(f[changed], axis=0), np.median(b[changed], axis=0)
+
+
+def field_colour(background: np.ndarray, roi: np.ndarray | None = None) -> np.ndarray:
+    """(3,) float32 BGR: the field's colour, the median of the background over the
+    playfield ``roi`` (H, W) bool (the whole image without one), every ``FIELD_STEP``
+    pixels: the field covers most of the playfield, the men, markings and ball little."""
+    bg = background[::FIELD_STEP, ::FIELD_STEP].reshape(-1, 3)
+    if roi is not None:
+        sel = np.asarray(roi, bool)[::FIELD_STEP, ::FIELD_STEP].reshape(-1)
+        if np.count_nonzero(sel) >= MIN_PIXELS:
+            bg = bg[sel]
+    return np.median(bg.astype(np.float32), axis=0)
 
 
 def is_ghost(frame: np.ndarray, background: np.ndarray, u: float, v: float, radius: float,
-             half_streak: tuple[float, float] = (0.0, 0.0)) -> bool:
-    """Whether the candidate at (u, v) px is a change in the background rather than an
-    object in the frame: its changed pixels differ from the background by ``MIN_CHANGE`` or
-    more, and from the frame around them by less than ``GHOST_RATIO`` of that."""
-    c = local_contrast(frame, background, u, v, radius, half_streak)
+             half_streak: tuple[float, float], field: np.ndarray) -> bool:
+    """Whether the candidate at (u, v) px is field uncovered rather than an object: its
+    changed pixels differ from the background by ``MIN_CHANGE`` or more, and in the frame
+    look like the ``field`` (3,) BGR colour (``field_colour``): they differ from it by less
+    than ``GHOST_RATIO`` of their change. A ball, even one blurred thin over the field,
+    differs from the field by as much as it changed."""
+    c = changed_pixels(frame, background, u, v, radius, half_streak)
     if c is None:
         return False
-    to_frame, to_background = c
-    return to_background >= MIN_CHANGE and to_frame < GHOST_RATIO * to_background
+    f_in, b_in = c
+    change = float(np.linalg.norm(f_in - b_in))
+    return change >= MIN_CHANGE and float(np.linalg.norm(f_in - field)) < GHOST_RATIO * change
+
+
+class GhostTest:
+    """``is_ghost`` with the field's colour kept per background image (a video's
+    background changes every few dozen frames; the field's colour is taken once for each)."""
+
+    def __init__(self):
+        self._key: tuple | None = None
+        self._field: np.ndarray | None = None
+
+    def __call__(self, frame, background, roi, u: float, v: float, radius: float,
+                 half_streak: tuple[float, float]) -> bool:
+        key = (id(background), id(roi))
+        if self._key != key or self._field is None:
+            self._field, self._key = field_colour(background, roi), key
+        return is_ghost(frame, background, u, v, radius, half_streak, self._field)

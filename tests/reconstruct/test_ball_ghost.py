@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from reconstruct.ball import BallDetector
-from reconstruct.ball_ghost import is_ghost
+from reconstruct.ball_ghost import field_colour, is_ghost
 
 FIELD = (105, 124, 89)  # BGR, as a rendered field (tilted scenario)
 MAN = (100, 30, 12)  # BGR, a blue man
@@ -50,7 +50,8 @@ def test_the_field_a_man_uncovered_is_no_ball_candidate():
     cands = _detect(frame, background)
     near = np.hypot(cands.u - 100, cands.v - 78) < 20 if len(cands) else np.zeros(0, bool)
     assert not near.any(), f"a ghost candidate: {cands.uv[near]}, scores {cands.score[near]}"
-    assert is_ghost(_u8(frame), _u8(background), 100.0, 78.0, R)
+    assert is_ghost(_u8(frame), _u8(background), 100.0, 78.0, R, (0.0, 0.0),
+                    field_colour(_u8(background)))
 
 
 def test_a_ball_over_a_ghost_and_on_the_plain_field_is_found():
@@ -59,4 +60,5 @@ def test_a_ball_over_a_ghost_and_on_the_plain_field_is_found():
         cands = _detect(_with_ball(frame, u, v), background)
         assert len(cands) and np.hypot(cands.u[0] - u, cands.v[0] - v) < 1.0
         assert cands.score[0] > 0.5
-        assert not is_ghost(_u8(_with_ball(frame, u, v)), _u8(background), u, v, R)
+        assert not is_ghost(_u8(_with_ball(frame, u, v)), _u8(background), u, v, R,
+                            (0.0, 0.0), field_colour(_u8(background)))
