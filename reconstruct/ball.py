@@ -255,7 +255,8 @@ class BallDetector:
             return None
         if roi is not None and not roi[int(round(fit.v)), int(round(fit.u))]:
             return None
-        if self._ghost(frame, background, roi, fit.u, fit.v, fit.radius, fit.half_streak):
+        if self._ghost(frame, background, roi, fit.u, fit.v, fit.radius, fit.half_streak,
+                       self._matte.valid):
             return None  # the change is in the background (a man moved off), not a ball
         r = self.radius_at(fit.u, fit.v, (h, w))
         feats = dict(radius_ratio=fit.radius / r, amplitude=fit.amplitude, offset=fit.offset,

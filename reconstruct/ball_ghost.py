@@ -31,17 +31,20 @@ FIELD_STEP = 4  # the field's colour: from every this many pixels of the roi, ea
 
 
 def changed_pixels(frame: np.ndarray, background: np.ndarray, u: float, v: float,
-                   radius: float, half_streak: tuple[float, float] = (0.0, 0.0)
-                   ) -> tuple[np.ndarray, np.ndarray] | None:
+                   radius: float, half_streak: tuple[float, float] = (0.0, 0.0),
+                   valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The median colours, in the frame and in the background, of a candidate's changed
-    pixels (those within ``INNER_RADII`` radii of its streak segment whose frame-background
-    difference is at least ``CHANGED`` of the largest there).
+    pixels (those within ``INNER_RADII`` radii of its streak segment, where a ball can be
+    seen, whose frame-background difference is at least ``CHANGED`` of the largest there).
 
     Args:
         frame, background: (H, W, 3) uint8 BGR.
         u, v: px, the candidate's centre (mid-exposure).
         radius: px, its radius.
         half_streak: px, half its blur streak (u, v).
+        valid: (H, W) float32 0..1, where a ball can be seen (0 on the rods and the field's
+            markings: a marking a man uncovered is white like the ball, and says nothing
+            of what the change is); None: everywhere.
 
     Returns:
         ((3,), (3,)) float32 BGR, or None when too few of its pixels lie in the image.
@@ -59,6 +62,8 @@ def changed_pixels(frame: np.ndarray, background: np.ndarray, u: float, v: float
     l2 = su * su + sv * sv
     t = np.clip((ex * su + ey * sv) / l2, -1.0, 1.0) if l2 > 1e-9 else 0.0
     inner = np.hypot(ex - t * su, ey - t * sv) <= INNER_RADII * max(radius, 1e-6)
+    if valid is not None and valid.shape == (h, w):
+        inner &= valid[y0:y1, x0:x1] > 0.5
     if np.count_nonzero(inner) < MIN_PIXELS:
         return None
     f = frame[y0:y1, x0:x1][inner].astype(np.float32)
@@ -83,13 +88,15 @@ def field_colour(background: np.ndarray, roi: np.ndarray | None = None) -> np.nd
 
 
 def is_ghost(frame: np.ndarray, background: np.ndarray, u: float, v: float, radius: float,
-             half_streak: tuple[float, float], field: np.ndarray) -> bool:
+             half_streak: tuple[float, float], field: np.ndarray,
+             valid: np.ndarray | None = None) -> bool:
     """Whether the candidate at (u, v) px is field uncovered rather than an object: its
     changed pixels differ from the background by ``MIN_CHANGE`` or more, and in the frame
     look like the ``field`` (3,) BGR colour (``field_colour``): they differ from it by less
     than ``GHOST_RATIO`` of their change. A ball, even one blurred thin over the field,
-    differs from the field by as much as it changed."""
-    c = changed_pixels(frame, background, u, v, radius, half_streak)
+    differs from the field by as much as it changed. Only pixels where ``valid`` (H, W)
+    (``changed_pixels``) lets a ball be seen are judged."""
+    c = changed_pixels(frame, background, u, v, radius, half_streak, valid)
     if c is None:
         return False
     f_in, b_in = c
@@ -106,8 +113,8 @@ class GhostTest:
         self._field: np.ndarray | None = None
 
     def __call__(self, frame, background, roi, u: float, v: float, radius: float,
-                 half_streak: tuple[float, float]) -> bool:
+                 half_streak: tuple[float, float], valid: np.ndarray | None = None) -> bool:
         key = (id(background), id(roi))
         if self._key != key or self._field is None:
             self._field, self._key = field_colour(background, roi), key
-        return is_ghost(frame, background, u, v, radius, half_streak, self._field)
+        return is_ghost(frame, background, u, v, radius, half_streak, self._field, valid)

@@ -62,3 +62,21 @@ def test_a_ball_over_a_ghost_and_on_the_plain_field_is_found():
         assert cands.score[0] > 0.5
         assert not is_ghost(_u8(_with_ball(frame, u, v)), _u8(background), u, v, R,
                             (0.0, 0.0), field_colour(_u8(background)))
+
+
+def test_a_marking_a_man_uncovered_is_no_ball_candidate():
+    """The man had hidden a marking (a penalty spot, 3 px in radius) when the background was
+    primed: the spot is in the markings mask (no ball is looked for on it), and the field
+    around it, which he uncovered too, is a ghost."""
+    frame, background = _scene()
+    cv2.circle(frame, (100, 80), 3, BALL, -1, cv2.LINE_AA)
+    valid = np.ones(frame.shape[:2], np.float32)
+    cv2.circle(valid, (100, 80), 5, 0.0, -1)
+    field = field_colour(_u8(background))
+    assert not is_ghost(_u8(frame), _u8(background), 100.0, 80.0, R, (0.0, 0.0), field)
+    assert is_ghost(_u8(frame), _u8(background), 100.0, 80.0, R, (0.0, 0.0), field, valid)
+    det = BallDetector(expected_radius_px=R, learn_colour=False)
+    det.set_valid(valid)
+    cands = det.detect(_u8(frame), background=_u8(background))
+    near = np.hypot(cands.u - 100, cands.v - 80) < 20 if len(cands) else np.zeros(0, bool)
+    assert not near.any(), f"a ghost candidate: {cands.uv[near]}, scores {cands.score[near]}"
