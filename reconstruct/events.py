@@ -247,7 +247,8 @@ class EventDetector:
         x, vx = float(last.xy[0]), float(last.vel[0])
         dist = tb.half_length + tb.ball.radius - abs(x)
         dt = max(dist, 0.0) / abs(vx) if abs(vx) > 0.2 else 0.0
-        return last.frame + int(round(min(dt, 0.1) * self.fps))
+        # the first frame at which the whole ball is past the line (not the nearest one)
+        return last.frame + int(np.ceil(min(dt, 0.1) * self.fps - 1e-6))
 
     def _frames(self, first: int, last: int) -> list[tuple]:
         """History entries of frames ``first``..``last`` after the last kick, with the ball

@@ -52,6 +52,15 @@ def test_a_goal_is_timed_when_the_whole_ball_is_past_the_line(german):
     assert abs(goals[0].frame - crossed) <= 1.0
 
 
+def test_a_goal_counts_at_the_first_frame_the_whole_ball_is_past_the_line(german):
+    """As the simulator logs it: the first frame at which the condition holds (the ball
+    is past the line 0.25 frame after frame 8 here: frame 9, not the nearer 8)."""
+    goals = _run(german, out_frames=120, back=False)
+    x0 = german.half_length - 0.12
+    crossed = (german.half_length + german.ball.radius - x0) / 2.0 * FPS
+    assert goals[0].frame == int(np.ceil(crossed))
+
+
 def test_a_ball_lost_at_the_line_and_found_again_is_no_goal(german):
     assert _run(german, out_frames=6, back=True) == []
 
