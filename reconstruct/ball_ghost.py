@@ -27,14 +27,15 @@ MIN_CHANGE = 30.0  # grey levels (BGR distance): a smaller change is too faint t
 GHOST_RATIO = 0.35  # a ghost's pixels differ from the field less than this share of how
 # much they differ from the background (seen: ghosts 0.05-0.25, balls over 1)
 MIN_PIXELS = 3  # pixels a median is taken over, at least
+GHOST_SHARE = 0.5  # share of a ghost's changed pixels that each look like the field
 FIELD_STEP = 4  # the field's colour: from every this many pixels of the roi, each way
 
 
 def changed_pixels(frame: np.ndarray, background: np.ndarray, u: float, v: float,
                    radius: float, half_streak: tuple[float, float] = (0.0, 0.0),
                    valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
-    """The median colours, in the frame and in the background, of a candidate's changed
-    pixels (those within ``INNER_RADII`` radii of its streak segment, where a ball can be
+    """The colours, in the frame and in the background, of a candidate's changed pixels
+    (those within ``INNER_RADII`` radii of its streak segment, where a ball can be
     seen, whose frame-background difference is at least ``CHANGED`` of the largest there).
 
     Args:
@@ -47,7 +48,7 @@ def changed_pixels(frame: np.ndarray, background: np.ndarray, u: float, v: float
             of what the change is); None: everywhere.
 
     Returns:
-        ((3,), (3,)) float32 BGR, or None when too few of its pixels lie in the image.
+        ((N, 3), (N, 3)) float32 BGR, or None when too few of its pixels lie in the image.
     """
     h, w = frame.shape[:2]
     su, sv = float(half_streak[0]), float(half_streak[1])
@@ -72,7 +73,7 @@ def changed_pixels(frame: np.ndarray, background: np.ndarray, u: float, v: float
     changed = change >= CHANGED * float(change.max())
     if np.count_nonzero(changed) < MIN_PIXELS:
         changed[:] = True
-    return np.median(f[changed], axis=0), np.median(b[changed], axis=0)
+    return f[changed], b[changed]
 
 
 def field_colour(background: np.ndarray, roi: np.ndarray | None = None) -> np.ndarray:
@@ -93,15 +94,23 @@ def is_ghost(frame: np.ndarray, background: np.ndarray, u: float, v: float, radi
     """Whether the candidate at (u, v) px is field uncovered rather than an object: its
     changed pixels differ from the background by ``MIN_CHANGE`` or more, and in the frame
     look like the ``field`` (3,) BGR colour (``field_colour``): they differ from it by less
-    than ``GHOST_RATIO`` of their change. A ball, even one blurred thin over the field,
+    than ``GHOST_RATIO`` of their change (their median, and ``GHOST_SHARE`` of them each).
+    A ball, even one blurred thin over the field,
     differs from the field by as much as it changed. Only pixels where ``valid`` (H, W)
     (``changed_pixels``) lets a ball be seen are judged."""
     c = changed_pixels(frame, background, u, v, radius, half_streak, valid)
     if c is None:
         return False
-    f_in, b_in = c
+    f, b = c
+    f_in, b_in = np.median(f, axis=0), np.median(b, axis=0)
     change = float(np.linalg.norm(f_in - b_in))
-    return change >= MIN_CHANGE and float(np.linalg.norm(f_in - field)) < GHOST_RATIO * change
+    if change < MIN_CHANGE or float(np.linalg.norm(f_in - field)) >= GHOST_RATIO * change:
+        return False
+    # ... and nearly all of them: a ball partly seen beside a ghost (its sliver a few of
+    # the changed pixels) is a ball
+    like = (np.linalg.norm(f - field, axis=1)
+            < GHOST_RATIO * np.maximum(np.linalg.norm(f - b, axis=1), MIN_CHANGE))
+    return float(np.mean(like)) >= GHOST_SHARE
 
 
 class GhostTest:
