@@ -28,6 +28,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from reconstruct.ball_colour import ball_colour_bgr
+from reconstruct.ball_ghost import GhostTest
 from reconstruct.ball_score import ScoreModel
 from reconstruct.ball_still import RimFitter, still_seeds, whiteness
 from reconstruct.ball_video import MatteSearch
@@ -153,6 +154,7 @@ class BallDetector:
         # man the background still holds), a function of a box (y0, y1, x0, x1) px giving
         # its (h, w) uint8 0/1 mask; None: nowhere known (``men_mask``)
         self.men_mask = None
+        self._ghost = GhostTest()  # field a man uncovered is no ball (``ball_ghost``)
 
     # ----------------------------------------------------------------------------- helpers
     def set_valid(self, valid: np.ndarray | None) -> None:
@@ -257,6 +259,9 @@ class BallDetector:
             return None
         if roi is not None and not roi[int(round(fit.v)), int(round(fit.u))]:
             return None
+        if self._ghost(frame, background, roi, fit.u, fit.v, fit.radius, fit.half_streak,
+                       self._matte.valid):
+            return None  # the change is in the background (a man moved off), not a ball
         r = self.radius_at(fit.u, fit.v, (h, w))
         feats = dict(radius_ratio=fit.radius / r, amplitude=fit.amplitude, offset=fit.offset,
                      rms=fit.rms, seen=fit.support_weight,

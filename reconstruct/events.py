@@ -2,10 +2,12 @@
 
 - a **serve** is the ball coming into play after being out;
 - a **goal** is the ball leaving play through a goal mouth (the team attacking that goal
-  scores; the frame is when the whole ball was past the goal line): last seen near the mouth
-  heading in, or a shot too fast to be seen again aimed into it; it stands when no ball is in
-  play for ``goal_out_s`` or the next ball in play is a new one (a serve, or a false ball
-  the path took: not where the lost ball could have come back to);
+  scores; the frame is when the whole ball was past the goal line): its course from where
+  it was last in play crosses the goal line inside the mouth (a ball lost at rest before the
+  goal, or rolling into the end wall beside it, is no goal), last seen near the mouth or a
+  shot too fast to be seen again aimed into it; it stands when no ball is in play for
+  ``goal_out_s`` or the next ball in play is a new one (a serve, or a false ball the path
+  took: not where the lost ball could have come back to);
 - a **kick** is a contact (a change of the ball's velocity) within reach of a man's foot: the
   event names his team, rod and man and the ball's speed after it; one kick per touch (a
   catch and the strike from his foot, a drag and its release, are one kick, at the larger
@@ -19,7 +21,7 @@ from collections import deque
 
 import numpy as np
 
-from reconstruct.paths import OUT
+from reconstruct.paths import OUT, SEEN
 from reconstruct.smooth import SmoothPoint
 from sim.men import foot_position
 from sim.record import Event
@@ -117,6 +119,7 @@ class EventDetector:
         self._prev: SmoothPoint | None = None
         self._out_run = 0
         self._last_in_play: SmoothPoint | None = None
+        self._last_seen: SmoothPoint | None = None  # the last point the ball was seen at
         # the last frames: (frame, ball xy (2,) m, shifts (8,) m, angles (8,) rad, ball
         # velocity (2,) m/s); the ball's NaN when out
         self._hist: deque = deque(maxlen=self.lookback + self.settle + min_out_frames + 4)
@@ -168,6 +171,8 @@ class EventDetector:
                 out.append(ev)
                 self._last_kick, self._last_contact = ev.frame, p.frame
             self._last_in_play = p
+            if p.state == SEEN:
+                self._last_seen = p
         self._prev = p
         return out
 
@@ -232,17 +237,13 @@ class EventDetector:
         near_end = abs(x) > tb.half_length - 0.1
         in_mouth = abs(y) < 0.5 * tb.goal.width + tb.ball.radius
         heading = vx * np.sign(x) > -0.05
-        if not (near_end and in_mouth and heading) and not self._shot_in(last.xy, vel):
+        near = near_end and in_mouth and heading and self._enters_mouth(last.xy, vel)
+        if not near and not self._shot_in(last.xy, vel):
             return None
         self._exit = (last.frame, np.asarray(last.xy, float).copy(), vel)
         side_defending = 1 if x > 0 else 0
         scorer = 1 - side_defending
-        # a goal is scored when the whole ball is past the goal line (as the simulator and
-        # the rules count it), a radius after its centre reaches the line
-        dist = tb.half_length + tb.ball.radius - abs(x)
-        dt = max(dist, 0.0) / abs(vx) if abs(vx) > 0.2 else 0.0
-        frame = last.frame + int(round(min(dt, 0.1) * self.fps))
-        y_line = float(y + vel[1] * dt) if abs(vx) > 0.2 else float(y)
+        frame, y_line = self._goal_frame(last, vel)
         return Event(frame, frame / self.fps, "goal", team=self.teams[scorer],
                      x=float(np.sign(x) * tb.half_length),
                      y=float(np.clip(y_line, -0.5 * tb.goal.width, 0.5 * tb.goal.width)))
@@ -309,6 +310,48 @@ class EventDetector:
             return False
         away = float(np.dot(np.asarray(p.vel, float), off)) / d  # m/s, away from the mouth
         return bool(away < 0.5 * d / gap)
+
+    def _enters_mouth(self, xy: np.ndarray, vel: np.ndarray) -> bool:
+        """Whether the ball last in play at ``xy`` (2,) m, moving at ``vel`` (2,) m/s, goes
+        into the goal at its end of the table: its centre at the goal line already, or
+        moving towards it (faster than ``rest_speed``) on a course that crosses the line
+        between the posts. A ball the path lost at rest short of the goal (under the goalie,
+        or a steady false sighting), or one rolling into the end wall beside the mouth, did
+        not score."""
+        tb = self.table
+        x, y = (float(v) for v in xy)
+        vx, vy = (float(v) for v in vel)
+        half_mouth = 0.5 * tb.goal.width
+        dist = tb.half_length - tb.ball.radius - abs(x)  # to where it touches the line
+        if dist <= 0.0:
+            return abs(y) < half_mouth
+        towards = vx * np.sign(x)
+        if towards < self.rest_speed:
+            return False
+        return abs(y + vy * dist / towards) < half_mouth
+
+    def _goal_frame(self, last: SmoothPoint, vel: np.ndarray) -> tuple[int, float]:
+        """The frame a goal scored by the ball last in play at ``last`` (moving at ``vel``
+        (2,) m/s, ``_exit_velocity``) counts at, and where it crosses the goal line (y, m):
+        when the whole ball is past the goal line (as the simulator and the rules count
+        it), a radius after its centre reaches the line. Timed from the last sighting when
+        the path went on unseen for at most ``goal_out`` frames after it: unseen points are
+        the path's guess (wide_angle, full match: one carried the ball 36 mm a frame where
+        it was seen moving 23 mm and then slowed at the mouth, and timed the goal 3 frames
+        early)."""
+        tb = self.table
+        seen = self._last_seen
+        if (last.state != SEEN and seen is not None and seen.state == SEEN
+                and 0 < last.frame - seen.frame <= self.goal_out):
+            last, vel = seen, np.asarray(seen.vel, float)
+        x, y = (float(v) for v in last.xy)
+        vx = float(vel[0])
+        dist = tb.half_length + tb.ball.radius - abs(x)
+        dt = max(dist, 0.0) / abs(vx) if abs(vx) > 0.2 else 0.0
+        dt = min(dt, 0.1)
+        # the first frame at which the whole ball is past the line (not the nearest one)
+        return (last.frame + int(np.ceil(dt * self.fps - 1e-6)),
+                y + float(vel[1]) * dt if abs(vx) > 0.2 else y)
 
     def _frames(self, first: int, last: int) -> list[tuple]:
         """History entries of frames ``first``..``last`` after the last kick, with the ball

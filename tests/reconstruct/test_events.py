@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from reconstruct.events import EventDetector
-from reconstruct.paths import OUT, SEEN
+from reconstruct.paths import OUT, SEEN, UNSEEN
 from reconstruct.smooth import SmoothPoint
 from sim.men import foot_position
 
@@ -53,6 +53,15 @@ def test_a_goal_is_timed_when_the_whole_ball_is_past_the_line(german):
     x0 = german.half_length - 0.12
     crossed = (german.half_length + german.ball.radius - x0) / 2.0 * FPS  # frame, fractional
     assert abs(goals[0].frame - crossed) <= 1.0
+
+
+def test_a_goal_counts_at_the_first_frame_the_whole_ball_is_past_the_line(german):
+    """As the simulator logs it: the first frame at which the condition holds (the ball
+    is past the line 0.25 frame after frame 8 here: frame 9, not the nearer 8)."""
+    goals = _run(german, out_frames=120, back=False)
+    x0 = german.half_length - 0.12
+    crossed = (german.half_length + german.ball.radius - x0) / 2.0 * FPS
+    assert goals[0].frame == int(np.ceil(crossed))
 
 
 def test_a_ball_lost_at_the_line_and_found_again_is_no_goal(german):
@@ -128,6 +137,58 @@ def test_a_shot_too_fast_to_be_seen_again_is_a_goal(german):
 def test_a_fast_shot_wide_of_the_goal_or_a_slow_ball_lost_mid_table_is_no_goal(german):
     assert _shot(german, 60.0, y_end=0.2)[0] == []  # aimed at the end wall beside the goal
     assert _shot(german, 60.0, y_end=0.0, speed=1.0)[0] == []  # rolling, lost mid-table
+def _lost(german, points, out_frames: int = 120):
+    """Goals of a path through ``points`` ((x, y, vx, vy, state) each) then out."""
+    ev = EventDetector(german, FPS, ("red", "blue"))
+    events = []
+    for f, (x, y, vx, vy, state) in enumerate(points):
+        events += ev.push(SmoothPoint(f, np.array([x, y]), np.array([vx, vy]), state, False),
+                          np.zeros(8), np.zeros(8))
+    for f in range(len(points), len(points) + out_frames):
+        events += ev.push(SmoothPoint(f, np.full(2, np.nan), np.zeros(2), OUT, False),
+                          np.zeros(8), np.zeros(8))
+    return [e for e in events + ev.finish() if e.type == "goal"]
+
+
+def test_a_ball_lost_at_rest_before_the_goal_is_no_goal(german):
+    """A ball resting 60 mm before the +x goal line, in front of the mouth (a steady
+    sighting under the goalie), then lost for a second: it never went in."""
+    x = german.half_length - 0.06
+    assert _lost(german, [(x, 0.0, 0.0, 0.0, SEEN)] * 60) == []
+
+
+def _roll(german, y_last: float):
+    """10 frames rolling at 0.5 m/s to +x and 0.6 m/s to +y, the last 40 mm before the ball
+    touches the +x goal line, ``y_last`` m off the middle: its course meets the line
+    48 mm further to +y."""
+    x1 = german.half_length - german.ball.radius - 0.04
+    return [(x1 - 0.5 * (9 - i) / FPS, y_last - 0.6 * (9 - i) / FPS, 0.5, 0.6, SEEN)
+            for i in range(10)]
+
+
+def test_a_ball_rolling_into_the_end_wall_beside_the_goal_is_no_goal(german):
+    """Lost in front of the mouth (80 mm off the middle), on a course that meets the end
+    wall 128 mm off the middle, beyond the post (102.5 mm)."""
+    assert _lost(german, _roll(german, 0.08)) == []
+
+
+def test_a_ball_rolling_into_the_mouth_at_an_angle_is_a_goal(german):
+    """The same roll 50 mm nearer the middle: its course crosses the line between the
+    posts."""
+    goals = _lost(german, _roll(german, 0.03))
+    assert len(goals) == 1 and goals[0].team == "red"
+
+
+def test_a_goal_is_timed_from_the_last_sighting_not_an_unseen_leap(german):
+    """Seen rolling at 2 m/s to 60 mm before the line, then one unseen point the path
+    carried 40 mm on (its hypothesis, not a sighting), then out: the goal is the frame the
+    ball seen at 2 m/s is wholly past the line, within one frame."""
+    x0 = german.half_length - 0.06
+    pts = [(x0 - 2.0 * (20 - i) / FPS, 0.0, 2.0, 0.0, SEEN) for i in range(21)]
+    pts.append((x0 + 0.04, 0.0, 4.8, 0.0, UNSEEN))
+    goals = _lost(german, pts)
+    crossed = 20 + (german.half_length + german.ball.radius - x0) / 2.0 * FPS
+    assert len(goals) == 1 and abs(goals[0].frame - crossed) <= 1.0
 
 
 # ---------------------------------------------------------------- kicks
