@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from reconstruct.ball_video import median_rows
+
 INNER_RADII = 0.8  # the candidate's pixels: this many radii of its streak segment
 CHANGED = 0.5  # the changed pixels: a frame-background difference this share of the largest
 MIN_CHANGE = 30.0  # grey levels (BGR distance): a smaller change is too faint to judge
@@ -58,8 +60,8 @@ def changed_pixels(frame: np.ndarray, background: np.ndarray, u: float, v: float
     y0, y1 = max(int(np.floor(v - dv)), 0), min(int(np.ceil(v + dv)) + 1, h)
     if x1 <= x0 or y1 <= y0:
         return None
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    ex, ey = xs - u, ys - v
+    ex = np.arange(x0, x1, dtype=np.float32)[None, :] - np.float32(u)  # (1, w) and (h, 1):
+    ey = np.arange(y0, y1, dtype=np.float32)[:, None] - np.float32(v)  # broadcast, no grid
     l2 = su * su + sv * sv
     t = np.clip((ex * su + ey * sv) / l2, -1.0, 1.0) if l2 > 1e-9 else 0.0
     inner = np.hypot(ex - t * su, ey - t * sv) <= INNER_RADII * max(radius, 1e-6)
@@ -102,7 +104,7 @@ def is_ghost(frame: np.ndarray, background: np.ndarray, u: float, v: float, radi
     if c is None:
         return False
     f, b = c
-    f_in, b_in = np.median(f, axis=0), np.median(b, axis=0)
+    f_in, b_in = median_rows(f), median_rows(b)
     change = float(np.linalg.norm(f_in - b_in))
     if change < MIN_CHANGE or float(np.linalg.norm(f_in - field)) >= GHOST_RATIO * change:
         return False

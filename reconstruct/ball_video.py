@@ -355,7 +355,7 @@ class MatteSearch:
         img = frame[yi, xi].astype(np.float32)
         bg = background[yi, xi].astype(np.float32)
         unmixed = bg + (img - bg) / f[sel, None].astype(np.float32)
-        return np.minimum(np.maximum(_median_rows(unmixed), 0), 255)  # np.clip, quicker
+        return np.minimum(np.maximum(median_rows(unmixed), 0), 255)  # np.clip, quicker
 
 
 def _coverage(mf: MatteFit) -> np.ndarray:
@@ -371,7 +371,7 @@ def _on(mask: np.ndarray, u: float, v: float) -> bool:
     return 0 <= u <= w - 1 and 0 <= v <= h - 1 and bool(mask[int(round(v)), int(round(u))])
 
 
-def _median_rows(values: np.ndarray) -> np.ndarray:
+def median_rows(values: np.ndarray) -> np.ndarray:
     """The median over the rows of ``values`` (N > 0, C), as ``np.median(axis=0)`` gives it
     (a sort: quicker on a few dozen rows)."""
     s = np.sort(values, axis=0)
