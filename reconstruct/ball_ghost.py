@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reconstruct.ball_video import median_rows
+from reconstruct.ball_video import median_rows, near_segment
 
 INNER_RADII = 0.8  # the candidate's pixels: this many radii of its streak segment
 CHANGED = 0.5  # the changed pixels: a frame-background difference this share of the largest
@@ -62,9 +62,7 @@ def changed_pixels(frame: np.ndarray, background: np.ndarray, u: float, v: float
         return None
     ex = np.arange(x0, x1, dtype=np.float32)[None, :] - np.float32(u)  # (1, w) and (h, 1):
     ey = np.arange(y0, y1, dtype=np.float32)[:, None] - np.float32(v)  # broadcast, no grid
-    l2 = su * su + sv * sv
-    t = np.clip((ex * su + ey * sv) / l2, -1.0, 1.0) if l2 > 1e-9 else 0.0
-    inner = np.hypot(ex - t * su, ey - t * sv) <= INNER_RADII * max(radius, 1e-6)
+    inner = near_segment(ex, ey, (0.0, 0.0, radius, su, sv), INNER_RADII * max(radius, 1e-6))
     if valid is not None and valid.shape == (h, w):
         inner &= valid[y0:y1, x0:x1] > 0.5
     if np.count_nonzero(inner) < MIN_PIXELS:

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from reconstruct.paths import Context
-from sim.camera import Camera
+from sim.camera import Camera, distort
 from sim.men import man_parts, man_to_table, part_vertices, rod_rotation
 from sim.table import TableSpec
 
@@ -165,11 +165,7 @@ class MenView:
         pc = pts @ rt + tv
         x, y = pc[..., 0] / pc[..., 2], pc[..., 1] / pc[..., 2]
         if np.any(dist != 0):
-            k1, k2, p1, p2, k3 = dist[:5]
-            r2 = x * x + y * y
-            radial = 1 + r2 * (k1 + r2 * (k2 + r2 * k3))
-            x, y = (x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x),
-                    y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y)
+            x, y = distort(dist, x, y)
         return np.stack([cam.fx * x + cam.cx, cam.fy * y + cam.cy], axis=-1)
 
     @property

@@ -15,6 +15,18 @@ import cv2
 import numpy as np
 
 
+def distort(dist, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """OpenCV's lens model on normalised image coordinates ``x``, ``y`` (any shape, the
+    pinhole's ``X/Z``, ``Y/Z``): the distorted coordinates, as ``cv2.projectPoints`` applies
+    ``dist`` (k1, k2, p1, p2, k3) before the camera matrix. In numpy: quicker than OpenCV on
+    a few thousand points, and on arrays of any shape."""
+    k1, k2, p1, p2, k3 = (float(d) for d in dist[:5])
+    r2 = x * x + y * y
+    radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3
+    return (x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x),
+            y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y)
+
+
 @dataclass(frozen=True)
 class Camera:
     """Intrinsics, distortion and pose of one camera.

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.camera import Camera
+from sim.camera import Camera, distort
 
 MAX_PINHOLE_SCALE = 3.0  # the pinhole image may be at most this much wider/taller
 
@@ -52,12 +52,7 @@ def pinhole_for(camera: Camera, margin_px: int = 2) -> tuple[Camera, np.ndarray 
 
 def _check_inverse(camera: Camera, xy: np.ndarray, uv: np.ndarray) -> None:
     """Undistortion must invert the distortion everywhere in the image (no fold-over)."""
-    k1, k2, p1, p2, k3 = camera.dist
-    x, y = xy[:, 0], xy[:, 1]
-    r2 = x * x + y * y
-    radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3
-    xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
-    yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+    xd, yd = distort(camera.dist, xy[:, 0], xy[:, 1])
     back = np.stack([xd * camera.fx + camera.cx, yd * camera.fy + camera.cy], axis=1)
     err = np.abs(back - uv).max()
     if not np.isfinite(err) or err > 0.01:

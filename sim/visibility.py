@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.camera import Camera
+from sim.camera import Camera, distort
 from sim.tablemesh import MEN0, TableModel
 
 ID_SIZE = 64  # px, side of the crop
@@ -221,9 +221,5 @@ class VisibilityProbe:
         pc = np.asarray(pts, float).reshape(-1, 3) @ self._R.T + self._t
         x, y = pc[:, 0] / pc[:, 2], pc[:, 1] / pc[:, 2]
         c = self.camera
-        k1, k2, p1, p2, k3 = c.dist
-        r2 = x * x + y * y
-        radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3
-        xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
-        yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+        xd, yd = distort(c.dist, x, y)
         return np.stack([c.fx * xd + c.cx, c.fy * yd + c.cy], axis=1)
